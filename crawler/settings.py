@@ -1,0 +1,60 @@
+"""Scrapy settings for the bitext crawler. Every default here is the polite one."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "bitext"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where the corpus goes: a SQLite file (or any SQLAlchemy URL) and a folder of WARC files.
+BITEXT_DATA_DIR = os.environ.get("BITEXT_DATA_DIR", "data/output")
+BITEXT_STORE = os.environ.get("BITEXT_STORE", "")  # default: <BITEXT_DATA_DIR>/corpus.sqlite
+BITEXT_WARC_DIR = os.environ.get("BITEXT_WARC_DIR", "")  # default: <BITEXT_DATA_DIR>/warc
+
+USER_AGENT = "bitext/0.1 (+https://github.com/bitext-corpus/bitext; bilingual news corpus research)"
+ROBOTSTXT_OBEY = True
+
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024  # a news page is never 16 MiB: refuse, record, go on
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled each time
+RETRY_BACKOFF_MAX = 60.0
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REDIRECT_MAX_TIMES = 5
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.AllowedHostsMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Nearest the network: sees every response as it came (before decompression, redirects
+    # and retries), so the WARC holds what the server actually sent.
+    "crawler.middlewares.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.CorpusStorePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+    "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler
+}
+
+FEED_EXPORT_ENCODING = "utf-8"  # Arabic stays Arabic in feeds, not \uXXXX
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = os.environ.get("BITEXT_LOG_LEVEL", "INFO")
+# JOBDIR (pause/resume) is set per run: scrapy crawl enab -s JOBDIR=data/output/jobs/enab-1

@@ -1,0 +1,399 @@
+"""`scrapy crawl enab`: English articles of Enab Baladi, each paired with its Arabic original.
+
+Arguments (all optional):
+  -a since=YYYY-MM-DD -a until=YYYY-MM-DD   only articles published in that window
+  -a limit=N                                 at most N English articles
+  -a urls=URL,URL                            just these English articles (no discovery)
+  -a base_url_en=... -a base_url_ar=...      a mirror, or the bundled sample site
+
+Discovery: the feed, the sitemap (when the site has one) and the category listing with its
+pagination, all three; duplicates collapse on the canonical URL. Known articles are re-checked
+with conditional GETs (ETag / Last-Modified): a 304 costs nothing and stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from hashlib import sha256
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from parsel import Selector
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
+
+from crawler.middlewares import OffsiteRequest
+from crawler.profiles.enab import PROFILE
+from crawler.resources import store_for
+from pipeline.encoding import decode_html
+from pipeline.models import (
+    ArticlePair,
+    ArticleVersion,
+    CrawlError,
+    CrawlErrorKind,
+    PairStatus,
+    UnpairedReason,
+)
+from pipeline.pages import is_blank, links, links_with_text, read_article_page
+from pipeline.profile import LanguageSite, SiteProfile
+from pipeline.urls import canonical_url, request_url, same_site
+
+NOT_MODIFIED = 304
+
+
+def _date_arg(value: str | None, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"-a {name}= must be YYYY-MM-DD, got {value!r}") from exc
+
+
+class EnabSpider(scrapy.Spider):
+    name = "enab"
+    profile: SiteProfile = PROFILE
+
+    def __init__(
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        limit: str | int | None = None,
+        urls: str | None = None,
+        base_url_en: str | None = None,
+        base_url_ar: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.since = _date_arg(since, "since")
+        self.until = _date_arg(until, "until")
+        self.limit = int(limit) if limit not in (None, "") else None
+        self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
+        self.source: LanguageSite = replace(
+            self.profile.source, base_url=(base_url_en or self.profile.source.base_url).rstrip("/"))
+        self.original: LanguageSite = replace(
+            self.profile.original, base_url=(base_url_ar or self.profile.original.base_url).rstrip("/"))
+        self.allowed_hosts = {urlsplit(self.source.base_url).netloc.lower(),
+                              urlsplit(self.original.base_url).netloc.lower()}
+        self.allowed_domains = sorted({urlsplit(b).hostname or "" for b in
+                                       (self.source.base_url, self.original.base_url)})
+        self.crawl_args = {"since": since, "until": until, "limit": self.limit, "urls": self.urls,
+                           "base_url_en": self.source.base_url,
+                           "base_url_ar": self.original.base_url}
+        self.state: dict[str, Any] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EnabSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.store = store_for(crawler)
+        return spider
+
+    # -- discovery ------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.urls:
+            for url in self.urls:
+                request = self.article_request(url, source="urls")
+                if request is not None:
+                    yield request
+            return
+        base = self.source.base_url
+        for path in self.profile.feed_paths:
+            yield scrapy.Request(base + path, callback=self.parse_feed,
+                                 errback=self.discovery_failed, meta={"optional": True})
+        for path in self.profile.sitemap_paths:
+            yield scrapy.Request(base + path, callback=self.parse_sitemap,
+                                 errback=self.discovery_failed, meta={"optional": True})
+        for path in self.profile.listing_paths:
+            yield scrapy.Request(base + path, callback=self.parse_listing,
+                                 errback=self.discovery_failed)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        sel = Selector(text=response.text, type="xml")
+        for item in sel.xpath("//item | //*[local-name()='entry']"):
+            link = item.xpath("link/text() | *[local-name()='link']/@href").get()
+            stamp = item.xpath("pubDate/text() | *[local-name()='published']/text()").get()
+            published = _feed_date(stamp)
+            if link and self.in_window(published):
+                request = self.article_request(urljoin(response.url, link.strip()), source="feed")
+                if request is not None:
+                    yield request
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        try:
+            sitemap = Sitemap(response.body)
+        except Exception as exc:  # malformed XML: the listing still covers discovery
+            self.logger.warning("unreadable sitemap %s: %s", response.url, exc)
+            return
+        for entry in sitemap:
+            loc = urljoin(response.url, entry.get("loc", "").strip())
+            if sitemap.type == "sitemapindex":
+                if same_site(loc, self.source.base_url):
+                    yield scrapy.Request(loc, callback=self.parse_sitemap,
+                                         errback=self.discovery_failed, meta={"optional": True})
+                continue
+            lastmod = entry.get("lastmod")
+            if self.since and lastmod and lastmod[:10] < self.since.isoformat():
+                continue  # not modified since the window opened: published before it
+            request = self.article_request(loc, source="sitemap")
+            if request is not None:
+                yield request
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        html = response.text
+        found = 0
+        older_than_window = 0
+        for href in links(html):
+            url = urljoin(response.url, href)
+            if not self.is_article_url(url):
+                continue
+            found += 1
+            if self.before_window(url):
+                older_than_window += 1
+            request = self.article_request(url, source="listing")
+            if request is not None:
+                yield request
+        if found and older_than_window == found:
+            return  # newest first: every later page is older still
+        for href in links(html, self.profile.next_page)[:1]:
+            yield scrapy.Request(urljoin(response.url, href), callback=self.parse_listing,
+                                 errback=self.discovery_failed)
+
+    def discovery_failed(self, failure: Failure) -> Iterator[CrawlError]:
+        request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get("optional") and failure.check(HttpError) and \
+                failure.value.response.status == 404:
+            self.crawler.stats.inc_value("bitext/discovery/absent")
+            self.logger.info("no %s on this site (404)", request.url)
+            return
+        yield self.crawl_error(request.url, failure, language=self.source.language)
+
+    # -- English articles -----------------------------------------------------------------------
+
+    def is_article_url(self, url: str) -> bool:
+        return same_site(url, self.source.base_url) and \
+            self.source.article_path.match(urlsplit(url).path) is not None
+
+    def before_window(self, url: str) -> bool:
+        match = self.source.article_path.match(urlsplit(url).path)
+        if not self.since or not match or "year" not in match.groupdict():
+            return False
+        return (int(match["year"]), int(match["month"])) < (self.since.year, self.since.month)
+
+    def after_window(self, url: str) -> bool:
+        match = self.source.article_path.match(urlsplit(url).path)
+        if not self.until or not match or "year" not in match.groupdict():
+            return False
+        return (int(match["year"]), int(match["month"])) > (self.until.year, self.until.month)
+
+    def in_window(self, moment: datetime | date | None) -> bool:
+        if moment is None:
+            return True
+        day = moment.date() if isinstance(moment, datetime) else moment
+        return not ((self.since and day < self.since) or (self.until and day > self.until))
+
+    def article_request(self, url: str, *, source: str) -> scrapy.Request | None:
+        """A request for an English article, once per canonical URL, within window and limit."""
+        if not self.is_article_url(url):
+            if source == "urls":
+                self.logger.error("not an article URL of %s: %s", self.source.base_url, url)
+            return None
+        canonical = canonical_url(url, base_url=self.source.base_url)
+        scheduled: set[str] = self.state.setdefault("scheduled", set())
+        if canonical in scheduled or self.before_window(canonical) or self.after_window(canonical):
+            return None
+        if self.limit is not None and len(scheduled) >= self.limit:
+            return None
+        scheduled.add(canonical)
+        self.crawler.stats.inc_value(f"bitext/discovered/{source}")
+        key = self.profile.article_id(self.source, urlsplit(canonical).path) or canonical
+        return scrapy.Request(
+            request_url(canonical), callback=self.parse_english, errback=self.english_failed,
+            headers=self.conditional_headers(self.source.language, key),
+            meta={"en_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
+        )
+
+    def conditional_headers(self, language: str, key: str) -> dict[str, str]:
+        etag, last_modified = self.store.validators(self.profile.name, language, key)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return headers
+
+    def parse_english(self, response: Response) -> Iterator[Any]:
+        key = response.meta["en_key"]
+        if response.status == NOT_MODIFIED:
+            yield from self.recheck_original(response, key)
+            return
+        version = self.version(response, self.source, key)
+        if version is None:
+            return
+        if isinstance(version, CrawlError):
+            yield version
+            return
+        if not self.in_window(version.published):
+            self.crawler.stats.inc_value("bitext/outside_window")
+            return
+        yield from self.follow_original(response, version)
+
+    def follow_original(self, response: Response, en: ArticleVersion) -> Iterator[Any]:
+        html = response.meta["decoded_html"]
+        hrefs = links_with_text(html, self.profile.original_link_texts)
+        if not hrefs:
+            yield self.unpaired(en, UnpairedReason.no_arabic_link,
+                                "no «النسخة العربية من المقال» link on the page")
+            return
+        link = urljoin(response.url, hrefs[0])
+        if not same_site(link, self.original.base_url):
+            yield self.unpaired(en, UnpairedReason.arabic_link_offsite,
+                                f"link points to {urlsplit(link).netloc}", link)
+            return
+        ar_key = self.profile.article_id(self.original, urlsplit(request_url(link)).path)
+        if ar_key is None:
+            yield self.unpaired(en, UnpairedReason.arabic_link_not_article,
+                                "link is not an article URL of the Arabic site", link)
+            return
+        yield self.original_request(link, ar_key, en)
+
+    def original_request(self, link: str, ar_key: str, en: ArticleVersion) -> scrapy.Request:
+        # dont_filter: two English articles may share one Arabic original; each needs its pair.
+        return scrapy.Request(
+            request_url(link), callback=self.parse_arabic, errback=self.arabic_failed,
+            headers=self.conditional_headers(self.original.language, ar_key), dont_filter=True,
+            meta={"en": en, "arabic_url": link, "ar_key": ar_key,
+                  "handle_httpstatus_list": [NOT_MODIFIED]},
+        )
+
+    def recheck_original(self, response: Response, key: str) -> Iterator[Any]:
+        """The English page is unchanged; its Arabic original may not be."""
+        self.crawler.stats.inc_value("bitext/not_modified/en")
+        stored = self.store.pair_for(self.profile.name, key)
+        if stored is None:  # validators without a pair: fetch again in full
+            yield response.request.replace(headers={}, dont_filter=True)
+            return
+        if stored.arabic_url is None or stored.reason in {
+            UnpairedReason.no_arabic_link, UnpairedReason.arabic_link_offsite,
+            UnpairedReason.arabic_link_not_article,
+        }:
+            return
+        ar_key = stored.ar.site_article_id if stored.ar else self.profile.article_id(
+            self.original, urlsplit(request_url(stored.arabic_url)).path)
+        if ar_key is not None:
+            yield self.original_request(stored.arabic_url, ar_key, stored.en)
+
+    # -- Arabic originals -----------------------------------------------------------------------
+
+    def parse_arabic(self, response: Response) -> Iterator[Any]:
+        en: ArticleVersion = response.meta["en"]
+        ar_key = self.profile.article_id(self.original, urlsplit(response.url).path) \
+            or response.meta["ar_key"]
+        if response.status == NOT_MODIFIED:
+            self.crawler.stats.inc_value("bitext/not_modified/ar")
+            ar = self.store.latest_version(self.profile.name, self.original.language, ar_key)
+            if ar is not None:
+                yield self.paired(en, ar, response.meta["arabic_url"])
+            return
+        version = self.version(response, self.original, ar_key)
+        if isinstance(version, CrawlError) or version is None:
+            detail = version.detail if version else "unreadable page"
+            yield self.unpaired(en, UnpairedReason.arabic_page_empty, detail,
+                                response.meta["arabic_url"])
+            return
+        yield self.paired(en, version, response.meta["arabic_url"])
+
+    def arabic_failed(self, failure: Failure) -> Iterator[ArticlePair]:
+        request = failure.request  # type: ignore[attr-defined]
+        en: ArticleVersion = request.meta["en"]
+        link = request.meta["arabic_url"]
+        error = self.crawl_error(request.url, failure, language=self.original.language)
+        reason = {
+            CrawlErrorKind.robots_disallowed: UnpairedReason.arabic_robots_disallowed,
+            CrawlErrorKind.redirect_offsite: UnpairedReason.arabic_redirect_offsite,
+        }.get(error.kind, UnpairedReason.arabic_fetch_failed)
+        yield self.unpaired(en, reason, error.detail, link)
+
+    def english_failed(self, failure: Failure) -> Iterator[CrawlError]:
+        yield self.crawl_error(failure.request.url, failure,  # type: ignore[attr-defined]
+                               language=self.source.language)
+
+    # -- records --------------------------------------------------------------------------------
+
+    def version(self, response: Response, side: LanguageSite, key: str) -> ArticleVersion | CrawlError | None:
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        decoded = decode_html(response.body, content_type=content_type,
+                              fallbacks=side.fallback_encodings)
+        response.meta["decoded_html"] = decoded.text
+        if is_blank(decoded.text):
+            return CrawlError(site=self.profile.name, url=response.url, kind=CrawlErrorKind.empty_page,
+                              detail=f"HTTP {response.status} with no visible text "
+                                     f"({len(response.body)} bytes)",
+                              http_status=response.status, language=side.language, at=_now())
+        meta = read_article_page(decoded.text, side)
+        canonical = canonical_url(response.url, base_url=side.base_url)
+        return ArticleVersion(
+            site=self.profile.name, language=side.language, url=response.url,
+            requested_url=response.request.meta.get("redirect_urls", [response.url])[0],
+            canonical_url=canonical, site_article_id=key, title=meta.title, authors=meta.authors,
+            published=meta.published, modified=meta.modified, categories=meta.categories,
+            tags=meta.tags, raw_html_sha256=sha256(response.body).hexdigest(),
+            content_sha256=meta.content_sha256,
+            fetched_at=response.meta.get("fetched_at") or _now(), http_status=response.status,
+            encoding=decoded.encoding, encoding_note=decoded.note,
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+            warc_record_id=response.meta.get("warc_record_id"), raw_html=response.body,
+        )
+
+    def paired(self, en: ArticleVersion, ar: ArticleVersion, link: str) -> ArticlePair:
+        return ArticlePair(site=self.profile.name, status=PairStatus.paired, en=en, ar=ar,
+                           arabic_url=link)
+
+    def unpaired(self, en: ArticleVersion, reason: UnpairedReason, detail: str,
+                 link: str | None = None) -> ArticlePair:
+        return ArticlePair(site=self.profile.name, status=PairStatus.unpaired, en=en,
+                           arabic_url=link, reason=reason, reason_detail=detail)
+
+    def crawl_error(self, url: str, failure: Failure, *, language: str) -> CrawlError:
+        status = None
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            kind, detail = CrawlErrorKind.http_error, f"HTTP {status}"
+        elif failure.check(OffsiteRequest):
+            kind, detail = CrawlErrorKind.redirect_offsite, str(failure.value)
+        elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
+            kind, detail = CrawlErrorKind.robots_disallowed, "disallowed by robots.txt"
+        else:
+            kind = CrawlErrorKind.network_error
+            detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        return CrawlError(site=self.profile.name, url=url, kind=kind, detail=detail,
+                          http_status=status, language=language, at=_now())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _feed_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None

@@ -1,0 +1,128 @@
+"""The one schema for every record that crosses a boundary.
+
+Scrapy items, store rows and exports are these pydantic models; JSON Schema is generated from
+them (`pipeline.models.json_schema`), never written by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SCHEMA_VERSION = "1"
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+
+
+class ArticleVersion(Record):
+    """One capture of one language version of an article, as fetched."""
+
+    site: str
+    language: LanguageCode
+    url: str = Field(description="URL of the final response (after redirects)")
+    requested_url: str = Field(description="URL the crawler asked for")
+    canonical_url: str
+    site_article_id: str = Field(
+        description="Stable key of the article on its site (Arabic: the numeric id)"
+    )
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: datetime | None = None
+    modified: datetime | None = None
+    categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    raw_html_sha256: Sha256
+    content_sha256: Sha256 = Field(
+        description="Hash of the title and body region: a new value means a new version"
+    )
+    fetched_at: datetime
+    http_status: int
+    encoding: str = Field(description="Encoding the page was decoded with")
+    encoding_note: str | None = Field(
+        default=None, description="Set when the declared encoding was wrong and was repaired"
+    )
+    etag: str | None = None
+    last_modified: str | None = None
+    warc_record_id: str | None = None
+    # The raw capture travels with the item to the store; exports never carry it.
+    raw_html: bytes = Field(default=b"", exclude=True, repr=False)
+
+
+class PairStatus(StrEnum):
+    paired = "paired"
+    unpaired = "unpaired"
+
+
+class UnpairedReason(StrEnum):
+    no_arabic_link = "no_arabic_link"
+    arabic_link_offsite = "arabic_link_offsite"
+    arabic_link_not_article = "arabic_link_not_article"
+    arabic_fetch_failed = "arabic_fetch_failed"
+    arabic_robots_disallowed = "arabic_robots_disallowed"
+    arabic_redirect_offsite = "arabic_redirect_offsite"
+    arabic_page_empty = "arabic_page_empty"
+
+
+class ArticlePair(Record):
+    """An English article and its Arabic original, or the English article alone with the reason."""
+
+    site: str
+    status: PairStatus
+    en: ArticleVersion
+    ar: ArticleVersion | None = None
+    arabic_url: str | None = Field(
+        default=None, description="Where the English page's Arabic-version link pointed"
+    )
+    reason: UnpairedReason | None = None
+    reason_detail: str | None = None
+
+
+class CrawlErrorKind(StrEnum):
+    http_error = "http_error"
+    network_error = "network_error"
+    robots_disallowed = "robots_disallowed"
+    redirect_offsite = "redirect_offsite"
+    empty_page = "empty_page"
+    not_an_article = "not_an_article"
+    parse_error = "parse_error"
+
+
+class CrawlError(Record):
+    """A page that could not be turned into a record, and why: nothing is dropped silently."""
+
+    site: str
+    url: str
+    kind: CrawlErrorKind
+    detail: str
+    http_status: int | None = None
+    language: LanguageCode | None = None
+    at: datetime
+
+
+class WarcCapture(Record):
+    """Where one fetched page lies in the WARC archive."""
+
+    url: str
+    warc_filename: str
+    warc_record_id: str
+    record_type: str  # response | revisit
+    payload_sha1: str  # WARC-Payload-Digest, base32 as WARC writes it
+    http_status: int
+    fetched_at: datetime
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of every top-level record, generated from the models."""
+    models = [ArticleVersion, ArticlePair, CrawlError, WarcCapture]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "records": {m.__name__: m.model_json_schema(mode="serialization") for m in models},
+    }

@@ -1,0 +1,397 @@
+"""The corpus store: one small interface, SQLAlchemy underneath.
+
+SQLite under `data/output/` is the embedded default; any SQLAlchemy URL (PostgreSQL later) gives
+the same behaviour. Each pair is saved in one transaction (both versions and the pair row, or
+nothing), so a killed crawl leaves a consistent store. Versions are keyed by content hash: an
+unchanged article is never stored twice, an edited one gets a new version (edit history).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from pipeline.models import (
+    ArticlePair,
+    ArticleVersion,
+    CrawlError,
+    PairStatus,
+    UnpairedReason,
+    WarcCapture,
+)
+
+# Reasons that say something about the English page itself; the others are fetch failures that
+# must not erase a pairing found earlier.
+CONTENT_REASONS = {
+    UnpairedReason.no_arabic_link,
+    UnpairedReason.arabic_link_offsite,
+    UnpairedReason.arabic_link_not_article,
+}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CrawlRow(Base):
+    __tablename__ = "crawls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finish_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("site", "language", "site_article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    site_article_id: Mapped[str] = mapped_column(String(512))
+    canonical_url: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_checked: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    etag: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "content_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    raw_html_sha256: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record: Mapped[dict] = mapped_column(JSON)  # ArticleVersion, raw html excluded
+    raw_html_z: Mapped[bytes] = mapped_column(LargeBinary)  # zlib; the WARC keeps the capture too
+
+
+class PairRow(Base):
+    __tablename__ = "pairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    en_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    ar_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    arabic_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ErrorRow(Base):
+    __tablename__ = "errors"
+    __table_args__ = (UniqueConstraint("url", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CaptureRow(Base):
+    __tablename__ = "captures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    warc_filename: Mapped[str] = mapped_column(String(256))
+    warc_record_id: Mapped[str] = mapped_column(String(128), unique=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    payload_sha1: Mapped[str] = mapped_column(String(64))
+    http_status: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass
+class SaveResult:
+    new_versions: list[str] = field(default_factory=list)  # "en:<id>" / "ar:<id>"
+    pair_created: bool = False
+    pair_changed: bool = False
+
+
+class CorpusStore(Protocol):
+    """What the crawler and the pipeline stages need from a store."""
+
+    def begin_crawl(self, spider: str, args: dict[str, Any]) -> int: ...
+    def finish_crawl(self, crawl_id: int, reason: str, stats: dict[str, Any]) -> None: ...
+    def save_pair(self, pair: ArticlePair) -> SaveResult: ...
+    def record_error(self, error: CrawlError) -> None: ...
+    def record_capture(self, capture: WarcCapture) -> None: ...
+    def last_capture(self, url: str) -> WarcCapture | None: ...
+    def validators(self, site: str, language: str, site_article_id: str) -> tuple[str | None, str | None]: ...
+    def latest_version(self, site: str, language: str, site_article_id: str) -> ArticleVersion | None: ...
+    def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None: ...
+    def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]: ...
+    def counts(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, never corrupt
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def open_store(location: str | Path) -> SqlCorpusStore:
+    """A store from a SQLAlchemy URL, or a path to a SQLite file (created with its folder)."""
+    text = str(location)
+    if "://" not in text:
+        path = Path(text).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = f"sqlite:///{path}"
+    return SqlCorpusStore(create_engine(text, future=True))
+
+
+class SqlCorpusStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(engine)
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # -- crawl runs ---------------------------------------------------------------------------
+
+    def begin_crawl(self, spider: str, args: dict[str, Any]) -> int:
+        with self._sessions.begin() as s:
+            row = CrawlRow(spider=spider, args=args, started_at=now(), stats={})
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def finish_crawl(self, crawl_id: int, reason: str, stats: dict[str, Any]) -> None:
+        with self._sessions.begin() as s:
+            row = s.get(CrawlRow, crawl_id)
+            if row is not None:
+                row.finished_at = now()
+                row.finish_reason = reason
+                row.stats = {k: v if isinstance(v, int | float | str) else str(v)
+                             for k, v in stats.items()}
+
+    # -- articles -----------------------------------------------------------------------------
+
+    def _article(self, s: Session, v: ArticleVersion) -> ArticleRow:
+        row = s.scalar(select(ArticleRow).where(
+            ArticleRow.site == v.site, ArticleRow.language == v.language,
+            ArticleRow.site_article_id == v.site_article_id))
+        if row is None:
+            row = ArticleRow(site=v.site, language=v.language, site_article_id=v.site_article_id,
+                             canonical_url=v.canonical_url, first_seen=v.fetched_at,
+                             last_checked=v.fetched_at)
+            s.add(row)
+            s.flush()
+        return row
+
+    def _save_version(self, s: Session, v: ArticleVersion, result: SaveResult) -> ArticleRow:
+        article = self._article(s, v)
+        article.last_checked = v.fetched_at
+        article.canonical_url = v.canonical_url
+        if v.etag or v.last_modified:
+            article.etag, article.last_modified = v.etag, v.last_modified
+        exists = s.scalar(select(VersionRow.id).where(
+            VersionRow.article_id == article.id, VersionRow.content_sha256 == v.content_sha256))
+        if exists is None and v.raw_html:
+            s.add(VersionRow(
+                article_id=article.id, content_sha256=v.content_sha256,
+                raw_html_sha256=v.raw_html_sha256, fetched_at=v.fetched_at,
+                record=v.model_dump(mode="json"), raw_html_z=zlib.compress(v.raw_html, 6),
+            ))
+            result.new_versions.append(f"{v.language}:{v.site_article_id}")
+        # A successful fetch settles earlier errors about the same URL.
+        s.query(ErrorRow).filter(ErrorRow.url.in_({v.url, v.requested_url})).delete()
+        return article
+
+    def save_pair(self, pair: ArticlePair) -> SaveResult:
+        result = SaveResult()
+        with self._sessions.begin() as s:
+            en = self._save_version(s, pair.en, result)
+            ar = self._save_version(s, pair.ar, result) if pair.ar is not None else None
+            row = s.scalar(select(PairRow).where(PairRow.en_article_id == en.id))
+            stamp = pair.en.fetched_at
+            if row is None:
+                s.add(PairRow(site=pair.site, en_article_id=en.id,
+                              ar_article_id=ar.id if ar else None, status=pair.status.value,
+                              reason=pair.reason.value if pair.reason else None,
+                              reason_detail=pair.reason_detail, arabic_url=pair.arabic_url,
+                              first_seen=stamp, updated_at=stamp))
+                result.pair_created = True
+            elif self._should_update(row, pair, ar):
+                row.ar_article_id = ar.id if ar else None
+                row.status = pair.status.value
+                row.reason = pair.reason.value if pair.reason else None
+                row.reason_detail = pair.reason_detail
+                row.arabic_url = pair.arabic_url
+                row.updated_at = stamp
+                result.pair_changed = True
+        return result
+
+    @staticmethod
+    def _should_update(row: PairRow, pair: ArticlePair, ar: ArticleRow | None) -> bool:
+        new = (pair.status.value, ar.id if ar else None,
+               pair.reason.value if pair.reason else None, pair.arabic_url)
+        if new == (row.status, row.ar_article_id, row.reason, row.arabic_url):
+            return False
+        # A transient failure to fetch the Arabic page never erases a pairing already found.
+        return not (row.status == PairStatus.paired and pair.status == PairStatus.unpaired
+                    and pair.reason not in CONTENT_REASONS)
+
+    def record_error(self, error: CrawlError) -> None:
+        with self._sessions.begin() as s:
+            row = s.scalar(select(ErrorRow).where(ErrorRow.url == error.url,
+                                                  ErrorRow.kind == error.kind.value))
+            if row is None:
+                s.add(ErrorRow(site=error.site, url=error.url, kind=error.kind.value,
+                               detail=error.detail, http_status=error.http_status,
+                               language=error.language, first_seen=error.at, last_seen=error.at))
+            else:
+                row.detail, row.http_status, row.last_seen = error.detail, error.http_status, error.at
+                row.count += 1
+
+    # -- WARC captures ------------------------------------------------------------------------
+
+    def record_capture(self, capture: WarcCapture) -> None:
+        with self._sessions.begin() as s:
+            s.add(CaptureRow(**capture.model_dump()))
+
+    def last_capture(self, url: str) -> WarcCapture | None:
+        with self._sessions() as s:
+            row = s.scalar(select(CaptureRow).where(CaptureRow.url == url,
+                                                    CaptureRow.record_type == "response")
+                           .order_by(CaptureRow.id.desc()).limit(1))
+            return None if row is None else _capture(row)
+
+    def captures(self) -> list[WarcCapture]:
+        with self._sessions() as s:
+            return [_capture(r) for r in s.scalars(select(CaptureRow).order_by(CaptureRow.id))]
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def validators(self, site: str, language: str, site_article_id: str) -> tuple[str | None, str | None]:
+        with self._sessions() as s:
+            row = s.execute(select(ArticleRow.etag, ArticleRow.last_modified).where(
+                ArticleRow.site == site, ArticleRow.language == language,
+                ArticleRow.site_article_id == site_article_id)).first()
+            return (row[0], row[1]) if row else (None, None)
+
+    def latest_version(self, site: str, language: str, site_article_id: str) -> ArticleVersion | None:
+        with self._sessions() as s:
+            row = s.scalar(select(VersionRow).join(ArticleRow).where(
+                ArticleRow.site == site, ArticleRow.language == language,
+                ArticleRow.site_article_id == site_article_id)
+                .order_by(VersionRow.id.desc()).limit(1))
+            return None if row is None else _version(row)
+
+    def versions(self, site: str, language: str, site_article_id: str) -> list[ArticleVersion]:
+        with self._sessions() as s:
+            rows = s.scalars(select(VersionRow).join(ArticleRow).where(
+                ArticleRow.site == site, ArticleRow.language == language,
+                ArticleRow.site_article_id == site_article_id).order_by(VersionRow.id))
+            return [_version(r) for r in rows]
+
+    def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None:
+        with self._sessions() as s:
+            row = s.scalar(select(PairRow).join(ArticleRow, PairRow.en_article_id == ArticleRow.id)
+                           .where(PairRow.site == site, ArticleRow.site_article_id == en_article_id))
+            return None if row is None else self._pair(s, row)
+
+    def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]:
+        with self._sessions() as s:
+            query = select(PairRow).order_by(PairRow.id)
+            if site:
+                query = query.where(PairRow.site == site)
+            for row in s.scalars(query):
+                yield self._pair(s, row)
+
+    def _pair(self, s: Session, row: PairRow) -> ArticlePair:
+        def latest(article_id: int | None) -> ArticleVersion | None:
+            if article_id is None:
+                return None
+            v = s.scalar(select(VersionRow).where(VersionRow.article_id == article_id)
+                         .order_by(VersionRow.id.desc()).limit(1))
+            return None if v is None else _version(v)
+
+        en = latest(row.en_article_id)
+        assert en is not None, "a pair row always has its English version (saved together)"
+        return ArticlePair(site=row.site, status=PairStatus(row.status), en=en,
+                           ar=latest(row.ar_article_id), arabic_url=row.arabic_url,
+                           reason=UnpairedReason(row.reason) if row.reason else None,
+                           reason_detail=row.reason_detail)
+
+    def errors(self) -> list[CrawlError]:
+        with self._sessions() as s:
+            return [CrawlError(site=r.site, url=r.url, kind=r.kind, detail=r.detail,
+                               http_status=r.http_status, language=r.language, at=r.last_seen)
+                    for r in s.scalars(select(ErrorRow).order_by(ErrorRow.id))]
+
+    def raw_html(self, site: str, language: str, site_article_id: str) -> bytes | None:
+        with self._sessions() as s:
+            blob = s.scalar(select(VersionRow.raw_html_z).join(ArticleRow).where(
+                ArticleRow.site == site, ArticleRow.language == language,
+                ArticleRow.site_article_id == site_article_id)
+                .order_by(VersionRow.id.desc()).limit(1))
+            return None if blob is None else zlib.decompress(blob)
+
+    def counts(self) -> dict[str, int]:
+        with self._sessions() as s:
+            def count(model: type[Base], *where: Any) -> int:
+                return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+            return {
+                "articles_en": count(ArticleRow, ArticleRow.language == "en"),
+                "articles_ar": count(ArticleRow, ArticleRow.language == "ar"),
+                "versions": count(VersionRow),
+                "pairs": count(PairRow, PairRow.status == PairStatus.paired.value),
+                "unpaired": count(PairRow, PairRow.status == PairStatus.unpaired.value),
+                "errors": count(ErrorRow),
+                "captures": count(CaptureRow),
+                "crawls": count(CrawlRow),
+            }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _version(row: VersionRow) -> ArticleVersion:
+    return ArticleVersion.model_validate({**row.record, "raw_html": b""})
+
+
+def _capture(row: CaptureRow) -> WarcCapture:
+    return WarcCapture(url=row.url, warc_filename=row.warc_filename,
+                       warc_record_id=row.warc_record_id, record_type=row.record_type,
+                       payload_sha1=row.payload_sha1, http_status=row.http_status,
+                       fetched_at=row.fetched_at)
