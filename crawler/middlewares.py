@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import (
+    RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
+)
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.robotstxt import RobotParser
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 from crawler.resources import archive_for, store_for
 from pipeline.models import WarcCapture
@@ -49,6 +56,23 @@ class AllowedHostsMiddleware:
             raise OffsiteRequest(f"off-site request refused: {netloc}")
 
 
+class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with every request waiting on a host's robots.txt judged.
+
+    In Scrapy 2.19 the requests that arrive while a host's robots.txt is being fetched await one
+    shared Deferred; the first awaiter consumes its result and the others get None, which means
+    "no robots.txt": they are let through. Reading the parser back from the cache fixes that.
+    """
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        parser = await super().robot_parser(request)
+        if parser is None:
+            cached = self._parsers.get(urlparse_cached(request).netloc)
+            if cached is not None and not isinstance(cached, Deferred):
+                return cached
+        return parser
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries with an exponential pause before each new try.
 
@@ -72,7 +96,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await self._pause(result)
         return result
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+    async def process_exception(
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._pause(result)
@@ -93,8 +119,11 @@ class WarcCaptureMiddleware:
         store = store_for(self.crawler)
         fetched_at = datetime.now(UTC)
         last = store.last_capture(response.url)
-        previous = (PreviousCapture(last.warc_record_id, last.payload_sha1, last.fetched_at)
-                    if last else None)
+        previous = (
+            PreviousCapture(last.warc_record_id, last.payload_sha1, last.fetched_at)
+            if last
+            else None
+        )
         exchange = HttpExchange(
             url=response.url,
             method=request.method,
@@ -107,11 +136,17 @@ class WarcCaptureMiddleware:
             fetched_at=fetched_at,
         )
         written = archive_for(self.crawler).write(exchange, previous)
-        store.record_capture(WarcCapture(
-            url=response.url, warc_filename=written.filename, warc_record_id=written.record_id,
-            record_type=written.record_type, payload_sha1=written.payload_digest,
-            http_status=response.status, fetched_at=fetched_at,
-        ))
+        store.record_capture(
+            WarcCapture(
+                url=response.url,
+                warc_filename=written.filename,
+                warc_record_id=written.record_id,
+                record_type=written.record_type,
+                payload_sha1=written.payload_digest,
+                http_status=response.status,
+                fetched_at=fetched_at,
+            )
+        )
         request.meta["warc_record_id"] = written.record_id
         request.meta["fetched_at"] = fetched_at
         self.crawler.stats.inc_value(f"bitext/warc/{written.record_type}")
@@ -128,13 +163,7 @@ def _pairs(headers) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
-
-
-__all__ = ["AllowedHostsMiddleware", "BackoffRetryMiddleware", "OffsiteRequest",
-           "WarcCaptureMiddleware", "Spider"]

@@ -26,7 +26,10 @@ def store_location(settings: BaseSettings) -> str:
 
 
 def warc_dir(settings: BaseSettings) -> Path:
-    return Path(settings.get("BITEXT_WARC_DIR") or Path(settings.get("BITEXT_DATA_DIR", "data/output")) / "warc")
+    return Path(
+        settings.get("BITEXT_WARC_DIR")
+        or Path(settings.get("BITEXT_DATA_DIR", "data/output")) / "warc"
+    )
 
 
 def store_for(crawler: Crawler) -> SqlCorpusStore:

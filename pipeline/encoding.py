@@ -31,13 +31,15 @@ def decode_html(
     for candidate in (*fallbacks, "utf-8"):
         if candidate != declared and _strict_ok(body, candidate):
             return DecodedHtml(
-                body.decode(candidate), candidate,
+                body.decode(candidate),
+                candidate,
                 f"declared {declared} does not fit the bytes; decoded as {candidate}",
             )
     guess = charset_normalizer.from_bytes(body).best()
     if guess is not None and guess.encoding != declared:
         return DecodedHtml(
-            str(guess), guess.encoding,
+            str(guess),
+            guess.encoding,
             f"declared {declared} does not fit the bytes; guessed {guess.encoding}",
         )
     return DecodedHtml(text, declared, f"undecodable bytes replaced (declared {declared})")

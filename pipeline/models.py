@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
 SCHEMA_VERSION = "1"
 
@@ -52,8 +52,17 @@ class ArticleVersion(Record):
     etag: str | None = None
     last_modified: str | None = None
     warc_record_id: str | None = None
-    # The raw capture travels with the item to the store; exports never carry it.
-    raw_html: bytes = Field(default=b"", exclude=True, repr=False)
+    # The raw capture travels with the item to the store (pickled with it under JOBDIR);
+    # being private, it is never part of an export or a feed.
+    _raw_html: bytes = PrivateAttr(default=b"")
+
+    @property
+    def raw_html(self) -> bytes:
+        return self._raw_html
+
+    def with_raw_html(self, body: bytes) -> ArticleVersion:
+        self._raw_html = body
+        return self
 
 
 class PairStatus(StrEnum):

@@ -40,7 +40,9 @@ def _first(sel: Selector, queries: tuple[str, ...]) -> str | None:
     return None
 
 
-def _all(sel: Selector, queries: tuple[str, ...], ignore: frozenset[str] = frozenset()) -> list[str]:
+def _all(
+    sel: Selector, queries: tuple[str, ...], ignore: frozenset[str] = frozenset()
+) -> list[str]:
     for query in queries:
         values = [tidy(v) for v in sel.css(query).getall()]
         kept = list(dict.fromkeys(v for v in values if v and v not in ignore))

@@ -152,8 +152,12 @@ class CorpusStore(Protocol):
     def record_error(self, error: CrawlError) -> None: ...
     def record_capture(self, capture: WarcCapture) -> None: ...
     def last_capture(self, url: str) -> WarcCapture | None: ...
-    def validators(self, site: str, language: str, site_article_id: str) -> tuple[str | None, str | None]: ...
-    def latest_version(self, site: str, language: str, site_article_id: str) -> ArticleVersion | None: ...
+    def validators(
+        self, site: str, language: str, site_article_id: str
+    ) -> tuple[str | None, str | None]: ...
+    def latest_version(
+        self, site: str, language: str, site_article_id: str
+    ) -> ArticleVersion | None: ...
     def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None: ...
     def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]: ...
     def counts(self) -> dict[str, int]: ...
@@ -163,7 +167,9 @@ class CorpusStore(Protocol):
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, never corrupt
+    cursor.execute(
+        "PRAGMA synchronous=NORMAL"
+    )  # WAL + NORMAL: durable at checkpoint, never corrupt
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -201,19 +207,29 @@ class SqlCorpusStore:
             if row is not None:
                 row.finished_at = now()
                 row.finish_reason = reason
-                row.stats = {k: v if isinstance(v, int | float | str) else str(v)
-                             for k, v in stats.items()}
+                row.stats = {
+                    k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
+                }
 
     # -- articles -----------------------------------------------------------------------------
 
     def _article(self, s: Session, v: ArticleVersion) -> ArticleRow:
-        row = s.scalar(select(ArticleRow).where(
-            ArticleRow.site == v.site, ArticleRow.language == v.language,
-            ArticleRow.site_article_id == v.site_article_id))
+        row = s.scalar(
+            select(ArticleRow).where(
+                ArticleRow.site == v.site,
+                ArticleRow.language == v.language,
+                ArticleRow.site_article_id == v.site_article_id,
+            )
+        )
         if row is None:
-            row = ArticleRow(site=v.site, language=v.language, site_article_id=v.site_article_id,
-                             canonical_url=v.canonical_url, first_seen=v.fetched_at,
-                             last_checked=v.fetched_at)
+            row = ArticleRow(
+                site=v.site,
+                language=v.language,
+                site_article_id=v.site_article_id,
+                canonical_url=v.canonical_url,
+                first_seen=v.fetched_at,
+                last_checked=v.fetched_at,
+            )
             s.add(row)
             s.flush()
         return row
@@ -224,14 +240,22 @@ class SqlCorpusStore:
         article.canonical_url = v.canonical_url
         if v.etag or v.last_modified:
             article.etag, article.last_modified = v.etag, v.last_modified
-        exists = s.scalar(select(VersionRow.id).where(
-            VersionRow.article_id == article.id, VersionRow.content_sha256 == v.content_sha256))
+        exists = s.scalar(
+            select(VersionRow.id).where(
+                VersionRow.article_id == article.id, VersionRow.content_sha256 == v.content_sha256
+            )
+        )
         if exists is None and v.raw_html:
-            s.add(VersionRow(
-                article_id=article.id, content_sha256=v.content_sha256,
-                raw_html_sha256=v.raw_html_sha256, fetched_at=v.fetched_at,
-                record=v.model_dump(mode="json"), raw_html_z=zlib.compress(v.raw_html, 6),
-            ))
+            s.add(
+                VersionRow(
+                    article_id=article.id,
+                    content_sha256=v.content_sha256,
+                    raw_html_sha256=v.raw_html_sha256,
+                    fetched_at=v.fetched_at,
+                    record=v.model_dump(mode="json"),
+                    raw_html_z=zlib.compress(v.raw_html, 6),
+                )
+            )
             result.new_versions.append(f"{v.language}:{v.site_article_id}")
         # A successful fetch settles earlier errors about the same URL.
         s.query(ErrorRow).filter(ErrorRow.url.in_({v.url, v.requested_url})).delete()
@@ -245,11 +269,19 @@ class SqlCorpusStore:
             row = s.scalar(select(PairRow).where(PairRow.en_article_id == en.id))
             stamp = pair.en.fetched_at
             if row is None:
-                s.add(PairRow(site=pair.site, en_article_id=en.id,
-                              ar_article_id=ar.id if ar else None, status=pair.status.value,
-                              reason=pair.reason.value if pair.reason else None,
-                              reason_detail=pair.reason_detail, arabic_url=pair.arabic_url,
-                              first_seen=stamp, updated_at=stamp))
+                s.add(
+                    PairRow(
+                        site=pair.site,
+                        en_article_id=en.id,
+                        ar_article_id=ar.id if ar else None,
+                        status=pair.status.value,
+                        reason=pair.reason.value if pair.reason else None,
+                        reason_detail=pair.reason_detail,
+                        arabic_url=pair.arabic_url,
+                        first_seen=stamp,
+                        updated_at=stamp,
+                    )
+                )
                 result.pair_created = True
             elif self._should_update(row, pair, ar):
                 row.ar_article_id = ar.id if ar else None
@@ -263,24 +295,45 @@ class SqlCorpusStore:
 
     @staticmethod
     def _should_update(row: PairRow, pair: ArticlePair, ar: ArticleRow | None) -> bool:
-        new = (pair.status.value, ar.id if ar else None,
-               pair.reason.value if pair.reason else None, pair.arabic_url)
+        new = (
+            pair.status.value,
+            ar.id if ar else None,
+            pair.reason.value if pair.reason else None,
+            pair.arabic_url,
+        )
         if new == (row.status, row.ar_article_id, row.reason, row.arabic_url):
             return False
         # A transient failure to fetch the Arabic page never erases a pairing already found.
-        return not (row.status == PairStatus.paired and pair.status == PairStatus.unpaired
-                    and pair.reason not in CONTENT_REASONS)
+        return not (
+            row.status == PairStatus.paired
+            and pair.status == PairStatus.unpaired
+            and pair.reason not in CONTENT_REASONS
+        )
 
     def record_error(self, error: CrawlError) -> None:
         with self._sessions.begin() as s:
-            row = s.scalar(select(ErrorRow).where(ErrorRow.url == error.url,
-                                                  ErrorRow.kind == error.kind.value))
+            row = s.scalar(
+                select(ErrorRow).where(ErrorRow.url == error.url, ErrorRow.kind == error.kind.value)
+            )
             if row is None:
-                s.add(ErrorRow(site=error.site, url=error.url, kind=error.kind.value,
-                               detail=error.detail, http_status=error.http_status,
-                               language=error.language, first_seen=error.at, last_seen=error.at))
+                s.add(
+                    ErrorRow(
+                        site=error.site,
+                        url=error.url,
+                        kind=error.kind.value,
+                        detail=error.detail,
+                        http_status=error.http_status,
+                        language=error.language,
+                        first_seen=error.at,
+                        last_seen=error.at,
+                    )
+                )
             else:
-                row.detail, row.http_status, row.last_seen = error.detail, error.http_status, error.at
+                row.detail, row.http_status, row.last_seen = (
+                    error.detail,
+                    error.http_status,
+                    error.at,
+                )
                 row.count += 1
 
     # -- WARC captures ------------------------------------------------------------------------
@@ -291,9 +344,12 @@ class SqlCorpusStore:
 
     def last_capture(self, url: str) -> WarcCapture | None:
         with self._sessions() as s:
-            row = s.scalar(select(CaptureRow).where(CaptureRow.url == url,
-                                                    CaptureRow.record_type == "response")
-                           .order_by(CaptureRow.id.desc()).limit(1))
+            row = s.scalar(
+                select(CaptureRow)
+                .where(CaptureRow.url == url, CaptureRow.record_type == "response")
+                .order_by(CaptureRow.id.desc())
+                .limit(1)
+            )
             return None if row is None else _capture(row)
 
     def captures(self) -> list[WarcCapture]:
@@ -302,32 +358,57 @@ class SqlCorpusStore:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def validators(self, site: str, language: str, site_article_id: str) -> tuple[str | None, str | None]:
+    def validators(
+        self, site: str, language: str, site_article_id: str
+    ) -> tuple[str | None, str | None]:
         with self._sessions() as s:
-            row = s.execute(select(ArticleRow.etag, ArticleRow.last_modified).where(
-                ArticleRow.site == site, ArticleRow.language == language,
-                ArticleRow.site_article_id == site_article_id)).first()
+            row = s.execute(
+                select(ArticleRow.etag, ArticleRow.last_modified).where(
+                    ArticleRow.site == site,
+                    ArticleRow.language == language,
+                    ArticleRow.site_article_id == site_article_id,
+                )
+            ).first()
             return (row[0], row[1]) if row else (None, None)
 
-    def latest_version(self, site: str, language: str, site_article_id: str) -> ArticleVersion | None:
+    def latest_version(
+        self, site: str, language: str, site_article_id: str
+    ) -> ArticleVersion | None:
         with self._sessions() as s:
-            row = s.scalar(select(VersionRow).join(ArticleRow).where(
-                ArticleRow.site == site, ArticleRow.language == language,
-                ArticleRow.site_article_id == site_article_id)
-                .order_by(VersionRow.id.desc()).limit(1))
+            row = s.scalar(
+                select(VersionRow)
+                .join(ArticleRow)
+                .where(
+                    ArticleRow.site == site,
+                    ArticleRow.language == language,
+                    ArticleRow.site_article_id == site_article_id,
+                )
+                .order_by(VersionRow.id.desc())
+                .limit(1)
+            )
             return None if row is None else _version(row)
 
     def versions(self, site: str, language: str, site_article_id: str) -> list[ArticleVersion]:
         with self._sessions() as s:
-            rows = s.scalars(select(VersionRow).join(ArticleRow).where(
-                ArticleRow.site == site, ArticleRow.language == language,
-                ArticleRow.site_article_id == site_article_id).order_by(VersionRow.id))
+            rows = s.scalars(
+                select(VersionRow)
+                .join(ArticleRow)
+                .where(
+                    ArticleRow.site == site,
+                    ArticleRow.language == language,
+                    ArticleRow.site_article_id == site_article_id,
+                )
+                .order_by(VersionRow.id)
+            )
             return [_version(r) for r in rows]
 
     def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None:
         with self._sessions() as s:
-            row = s.scalar(select(PairRow).join(ArticleRow, PairRow.en_article_id == ArticleRow.id)
-                           .where(PairRow.site == site, ArticleRow.site_article_id == en_article_id))
+            row = s.scalar(
+                select(PairRow)
+                .join(ArticleRow, PairRow.en_article_id == ArticleRow.id)
+                .where(PairRow.site == site, ArticleRow.site_article_id == en_article_id)
+            )
             return None if row is None else self._pair(s, row)
 
     def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]:
@@ -342,35 +423,62 @@ class SqlCorpusStore:
         def latest(article_id: int | None) -> ArticleVersion | None:
             if article_id is None:
                 return None
-            v = s.scalar(select(VersionRow).where(VersionRow.article_id == article_id)
-                         .order_by(VersionRow.id.desc()).limit(1))
+            v = s.scalar(
+                select(VersionRow)
+                .where(VersionRow.article_id == article_id)
+                .order_by(VersionRow.id.desc())
+                .limit(1)
+            )
             return None if v is None else _version(v)
 
         en = latest(row.en_article_id)
         assert en is not None, "a pair row always has its English version (saved together)"
-        return ArticlePair(site=row.site, status=PairStatus(row.status), en=en,
-                           ar=latest(row.ar_article_id), arabic_url=row.arabic_url,
-                           reason=UnpairedReason(row.reason) if row.reason else None,
-                           reason_detail=row.reason_detail)
+        return ArticlePair(
+            site=row.site,
+            status=PairStatus(row.status),
+            en=en,
+            ar=latest(row.ar_article_id),
+            arabic_url=row.arabic_url,
+            reason=UnpairedReason(row.reason) if row.reason else None,
+            reason_detail=row.reason_detail,
+        )
 
     def errors(self) -> list[CrawlError]:
         with self._sessions() as s:
-            return [CrawlError(site=r.site, url=r.url, kind=r.kind, detail=r.detail,
-                               http_status=r.http_status, language=r.language, at=r.last_seen)
-                    for r in s.scalars(select(ErrorRow).order_by(ErrorRow.id))]
+            return [
+                CrawlError(
+                    site=r.site,
+                    url=r.url,
+                    kind=r.kind,
+                    detail=r.detail,
+                    http_status=r.http_status,
+                    language=r.language,
+                    at=r.last_seen,
+                )
+                for r in s.scalars(select(ErrorRow).order_by(ErrorRow.id))
+            ]
 
     def raw_html(self, site: str, language: str, site_article_id: str) -> bytes | None:
         with self._sessions() as s:
-            blob = s.scalar(select(VersionRow.raw_html_z).join(ArticleRow).where(
-                ArticleRow.site == site, ArticleRow.language == language,
-                ArticleRow.site_article_id == site_article_id)
-                .order_by(VersionRow.id.desc()).limit(1))
+            blob = s.scalar(
+                select(VersionRow.raw_html_z)
+                .join(ArticleRow)
+                .where(
+                    ArticleRow.site == site,
+                    ArticleRow.language == language,
+                    ArticleRow.site_article_id == site_article_id,
+                )
+                .order_by(VersionRow.id.desc())
+                .limit(1)
+            )
             return None if blob is None else zlib.decompress(blob)
 
     def counts(self) -> dict[str, int]:
         with self._sessions() as s:
+
             def count(model: type[Base], *where: Any) -> int:
                 return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
             return {
                 "articles_en": count(ArticleRow, ArticleRow.language == "en"),
                 "articles_ar": count(ArticleRow, ArticleRow.language == "ar"),
@@ -387,11 +495,16 @@ class SqlCorpusStore:
 
 
 def _version(row: VersionRow) -> ArticleVersion:
-    return ArticleVersion.model_validate({**row.record, "raw_html": b""})
+    return ArticleVersion.model_validate(row.record)
 
 
 def _capture(row: CaptureRow) -> WarcCapture:
-    return WarcCapture(url=row.url, warc_filename=row.warc_filename,
-                       warc_record_id=row.warc_record_id, record_type=row.record_type,
-                       payload_sha1=row.payload_sha1, http_status=row.http_status,
-                       fetched_at=row.fetched_at)
+    return WarcCapture(
+        url=row.url,
+        warc_filename=row.warc_filename,
+        warc_record_id=row.warc_record_id,
+        record_type=row.record_type,
+        payload_sha1=row.payload_sha1,
+        http_status=row.http_status,
+        fetched_at=row.fetched_at,
+    )

@@ -90,14 +90,16 @@ class WarcArchive:
 
     def write(self, ex: HttpExchange, previous: PreviousCapture | None = None) -> WrittenRecord:
         headers = [(k, v) for k, v in ex.response_headers if k.lower() not in _DROP_HEADERS]
-        http_headers = StatusAndHeaders(f"{ex.status} {ex.reason}".strip(), headers,
-                                        protocol=ex.protocol or "HTTP/1.1")
+        http_headers = StatusAndHeaders(
+            f"{ex.status} {ex.reason}".strip(), headers, protocol=ex.protocol or "HTTP/1.1"
+        )
         digest = payload_digest(ex.body)
         date = warc_date(ex.fetched_at)
         if ex.status == 304 or (previous is not None and previous.payload_digest == digest):
             profile = PROFILE_NOT_MODIFIED if ex.status == 304 else PROFILE_IDENTICAL
             record = self._writer.create_revisit_record(
-                ex.url, digest=previous.payload_digest if previous else digest,
+                ex.url,
+                digest=previous.payload_digest if previous else digest,
                 refers_to_uri=ex.url,
                 refers_to_date=warc_date(previous.fetched_at) if previous else date,
                 http_headers=http_headers,
@@ -108,16 +110,22 @@ class WarcArchive:
             rtype = "revisit"
         else:
             record = self._writer.create_warc_record(
-                ex.url, "response", payload=io.BytesIO(ex.body), http_headers=http_headers,
+                ex.url,
+                "response",
+                payload=io.BytesIO(ex.body),
+                http_headers=http_headers,
                 warc_headers_dict={"WARC-Date": date},
             )
             rtype = "response"
         record.rec_headers.replace_header("WARC-Date", date)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request = self._writer.create_warc_record(
-            ex.url, "request", payload=io.BytesIO(b""),
-            http_headers=StatusAndHeaders(f"{ex.method} {_target(ex.url)} HTTP/1.1",
-                                          ex.request_headers, is_http_request=True),
+            ex.url,
+            "request",
+            payload=io.BytesIO(b""),
+            http_headers=StatusAndHeaders(
+                f"{ex.method} {_target(ex.url)} HTTP/1.1", ex.request_headers, is_http_request=True
+            ),
             warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
         )
         self._write(record, request)
@@ -164,12 +172,14 @@ def read_records(path: Path) -> list[dict[str, object]]:
     out = []
     with open(path, "rb") as f:
         for record in ArchiveIterator(f):
-            out.append({
-                "type": record.rec_type,
-                "uri": record.rec_headers.get_header("WARC-Target-URI"),
-                "id": record.rec_headers.get_header("WARC-Record-ID"),
-                "profile": record.rec_headers.get_header("WARC-Profile"),
-                "status": record.http_headers.get_statuscode() if record.http_headers else None,
-                "payload": record.content_stream().read(),
-            })
+            out.append(
+                {
+                    "type": record.rec_type,
+                    "uri": record.rec_headers.get_header("WARC-Target-URI"),
+                    "id": record.rec_headers.get_header("WARC-Record-ID"),
+                    "profile": record.rec_headers.get_header("WARC-Profile"),
+                    "status": record.http_headers.get_statuscode() if record.http_headers else None,
+                    "payload": record.content_stream().read(),
+                }
+            )
     return out

@@ -78,16 +78,27 @@ class EnabSpider(scrapy.Spider):
         self.limit = int(limit) if limit not in (None, "") else None
         self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
         self.source: LanguageSite = replace(
-            self.profile.source, base_url=(base_url_en or self.profile.source.base_url).rstrip("/"))
+            self.profile.source, base_url=(base_url_en or self.profile.source.base_url).rstrip("/")
+        )
         self.original: LanguageSite = replace(
-            self.profile.original, base_url=(base_url_ar or self.profile.original.base_url).rstrip("/"))
-        self.allowed_hosts = {urlsplit(self.source.base_url).netloc.lower(),
-                              urlsplit(self.original.base_url).netloc.lower()}
-        self.allowed_domains = sorted({urlsplit(b).hostname or "" for b in
-                                       (self.source.base_url, self.original.base_url)})
-        self.crawl_args = {"since": since, "until": until, "limit": self.limit, "urls": self.urls,
-                           "base_url_en": self.source.base_url,
-                           "base_url_ar": self.original.base_url}
+            self.profile.original,
+            base_url=(base_url_ar or self.profile.original.base_url).rstrip("/"),
+        )
+        self.allowed_hosts = {
+            urlsplit(self.source.base_url).netloc.lower(),
+            urlsplit(self.original.base_url).netloc.lower(),
+        }
+        self.allowed_domains = sorted(
+            {urlsplit(b).hostname or "" for b in (self.source.base_url, self.original.base_url)}
+        )
+        self.crawl_args = {
+            "since": since,
+            "until": until,
+            "limit": self.limit,
+            "urls": self.urls,
+            "base_url_en": self.source.base_url,
+            "base_url_ar": self.original.base_url,
+        }
         self.state: dict[str, Any] = {}
 
     @classmethod
@@ -107,14 +118,23 @@ class EnabSpider(scrapy.Spider):
             return
         base = self.source.base_url
         for path in self.profile.feed_paths:
-            yield scrapy.Request(base + path, callback=self.parse_feed,
-                                 errback=self.discovery_failed, meta={"optional": True})
+            yield scrapy.Request(
+                base + path,
+                callback=self.parse_feed,
+                errback=self.discovery_failed,
+                meta={"optional": True},
+            )
         for path in self.profile.sitemap_paths:
-            yield scrapy.Request(base + path, callback=self.parse_sitemap,
-                                 errback=self.discovery_failed, meta={"optional": True})
+            yield scrapy.Request(
+                base + path,
+                callback=self.parse_sitemap,
+                errback=self.discovery_failed,
+                meta={"optional": True},
+            )
         for path in self.profile.listing_paths:
-            yield scrapy.Request(base + path, callback=self.parse_listing,
-                                 errback=self.discovery_failed)
+            yield scrapy.Request(
+                base + path, callback=self.parse_listing, errback=self.discovery_failed
+            )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         sel = Selector(text=response.text, type="xml")
@@ -137,8 +157,12 @@ class EnabSpider(scrapy.Spider):
             loc = urljoin(response.url, entry.get("loc", "").strip())
             if sitemap.type == "sitemapindex":
                 if same_site(loc, self.source.base_url):
-                    yield scrapy.Request(loc, callback=self.parse_sitemap,
-                                         errback=self.discovery_failed, meta={"optional": True})
+                    yield scrapy.Request(
+                        loc,
+                        callback=self.parse_sitemap,
+                        errback=self.discovery_failed,
+                        meta={"optional": True},
+                    )
                 continue
             lastmod = entry.get("lastmod")
             if self.since and lastmod and lastmod[:10] < self.since.isoformat():
@@ -164,13 +188,19 @@ class EnabSpider(scrapy.Spider):
         if found and older_than_window == found:
             return  # newest first: every later page is older still
         for href in links(html, self.profile.next_page)[:1]:
-            yield scrapy.Request(urljoin(response.url, href), callback=self.parse_listing,
-                                 errback=self.discovery_failed)
+            yield scrapy.Request(
+                urljoin(response.url, href),
+                callback=self.parse_listing,
+                errback=self.discovery_failed,
+            )
 
     def discovery_failed(self, failure: Failure) -> Iterator[CrawlError]:
         request = failure.request  # type: ignore[attr-defined]
-        if request.meta.get("optional") and failure.check(HttpError) and \
-                failure.value.response.status == 404:
+        if (
+            request.meta.get("optional")
+            and failure.check(HttpError)
+            and failure.value.response.status == 404
+        ):
             self.crawler.stats.inc_value("bitext/discovery/absent")
             self.logger.info("no %s on this site (404)", request.url)
             return
@@ -179,8 +209,10 @@ class EnabSpider(scrapy.Spider):
     # -- English articles -----------------------------------------------------------------------
 
     def is_article_url(self, url: str) -> bool:
-        return same_site(url, self.source.base_url) and \
-            self.source.article_path.match(urlsplit(url).path) is not None
+        return (
+            same_site(url, self.source.base_url)
+            and self.source.article_path.match(urlsplit(url).path) is not None
+        )
 
     def before_window(self, url: str) -> bool:
         match = self.source.article_path.match(urlsplit(url).path)
@@ -216,7 +248,9 @@ class EnabSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"bitext/discovered/{source}")
         key = self.profile.article_id(self.source, urlsplit(canonical).path) or canonical
         return scrapy.Request(
-            request_url(canonical), callback=self.parse_english, errback=self.english_failed,
+            request_url(canonical),
+            callback=self.parse_english,
+            errback=self.english_failed,
             headers=self.conditional_headers(self.source.language, key),
             meta={"en_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
         )
@@ -250,28 +284,44 @@ class EnabSpider(scrapy.Spider):
         html = response.meta["decoded_html"]
         hrefs = links_with_text(html, self.profile.original_link_texts)
         if not hrefs:
-            yield self.unpaired(en, UnpairedReason.no_arabic_link,
-                                "no «النسخة العربية من المقال» link on the page")
+            yield self.unpaired(
+                en, UnpairedReason.no_arabic_link, "no «النسخة العربية من المقال» link on the page"
+            )
             return
         link = urljoin(response.url, hrefs[0])
         if not same_site(link, self.original.base_url):
-            yield self.unpaired(en, UnpairedReason.arabic_link_offsite,
-                                f"link points to {urlsplit(link).netloc}", link)
+            yield self.unpaired(
+                en,
+                UnpairedReason.arabic_link_offsite,
+                f"link points to {urlsplit(link).netloc}",
+                link,
+            )
             return
         ar_key = self.profile.article_id(self.original, urlsplit(request_url(link)).path)
         if ar_key is None:
-            yield self.unpaired(en, UnpairedReason.arabic_link_not_article,
-                                "link is not an article URL of the Arabic site", link)
+            yield self.unpaired(
+                en,
+                UnpairedReason.arabic_link_not_article,
+                "link is not an article URL of the Arabic site",
+                link,
+            )
             return
         yield self.original_request(link, ar_key, en)
 
     def original_request(self, link: str, ar_key: str, en: ArticleVersion) -> scrapy.Request:
         # dont_filter: two English articles may share one Arabic original; each needs its pair.
         return scrapy.Request(
-            request_url(link), callback=self.parse_arabic, errback=self.arabic_failed,
-            headers=self.conditional_headers(self.original.language, ar_key), dont_filter=True,
-            meta={"en": en, "arabic_url": link, "ar_key": ar_key,
-                  "handle_httpstatus_list": [NOT_MODIFIED]},
+            request_url(link),
+            callback=self.parse_arabic,
+            errback=self.arabic_failed,
+            headers=self.conditional_headers(self.original.language, ar_key),
+            dont_filter=True,
+            meta={
+                "en": en,
+                "arabic_url": link,
+                "ar_key": ar_key,
+                "handle_httpstatus_list": [NOT_MODIFIED],
+            },
         )
 
     def recheck_original(self, response: Response, key: str) -> Iterator[Any]:
@@ -282,12 +332,18 @@ class EnabSpider(scrapy.Spider):
             yield response.request.replace(headers={}, dont_filter=True)
             return
         if stored.arabic_url is None or stored.reason in {
-            UnpairedReason.no_arabic_link, UnpairedReason.arabic_link_offsite,
+            UnpairedReason.no_arabic_link,
+            UnpairedReason.arabic_link_offsite,
             UnpairedReason.arabic_link_not_article,
         }:
             return
-        ar_key = stored.ar.site_article_id if stored.ar else self.profile.article_id(
-            self.original, urlsplit(request_url(stored.arabic_url)).path)
+        ar_key = (
+            stored.ar.site_article_id
+            if stored.ar
+            else self.profile.article_id(
+                self.original, urlsplit(request_url(stored.arabic_url)).path
+            )
+        )
         if ar_key is not None:
             yield self.original_request(stored.arabic_url, ar_key, stored.en)
 
@@ -295,8 +351,10 @@ class EnabSpider(scrapy.Spider):
 
     def parse_arabic(self, response: Response) -> Iterator[Any]:
         en: ArticleVersion = response.meta["en"]
-        ar_key = self.profile.article_id(self.original, urlsplit(response.url).path) \
+        ar_key = (
+            self.profile.article_id(self.original, urlsplit(response.url).path)
             or response.meta["ar_key"]
+        )
         if response.status == NOT_MODIFIED:
             self.crawler.stats.inc_value("bitext/not_modified/ar")
             ar = self.store.latest_version(self.profile.name, self.original.language, ar_key)
@@ -306,8 +364,9 @@ class EnabSpider(scrapy.Spider):
         version = self.version(response, self.original, ar_key)
         if isinstance(version, CrawlError) or version is None:
             detail = version.detail if version else "unreadable page"
-            yield self.unpaired(en, UnpairedReason.arabic_page_empty, detail,
-                                response.meta["arabic_url"])
+            yield self.unpaired(
+                en, UnpairedReason.arabic_page_empty, detail, response.meta["arabic_url"]
+            )
             return
         yield self.paired(en, version, response.meta["arabic_url"])
 
@@ -323,44 +382,74 @@ class EnabSpider(scrapy.Spider):
         yield self.unpaired(en, reason, error.detail, link)
 
     def english_failed(self, failure: Failure) -> Iterator[CrawlError]:
-        yield self.crawl_error(failure.request.url, failure,  # type: ignore[attr-defined]
-                               language=self.source.language)
+        yield self.crawl_error(
+            failure.request.url,
+            failure,  # type: ignore[attr-defined]
+            language=self.source.language,
+        )
 
     # -- records --------------------------------------------------------------------------------
 
-    def version(self, response: Response, side: LanguageSite, key: str) -> ArticleVersion | CrawlError | None:
+    def version(
+        self, response: Response, side: LanguageSite, key: str
+    ) -> ArticleVersion | CrawlError | None:
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        decoded = decode_html(response.body, content_type=content_type,
-                              fallbacks=side.fallback_encodings)
+        decoded = decode_html(
+            response.body, content_type=content_type, fallbacks=side.fallback_encodings
+        )
         response.meta["decoded_html"] = decoded.text
         if is_blank(decoded.text):
-            return CrawlError(site=self.profile.name, url=response.url, kind=CrawlErrorKind.empty_page,
-                              detail=f"HTTP {response.status} with no visible text "
-                                     f"({len(response.body)} bytes)",
-                              http_status=response.status, language=side.language, at=_now())
+            return CrawlError(
+                site=self.profile.name,
+                url=response.url,
+                kind=CrawlErrorKind.empty_page,
+                detail=f"HTTP {response.status} with no visible text ({len(response.body)} bytes)",
+                http_status=response.status,
+                language=side.language,
+                at=_now(),
+            )
         meta = read_article_page(decoded.text, side)
         canonical = canonical_url(response.url, base_url=side.base_url)
         return ArticleVersion(
-            site=self.profile.name, language=side.language, url=response.url,
+            site=self.profile.name,
+            language=side.language,
+            url=response.url,
             requested_url=response.request.meta.get("redirect_urls", [response.url])[0],
-            canonical_url=canonical, site_article_id=key, title=meta.title, authors=meta.authors,
-            published=meta.published, modified=meta.modified, categories=meta.categories,
-            tags=meta.tags, raw_html_sha256=sha256(response.body).hexdigest(),
+            canonical_url=canonical,
+            site_article_id=key,
+            title=meta.title,
+            authors=meta.authors,
+            published=meta.published,
+            modified=meta.modified,
+            categories=meta.categories,
+            tags=meta.tags,
+            raw_html_sha256=sha256(response.body).hexdigest(),
             content_sha256=meta.content_sha256,
-            fetched_at=response.meta.get("fetched_at") or _now(), http_status=response.status,
-            encoding=decoded.encoding, encoding_note=decoded.note,
-            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
-            warc_record_id=response.meta.get("warc_record_id"), raw_html=response.body,
-        )
+            fetched_at=response.meta.get("fetched_at") or _now(),
+            http_status=response.status,
+            encoding=decoded.encoding,
+            encoding_note=decoded.note,
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            warc_record_id=response.meta.get("warc_record_id"),
+        ).with_raw_html(response.body)
 
     def paired(self, en: ArticleVersion, ar: ArticleVersion, link: str) -> ArticlePair:
-        return ArticlePair(site=self.profile.name, status=PairStatus.paired, en=en, ar=ar,
-                           arabic_url=link)
+        return ArticlePair(
+            site=self.profile.name, status=PairStatus.paired, en=en, ar=ar, arabic_url=link
+        )
 
-    def unpaired(self, en: ArticleVersion, reason: UnpairedReason, detail: str,
-                 link: str | None = None) -> ArticlePair:
-        return ArticlePair(site=self.profile.name, status=PairStatus.unpaired, en=en,
-                           arabic_url=link, reason=reason, reason_detail=detail)
+    def unpaired(
+        self, en: ArticleVersion, reason: UnpairedReason, detail: str, link: str | None = None
+    ) -> ArticlePair:
+        return ArticlePair(
+            site=self.profile.name,
+            status=PairStatus.unpaired,
+            en=en,
+            arabic_url=link,
+            reason=reason,
+            reason_detail=detail,
+        )
 
     def crawl_error(self, url: str, failure: Failure, *, language: str) -> CrawlError:
         status = None
@@ -374,8 +463,15 @@ class EnabSpider(scrapy.Spider):
         else:
             kind = CrawlErrorKind.network_error
             detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        return CrawlError(site=self.profile.name, url=url, kind=kind, detail=detail,
-                          http_status=status, language=language, at=_now())
+        return CrawlError(
+            site=self.profile.name,
+            url=url,
+            kind=kind,
+            detail=detail,
+            http_status=status,
+            language=language,
+            at=_now(),
+        )
 
 
 def _now() -> datetime:

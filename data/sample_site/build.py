@@ -32,33 +32,52 @@ EN_HOST = "https://english.enabbaladi.net"
 AR_HOST = "https://www.enabbaladi.net"
 ARABIC_LINK_TEXT = "النسخة العربية من المقال"
 AR_MONTHS = [
-    "كانون الثاني", "شباط", "آذار", "نيسان", "أيار", "حزيران",
-    "تموز", "آب", "أيلول", "تشرين الأول", "تشرين الثاني", "كانون الأول",
+    "كانون الثاني",
+    "شباط",
+    "آذار",
+    "نيسان",
+    "أيار",
+    "حزيران",
+    "تموز",
+    "آب",
+    "أيلول",
+    "تشرين الأول",
+    "تشرين الثاني",
+    "كانون الأول",
 ]
-EN_AUTHORS = ["Jana al-Issa", "Diana Rahima", "Hassan Ibrahim", "Lujain Mourad", "Khaled al-Jeratli"]
+EN_AUTHORS = [
+    "Jana al-Issa",
+    "Diana Rahima",
+    "Hassan Ibrahim",
+    "Lujain Mourad",
+    "Khaled al-Jeratli",
+]
 AR_AUTHORS = ["جنى العيسى", "ديانا رحيمة", "حسن إبراهيم", "لجين مراد", "خالد الجرعتلي"]
-CATEGORIES = [("news", "News", "أخبار سوريا"), ("economy", "Economy", "اقتصاد"),
-              ("world", "World", "عربي ودولي")]
+CATEGORIES = [
+    ("news", "News", "أخبار سوريا"),
+    ("economy", "Economy", "اقتصاد"),
+    ("world", "World", "عربي ودولي"),
+]
 PER_PAGE = 10
 FIRST_AR_ID = 700100
 
 
 @dataclass
 class Article:
-    key: str                       # stable name used by tests
-    en_path: str                   # /archives/YYYY/MM/slug/
+    key: str  # stable name used by tests
+    en_path: str  # /archives/YYYY/MM/slug/
     en_title: str
     en_paras: list[str]
     published: date
     category: int
-    ar_id: int | None = None       # None: English only
+    ar_id: int | None = None  # None: English only
     ar_title: str = ""
     ar_paras: list[str] = field(default_factory=list)
     ar_slug: str = ""
-    ar_link: str | None = None     # href of the Arabic-version link, None: no link
-    ar_markup: str = "current"     # current (2025 theme) | older (2023 theme)
-    en_status: str = "ok"          # ok | empty | missing | robots
-    ar_status: str = "ok"          # ok | missing | empty | robots | offsite-redirect
+    ar_link: str | None = None  # href of the Arabic-version link, None: no link
+    ar_markup: str = "current"  # current (2025 theme) | older (2023 theme)
+    en_status: str = "ok"  # ok | empty | missing | robots
+    ar_status: str = "ok"  # ok | missing | empty | robots | offsite-redirect
 
 
 def slugify(text: str, words: int = 8) -> str:
@@ -92,7 +111,9 @@ CAPTION_RE = re.compile(r"\s-\s\w+ \d{1,2}, \d{4} \(|^\(Enab Baladi\)$")
 
 def read_seed(name: str, title_line: int) -> tuple[str, list[str]]:
     """Title and body paragraphs of a seed, its boilerplate left out."""
-    lines = [ln.strip() for ln in (SOURCES / "seeds" / name).read_text(encoding="utf-8").splitlines()]
+    lines = [
+        ln.strip() for ln in (SOURCES / "seeds" / name).read_text(encoding="utf-8").splitlines()
+    ]
     body: list[str] = []
     for line in lines[title_line + 1 :]:
         if len(line) < 100 or CAPTION_RE.search(line) or line in body:
@@ -113,7 +134,7 @@ def build_articles(n_pairs: int) -> list[Article]:
     start = date(2024, 1, 3)
     articles: list[Article] = []
     for i in range(n_pairs):
-        doc_id, en_sents, ar_sents = docs[i % len(docs)]
+        _doc_id, en_sents, ar_sents = docs[i % len(docs)]
         cycle = i // len(docs)
         en_paras = paragraphs(en_sents[1:])
         ar_paras = paragraphs(ar_sents[1:])
@@ -145,8 +166,10 @@ def build_articles(n_pairs: int) -> list[Article]:
         articles.append(a)
 
     seeds = [
-        ("000_bfe8093ed89158fd.txt", 0), ("001_b66b5cd2fbb4d987.txt", 0),
-        ("003_52cede1c26844f7c.txt", 0), ("002_e4dd4ca6a9aa8044.txt", 1),
+        ("000_bfe8093ed89158fd.txt", 0),
+        ("001_b66b5cd2fbb4d987.txt", 0),
+        ("003_52cede1c26844f7c.txt", 0),
+        ("002_e4dd4ca6a9aa8044.txt", 1),
         ("004_bd298267c9d9f68e.txt", 3),
     ]
     seed_texts = [read_seed(name, line) for name, line in seeds]
@@ -165,22 +188,43 @@ def build_articles(n_pairs: int) -> list[Article]:
     day = date(2024, 12, 20)
     for n, (key, (title, paras), link, ar_status) in enumerate(special):
         d = day + timedelta(days=n)
-        articles.append(Article(
-            key=key, en_path=f"/archives/{d:%Y}/{d:%m}/{slugify(title)}/", en_title=title,
-            en_paras=paras, published=d, category=0, ar_link=link, ar_status=ar_status,
-            ar_id=int(link.split("/")[3]) if link and link.startswith(AR_HOST) else None,
-            ar_slug=unquote(link.split("/")[4]) if link and link.count("/") > 4 else "",
-        ))
-    failures = [("english-empty", "empty"), ("english-robots", "robots"),
-                ("english-404", "missing")]
+        articles.append(
+            Article(
+                key=key,
+                en_path=f"/archives/{d:%Y}/{d:%m}/{slugify(title)}/",
+                en_title=title,
+                en_paras=paras,
+                published=d,
+                category=0,
+                ar_link=link,
+                ar_status=ar_status,
+                ar_id=int(link.split("/")[3]) if link and link.startswith(AR_HOST) else None,
+                ar_slug=unquote(link.split("/")[4]) if link and link.count("/") > 4 else "",
+            )
+        )
+    failures = [
+        ("english-empty", "empty"),
+        ("english-robots", "robots"),
+        ("english-404", "missing"),
+    ]
     for n, (key, status) in enumerate(failures):
         d = date(2024, 6, 10) + timedelta(days=n)
-        title = {"english-empty": "Empty page", "english-robots": "Embargoed report",
-                 "english-404": "Deleted story"}[key]
-        articles.append(Article(
-            key=key, en_path=f"/archives/{d:%Y}/{d:%m}/{slugify(title)}/", en_title=title,
-            en_paras=seed_texts[0][1][:2], published=d, category=0, en_status=status,
-        ))
+        title = {
+            "english-empty": "Empty page",
+            "english-robots": "Embargoed report",
+            "english-404": "Deleted story",
+        }[key]
+        articles.append(
+            Article(
+                key=key,
+                en_path=f"/archives/{d:%Y}/{d:%m}/{slugify(title)}/",
+                en_title=title,
+                en_paras=seed_texts[0][1][:2],
+                published=d,
+                category=0,
+                en_status=status,
+            )
+        )
     return articles
 
 
@@ -200,8 +244,10 @@ AR_ABOUT = (
     "الإلكتروني التفاعلي بأكثر من لغة، وتصدر مطبوعة أسبوعية، سياسية، اجتماعية، منوعة. فضلًا عن "
     "مجموعة من الحسابات النشطة على مواقع التواصل الاجتماعي، وعددٍ من الخدمات الأخرى."
 )
-COPYRIGHT = ("Copyright © 2025 Enab Baladi. Enab Baladi is a nonprofit charitable 501(c)(3) "
-             "organization, Tax ID. 46-3313735")
+COPYRIGHT = (
+    "Copyright © 2025 Enab Baladi. Enab Baladi is a nonprofit charitable 501(c)(3) "
+    "organization, Tax ID. 46-3313735"
+)
 
 
 def en_url(a: Article) -> str:
@@ -221,10 +267,13 @@ def en_page(a: Article, related: list[Article]) -> str:
     for n, p in enumerate(a.en_paras):
         body.append(f"<p>{e(p)}</p>")
         if n == 1:
-            body.append('<div class="stream-item stream-item-in-post"><span>ADVERTISEMENT</span></div>')
+            body.append(
+                '<div class="stream-item stream-item-in-post"><span>ADVERTISEMENT</span></div>'
+            )
     if a.ar_link is not None:
-        body.append(f'<p><a href="{e(a.ar_link)}" target="_blank" rel="noopener">'
-                    f"{ARABIC_LINK_TEXT}</a></p>")
+        body.append(
+            f'<p><a href="{e(a.ar_link)}" target="_blank" rel="noopener">{ARABIC_LINK_TEXT}</a></p>'
+        )
     rel = "\n".join(
         f'<li><a href="{e(en_url(r))}?so=related">{e(r.en_title)}</a></li>' for r in related
     )
@@ -280,7 +329,9 @@ def ar_page(a: Article, others: list[Article]) -> str:
         body.append(f"<p>{e(p)}</p>")
         if n == 1 and others:
             o = others[0]
-            body.append(f'<p><strong>اقرأ أيضًا: <a href="{e(ar_url(o))}">{e(o.ar_title)}</a></strong></p>')
+            body.append(
+                f'<p><strong>اقرأ أيضًا: <a href="{e(ar_url(o))}">{e(o.ar_title)}</a></strong></p>'
+            )
     iso = f"{a.published:%Y-%m-%d}T06:00:00+03:00"
     head = f"""<!DOCTYPE html>
 <html lang="ar" dir="rtl">
@@ -332,7 +383,7 @@ def ar_page(a: Article, others: list[Article]) -> str:
 <div class="tags"><a href="#">سوريا</a> <a href="#">{cat_ar}</a></div>
 {prompts}
 </div>
-<aside class="col-lg-4"><div class="one-post"><div class="item-content"><a href="{e(ar_url(others[-1])) if others else '#'}"><h3>{e(others[-1].ar_title) if others else ''}</h3></a></div></div></aside>
+<aside class="col-lg-4"><div class="one-post"><div class="item-content"><a href="{e(ar_url(others[-1])) if others else "#"}"><h3>{e(others[-1].ar_title) if others else ""}</h3></a></div></div></aside>
 </div></div>
 {footer}
 </body>
@@ -347,7 +398,11 @@ def listing_page(items: list[Article], page: int, n_pages: int) -> str:
         for a in items
     )
     base = f"{EN_HOST}/archives/category/news/"
-    nxt = f'<a class="next page-numbers" href="{base}page/{page + 1}/">Next</a>' if page < n_pages else ""
+    nxt = (
+        f'<a class="next page-numbers" href="{base}page/{page + 1}/">Next</a>'
+        if page < n_pages
+        else ""
+    )
     link_next = f'<link rel="next" href="{base}page/{page + 1}/">' if page < n_pages else ""
     return f"""<!DOCTYPE html>
 <html lang="en-US"><head><meta charset="UTF-8"><title>News | Enab Baladi</title>{link_next}</head>
@@ -375,14 +430,18 @@ def sitemap(items: list[Article]) -> str:
         f"<url><loc>{escape(en_url(a))}</loc><lastmod>{a.published:%Y-%m-%d}</lastmod></url>"
         for a in items
     )
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "\n</urlset>\n"
+    )
 
 
 def sitemap_index() -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-            f"<sitemap><loc>{EN_HOST}/post-sitemap.xml</loc></sitemap>\n</sitemapindex>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"<sitemap><loc>{EN_HOST}/post-sitemap.xml</loc></sitemap>\n</sitemapindex>\n"
+    )
 
 
 # --------------------------------------------------------------------------- writing
@@ -443,24 +502,35 @@ def build(out: Path, n_pairs: int = 40) -> dict:
     behaviors["en"]["/feed/"] = {"file": "feed/index.xml", "content_type": "application/rss+xml"}
     # The sitemap covers the first half of 2024 only: discovery must union all three sources.
     write(en_root, "/sitemap.xml", sitemap_index())
-    write(en_root, "/post-sitemap.xml",
-          sitemap([a for a in listed if a.published < date(2024, 7, 1) and a.en_status == "ok"]))
-    robots_en = ("User-agent: *\nDisallow: /wp-admin/\n"
-                 f"Disallow: {by_key['english-robots'].en_path}\n\nSitemap: {EN_HOST}/sitemap.xml\n")
+    write(
+        en_root,
+        "/post-sitemap.xml",
+        sitemap([a for a in listed if a.published < date(2024, 7, 1) and a.en_status == "ok"]),
+    )
+    robots_en = (
+        "User-agent: *\nDisallow: /wp-admin/\n"
+        f"Disallow: {by_key['english-robots'].en_path}\n\nSitemap: {EN_HOST}/sitemap.xml\n"
+    )
     write(en_root, "/robots.txt", robots_en)
     write(ar_root, "/robots.txt", "User-agent: *\nDisallow: /wp-admin/\nDisallow: /799005/\n")
-    (out / "behaviors.json").write_text(json.dumps(behaviors, ensure_ascii=False, indent=1, sort_keys=True),
-                                        encoding="utf-8")
+    (out / "behaviors.json").write_text(
+        json.dumps(behaviors, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
     manifest = {
         a.key: {
-            "en_path": a.en_path, "ar_id": a.ar_id, "ar_link": a.ar_link,
-            "en_status": a.en_status, "ar_status": a.ar_status, "published": a.published.isoformat(),
+            "en_path": a.en_path,
+            "ar_id": a.ar_id,
+            "ar_link": a.ar_link,
+            "en_status": a.en_status,
+            "ar_status": a.ar_status,
+            "published": a.published.isoformat(),
             "title": a.en_title,
         }
         for a in articles
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True),
-                                       encoding="utf-8")
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
     return manifest
 
 

@@ -13,7 +13,6 @@ a test may edit a page while the server runs.
 from __future__ import annotations
 
 import argparse
-import email.utils
 import hashlib
 import json
 import re

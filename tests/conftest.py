@@ -1,0 +1,164 @@
+"""Shared test harness: the bundled sample site on a real HTTP server, real crawls."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from pipeline.store import SqlCorpusStore, open_store
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_WWW = REPO / "data" / "sample_site" / "www"
+SHARED = REPO.parent / "shared"
+# Politeness off for tests only: the sample site is ours and on loopback.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05"]
+
+
+@dataclass
+class Site:
+    root: Path
+    en: str
+    ar: str
+    manifest: dict[str, dict]
+    process: subprocess.Popen[bytes]
+
+    def path_of(self, url: str) -> str:
+        return urlsplit(url).path
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_site(root: Path) -> Site:
+    ready = root / "ready.json"
+    ready.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "data" / "sample_site" / "serve.py"),
+            "--root",
+            str(root),
+            "--ready-file",
+            str(ready),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"sample site did not start: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+        time.sleep(0.05)
+    bases = json.loads(ready.read_text())
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    return Site(root, bases["en"], bases["ar"], manifest, process)
+
+
+def copy_site(tmp: Path) -> Path:
+    target = tmp / "www"
+    shutil.copytree(SAMPLE_WWW, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    site = start_site(copy_site(tmp_path_factory.mktemp("site")))
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def fresh_site(tmp_path: Path) -> Iterator[Site]:
+    """A site of the test's own, which the test may edit."""
+    site = start_site(copy_site(tmp_path))
+    yield site
+    site.stop()
+
+
+def crawl_command(site: Site, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "enab",
+        "-a",
+        f"base_url_en={site.en}",
+        "-a",
+        f"base_url_ar={site.ar}",
+        *FAST,
+        *args,
+    ]
+
+
+def crawl_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["BITEXT_DATA_DIR"] = str(data_dir)
+    env.pop("BITEXT_STORE", None)
+    env.pop("BITEXT_WARC_DIR", None)
+    return env
+
+
+def run_crawl(
+    site: Site, data_dir: Path, *args: str, timeout: int = 180
+) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl enab` in a subprocess, as a user runs it; its log is returned."""
+    result = subprocess.run(
+        crawl_command(site, *args),
+        cwd=REPO,
+        env=crawl_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"crawl failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return result
+
+
+def store_of(data_dir: Path) -> SqlCorpusStore:
+    return open_store(data_dir / "corpus.sqlite")
+
+
+def snapshot(store: SqlCorpusStore) -> dict[str, object]:
+    """What a crawl stored, independent of ports, times and order."""
+    pairs = set()
+    versions = set()
+    for pair in store.iter_pairs():
+        en_path = urlsplit(pair.en.canonical_url).path
+        pairs.add(
+            (
+                en_path,
+                pair.ar.site_article_id if pair.ar else None,
+                pair.status.value,
+                pair.reason.value if pair.reason else None,
+            )
+        )
+        for side in (pair.en, pair.ar):
+            if side is not None:
+                for v in store.versions(side.site, side.language, side.site_article_id):
+                    versions.add((v.language, v.site_article_id, v.content_sha256))
+    errors = {(urlsplit(e.url).path, e.kind.value) for e in store.errors()}
+    return {
+        "pairs": pairs,
+        "versions": versions,
+        "errors": errors,
+        "counts": {k: v for k, v in store.counts().items() if k not in {"captures", "crawls"}},
+    }
