@@ -60,16 +60,23 @@ def parse_datetime(value: str | None) -> datetime | None:
         return None
 
 
-def is_blank(html: str) -> bool:
+def as_selector(page: str | Selector) -> Selector:
+    """Pages are parsed once: every reader here takes the HTML text or its parsed Selector."""
+    return page if isinstance(page, Selector) else Selector(text=page or "<html></html>")
+
+
+def is_blank(page: str | Selector) -> bool:
     """True for a page with no visible text at all (an empty 200 response, a bare shell)."""
-    if not html.strip():
+    if isinstance(page, str) and not page.strip():
         return True
-    sel = Selector(text=html)
-    return not tidy(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+    sel = as_selector(page)
+    return (
+        sel.xpath("boolean(//body//text()[normalize-space()][not(ancestor::script)])").get() != "1"
+    )
 
 
-def read_article_page(html: str, side: LanguageSite) -> PageMetadata:
-    sel = Selector(text=html)
+def read_article_page(page: str | Selector, side: LanguageSite) -> PageMetadata:
+    sel = as_selector(page)
     title = _first(sel, side.title)
     body_text = ""
     has_body = False
@@ -103,10 +110,10 @@ def read_article_page(html: str, side: LanguageSite) -> PageMetadata:
     )
 
 
-def links_with_text(html: str, texts: tuple[str, ...]) -> list[str]:
+def links_with_text(page: str | Selector, texts: tuple[str, ...]) -> list[str]:
     """hrefs of the <a> elements whose visible text is one of `texts` (whitespace-insensitive)."""
     wanted = {tidy(t) for t in texts}
-    sel = Selector(text=html)
+    sel = as_selector(page)
     return [
         href.strip()
         for a in sel.css("a[href]")
@@ -115,8 +122,8 @@ def links_with_text(html: str, texts: tuple[str, ...]) -> list[str]:
     ]
 
 
-def links(html: str, queries: tuple[str, ...] = ("a::attr(href)",)) -> list[str]:
-    sel = Selector(text=html)
+def links(page: str | Selector, queries: tuple[str, ...] = ("a::attr(href)",)) -> list[str]:
+    sel = as_selector(page)
     found: list[str] = []
     for query in queries:
         found.extend(v.strip() for v in sel.css(query).getall() if v.strip())

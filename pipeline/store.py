@@ -25,11 +25,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
+    insert,
     select,
+    update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from pipeline.models import (
@@ -48,6 +51,9 @@ CONTENT_REASONS = {
     UnpairedReason.arabic_link_offsite,
     UnpairedReason.arabic_link_not_article,
 }
+
+
+CAPTURE_BATCH = 200
 
 
 def now() -> datetime:
@@ -154,7 +160,24 @@ class CorpusStore(Protocol):
     def last_capture(self, url: str) -> WarcCapture | None: ...
     def validators(
         self, site: str, language: str, site_article_id: str
-    ) -> tuple[str | None, str | None]: ...
+    ) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified of an article's last fetch (for conditional GETs); read once
+        per store and kept current by save_pair, since the crawl asks for every article."""
+        if self._validators is None:
+            articles = ArticleRow.__table__
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(
+                        articles.c.site,
+                        articles.c.language,
+                        articles.c.site_article_id,
+                        articles.c.etag,
+                        articles.c.last_modified,
+                    )
+                )
+                self._validators = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+        return self._validators.get((site, language, site_article_id), (None, None))
+
     def latest_version(
         self, site: str, language: str, site_article_id: str
     ) -> ArticleVersion | None: ...
@@ -191,6 +214,9 @@ class SqlCorpusStore:
             event.listen(engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._pending_captures: list[dict[str, Any]] = []
+        self._capture_index: dict[str, WarcCapture] | None = None
+        self._validators: dict[tuple[str, str, str], tuple[str | None, str | None]] | None = None
 
     # -- crawl runs ---------------------------------------------------------------------------
 
@@ -213,42 +239,46 @@ class SqlCorpusStore:
 
     # -- articles -----------------------------------------------------------------------------
 
-    def _article(self, s: Session, v: ArticleVersion) -> ArticleRow:
-        row = s.scalar(
-            select(ArticleRow).where(
-                ArticleRow.site == v.site,
-                ArticleRow.language == v.language,
-                ArticleRow.site_article_id == v.site_article_id,
-            )
-        )
-        if row is None:
-            row = ArticleRow(
-                site=v.site,
-                language=v.language,
-                site_article_id=v.site_article_id,
-                canonical_url=v.canonical_url,
-                first_seen=v.fetched_at,
-                last_checked=v.fetched_at,
-            )
-            s.add(row)
-            s.flush()
-        return row
+    # Write paths use Core statements on one connection: the ORM's unit of work cost more than
+    # the crawl itself (bench/crawl.py); the ORM classes above remain the schema.
 
-    def _save_version(self, s: Session, v: ArticleVersion, result: SaveResult) -> ArticleRow:
-        article = self._article(s, v)
-        article.last_checked = v.fetched_at
-        article.canonical_url = v.canonical_url
-        if v.etag or v.last_modified:
-            article.etag, article.last_modified = v.etag, v.last_modified
-        exists = s.scalar(
-            select(VersionRow.id).where(
-                VersionRow.article_id == article.id, VersionRow.content_sha256 == v.content_sha256
+    def _save_version(self, c: Connection, v: ArticleVersion, result: SaveResult) -> int:
+        articles, versions = ArticleRow.__table__, VersionRow.__table__
+        article_id = c.execute(
+            select(articles.c.id).where(
+                articles.c.site == v.site,
+                articles.c.language == v.language,
+                articles.c.site_article_id == v.site_article_id,
             )
-        )
+        ).scalar()
+        values = {"canonical_url": v.canonical_url, "last_checked": v.fetched_at}
+        if v.etag or v.last_modified:
+            values |= {"etag": v.etag, "last_modified": v.last_modified}
+            if self._validators is not None:
+                key = (v.site, v.language, v.site_article_id)
+                self._validators[key] = (v.etag, v.last_modified)
+        if article_id is None:
+            article_id = c.execute(
+                insert(articles).values(
+                    site=v.site,
+                    language=v.language,
+                    site_article_id=v.site_article_id,
+                    first_seen=v.fetched_at,
+                    **values,
+                )
+            ).inserted_primary_key[0]
+        else:
+            c.execute(update(articles).where(articles.c.id == article_id).values(**values))
+        exists = c.execute(
+            select(versions.c.id).where(
+                versions.c.article_id == article_id,
+                versions.c.content_sha256 == v.content_sha256,
+            )
+        ).first()
         if exists is None and v.raw_html:
-            s.add(
-                VersionRow(
-                    article_id=article.id,
+            c.execute(
+                insert(versions).values(
+                    article_id=article_id,
                     content_sha256=v.content_sha256,
                     raw_html_sha256=v.raw_html_sha256,
                     fetched_at=v.fetched_at,
@@ -258,46 +288,43 @@ class SqlCorpusStore:
             )
             result.new_versions.append(f"{v.language}:{v.site_article_id}")
         # A successful fetch settles earlier errors about the same URL.
-        s.query(ErrorRow).filter(ErrorRow.url.in_({v.url, v.requested_url})).delete()
-        return article
+        errors = ErrorRow.__table__
+        c.execute(delete(errors).where(errors.c.url.in_({v.url, v.requested_url})))
+        return article_id
 
     def save_pair(self, pair: ArticlePair) -> SaveResult:
         result = SaveResult()
-        with self._sessions.begin() as s:
-            en = self._save_version(s, pair.en, result)
-            ar = self._save_version(s, pair.ar, result) if pair.ar is not None else None
-            row = s.scalar(select(PairRow).where(PairRow.en_article_id == en.id))
+        pairs = PairRow.__table__
+        with self.engine.begin() as c:
+            en_id = self._save_version(c, pair.en, result)
+            ar_id = self._save_version(c, pair.ar, result) if pair.ar is not None else None
+            row = c.execute(select(pairs).where(pairs.c.en_article_id == en_id)).first()
             stamp = pair.en.fetched_at
+            values = {
+                "ar_article_id": ar_id,
+                "status": pair.status.value,
+                "reason": pair.reason.value if pair.reason else None,
+                "reason_detail": pair.reason_detail,
+                "arabic_url": pair.arabic_url,
+                "updated_at": stamp,
+            }
             if row is None:
-                s.add(
-                    PairRow(
-                        site=pair.site,
-                        en_article_id=en.id,
-                        ar_article_id=ar.id if ar else None,
-                        status=pair.status.value,
-                        reason=pair.reason.value if pair.reason else None,
-                        reason_detail=pair.reason_detail,
-                        arabic_url=pair.arabic_url,
-                        first_seen=stamp,
-                        updated_at=stamp,
+                c.execute(
+                    insert(pairs).values(
+                        site=pair.site, en_article_id=en_id, first_seen=stamp, **values
                     )
                 )
                 result.pair_created = True
-            elif self._should_update(row, pair, ar):
-                row.ar_article_id = ar.id if ar else None
-                row.status = pair.status.value
-                row.reason = pair.reason.value if pair.reason else None
-                row.reason_detail = pair.reason_detail
-                row.arabic_url = pair.arabic_url
-                row.updated_at = stamp
+            elif self._should_update(row, pair, ar_id):
+                c.execute(update(pairs).where(pairs.c.id == row.id).values(**values))
                 result.pair_changed = True
         return result
 
     @staticmethod
-    def _should_update(row: PairRow, pair: ArticlePair, ar: ArticleRow | None) -> bool:
+    def _should_update(row: Any, pair: ArticlePair, ar_id: int | None) -> bool:
         new = (
             pair.status.value,
-            ar.id if ar else None,
+            ar_id,
             pair.reason.value if pair.reason else None,
             pair.arabic_url,
         )
@@ -339,20 +366,37 @@ class SqlCorpusStore:
     # -- WARC captures ------------------------------------------------------------------------
 
     def record_capture(self, capture: WarcCapture) -> None:
-        with self._sessions.begin() as s:
-            s.add(CaptureRow(**capture.model_dump()))
+        """Buffered: the WARC record is already flushed, so a row lost in a crash never points
+        at a missing record; rows are written every CAPTURE_BATCH and on close."""
+        self._pending_captures.append(capture.model_dump())
+        if capture.record_type == "response":
+            self._last_captures()[capture.url] = capture
+        if len(self._pending_captures) >= CAPTURE_BATCH:
+            self.flush_captures()
+
+    def flush_captures(self) -> None:
+        if self._pending_captures:
+            with self.engine.begin() as c:
+                c.execute(insert(CaptureRow.__table__), self._pending_captures)
+            self._pending_captures = []
+
+    def _last_captures(self) -> dict[str, WarcCapture]:
+        if self._capture_index is None:
+            captures = CaptureRow.__table__
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(captures)
+                    .where(captures.c.record_type == "response")
+                    .order_by(captures.c.id)
+                )
+                self._capture_index = {r.url: _capture(r) for r in rows}
+        return self._capture_index
 
     def last_capture(self, url: str) -> WarcCapture | None:
-        with self._sessions() as s:
-            row = s.scalar(
-                select(CaptureRow)
-                .where(CaptureRow.url == url, CaptureRow.record_type == "response")
-                .order_by(CaptureRow.id.desc())
-                .limit(1)
-            )
-            return None if row is None else _capture(row)
+        return self._last_captures().get(url)
 
     def captures(self) -> list[WarcCapture]:
+        self.flush_captures()
         with self._sessions() as s:
             return [_capture(r) for r in s.scalars(select(CaptureRow).order_by(CaptureRow.id))]
 
@@ -491,6 +535,7 @@ class SqlCorpusStore:
             }
 
     def close(self) -> None:
+        self.flush_captures()
         self.engine.dispose()
 
 
@@ -498,7 +543,7 @@ def _version(row: VersionRow) -> ArticleVersion:
     return ArticleVersion.model_validate(row.record)
 
 
-def _capture(row: CaptureRow) -> WarcCapture:
+def _capture(row: Any) -> WarcCapture:
     return WarcCapture(
         url=row.url,
         warc_filename=row.warc_filename,

@@ -172,7 +172,7 @@ class EnabSpider(scrapy.Spider):
                 yield request
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        html = response.text
+        html = Selector(text=response.text)
         found = 0
         older_than_window = 0
         for href in links(html):
@@ -281,8 +281,7 @@ class EnabSpider(scrapy.Spider):
         yield from self.follow_original(response, version)
 
     def follow_original(self, response: Response, en: ArticleVersion) -> Iterator[Any]:
-        html = response.meta["decoded_html"]
-        hrefs = links_with_text(html, self.profile.original_link_texts)
+        hrefs = links_with_text(response.meta["page"], self.profile.original_link_texts)
         if not hrefs:
             yield self.unpaired(
                 en, UnpairedReason.no_arabic_link, "no «النسخة العربية من المقال» link on the page"
@@ -397,8 +396,9 @@ class EnabSpider(scrapy.Spider):
         decoded = decode_html(
             response.body, content_type=content_type, fallbacks=side.fallback_encodings
         )
-        response.meta["decoded_html"] = decoded.text
-        if is_blank(decoded.text):
+        page = Selector(text=decoded.text) if decoded.text.strip() else None
+        response.meta["page"] = page
+        if page is None or is_blank(page):
             return CrawlError(
                 site=self.profile.name,
                 url=response.url,
@@ -408,7 +408,7 @@ class EnabSpider(scrapy.Spider):
                 language=side.language,
                 at=_now(),
             )
-        meta = read_article_page(decoded.text, side)
+        meta = read_article_page(page, side)
         canonical = canonical_url(response.url, base_url=side.base_url)
         return ArticleVersion(
             site=self.profile.name,

@@ -146,7 +146,7 @@ def build_articles(n_pairs: int) -> list[Article]:
         slug = slugify(en_title)
         ar_id = FIRST_AR_ID + i
         a = Article(
-            key=f"pair-{i:02d}" if n_pairs <= 100 else f"pair-{i:05d}",
+            key=f"pair-{i:02d}",
             en_path=f"/archives/{published:%Y}/{published:%m}/{slug}/",
             en_title=en_title,
             en_paras=en_paras,

@@ -1,0 +1,161 @@
+"""Crawl throughput: `scrapy crawl enab` against a bare Scrapy spider fetching the same URLs.
+
+    python bench/crawl.py [--pairs 2000] [--concurrency 16]
+
+Builds the sample site inflated to --pairs article pairs, serves it on 127.0.0.1, then, in one
+run: (1) `scrapy crawl enab` with the project's full stack (discovery, robots.txt, pairing,
+store, WARC), politeness delays off; (2) a bare spider (no item pipelines, no project
+middlewares) fetching exactly the URLs the enab crawl fetched, at the same concurrency. Prints
+pages/s of each, the ratio (target >= 0.7) and peak RSS of each crawl process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.conftest import start_site  # noqa: E402  (the same server the tests use)
+
+BARE_SPIDER = textwrap.dedent(
+    """
+    import json, sys, scrapy
+    from scrapy.crawler import CrawlerProcess
+
+    class Bare(scrapy.Spider):
+        name = "bare"
+        async def start(self):
+            for url in json.load(open(sys.argv[1])):
+                yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+        def parse(self, response):
+            return None
+
+    process = CrawlerProcess({
+        "LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": False, "REDIRECT_ENABLED": False,
+        "RETRY_ENABLED": False, "COOKIES_ENABLED": False, "TELNETCONSOLE_ENABLED": False,
+        "CONCURRENT_REQUESTS": int(sys.argv[2]), "CONCURRENT_REQUESTS_PER_DOMAIN": int(sys.argv[2]),
+        "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "HTTPERROR_ALLOW_ALL": True,
+        "EXTENSIONS": {"scrapy.extensions.remote_control.RemoteControl": None},
+    })
+    process.crawl(Bare)
+    process.start()
+    """
+)
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str, int]:
+    """Wall time, stderr, and peak RSS in KiB of one child process."""
+    wrapper = [
+        sys.executable,
+        "-c",
+        "import resource, subprocess, sys;"
+        "r = subprocess.run(sys.argv[1:]);"
+        "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+        "sys.exit(r.returncode)",
+        *cmd,
+    ]
+    start = time.perf_counter()
+    result = subprocess.run(wrapper, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{cmd[:4]} failed:\n{result.stderr[-3000:]}")
+    rss = int(re.search(r"MAXRSS (\d+)", result.stderr).group(1))  # type: ignore[union-attr]
+    return elapsed, result.stderr, rss
+
+
+def stat(log: str, name: str) -> float:
+    match = re.search(rf"'{re.escape(name)}': ([\d.]+)", log)
+    return float(match.group(1)) if match else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    subprocess.run(
+        [
+            sys.executable,
+            "data/sample_site/build.py",
+            "--out",
+            str(work / "www"),
+            "--pairs",
+            str(args.pairs),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    site = start_site(work / "www")
+    try:
+        env = dict(os.environ, BITEXT_DATA_DIR=str(work / "out"))
+        c = str(args.concurrency)
+        enab_cmd = [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "enab",
+            "-a",
+            f"base_url_en={site.en}",
+            "-a",
+            f"base_url_ar={site.ar}",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            f"CONCURRENT_REQUESTS={c}",
+            "-s",
+            f"CONCURRENT_REQUESTS_PER_DOMAIN={c}",
+            "-s",
+            "RETRY_BACKOFF_BASE=0.05",
+        ]
+        enab_time, enab_log, enab_rss = timed(enab_cmd, env)
+        # Exactly the URLs the enab crawl fetched (robots.txt and retries included).
+        from pipeline.store import open_store
+
+        store = open_store(work / "out" / "corpus.sqlite")
+        urls = [cap.url for cap in store.captures()]
+        pairs = store.counts()["pairs"]
+        (work / "urls.json").write_text(json.dumps(urls))
+        (work / "bare.py").write_text(BARE_SPIDER)
+        bare_time, bare_log, bare_rss = timed(
+            [sys.executable, str(work / "bare.py"), str(work / "urls.json"), c], dict(os.environ)
+        )
+    finally:
+        site.stop()
+
+    enab_pages = stat(enab_log, "downloader/response_count")
+    bare_pages = stat(bare_log, "downloader/response_count")
+    enab_rate = enab_pages / stat(enab_log, "elapsed_time_seconds")
+    bare_rate = bare_pages / stat(bare_log, "elapsed_time_seconds")
+    rows = [
+        ("scrapy crawl enab (full stack)", enab_pages, enab_rate, enab_time, enab_rss),
+        ("bare Scrapy spider, same URLs", bare_pages, bare_rate, bare_time, bare_rss),
+    ]
+    print(
+        f"\nsample site inflated to {args.pairs} pairs; {pairs} paired by the crawl; "
+        f"concurrency {c}; {os.cpu_count()} CPUs\n"
+    )
+    print("| crawler | pages | pages/s | wall s (incl. start-up) | peak RSS MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for name, pages, rate, wall, rss in rows:
+        print(f"| {name} | {pages:.0f} | {rate:.1f} | {wall:.1f} | {rss / 1024:.0f} |")
+    print(f"\nratio enab / bare: {enab_rate / bare_rate:.2f} (target >= 0.7)")
+
+
+if __name__ == "__main__":
+    main()
