@@ -53,14 +53,15 @@ BARE_SPIDER = textwrap.dedent(
 )
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str, int]:
-    """Wall time, stderr, and peak RSS in KiB of one child process."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str, int, float]:
+    """Wall time, stderr, peak RSS in KiB of its largest process, CPU seconds of all of them."""
     wrapper = [
         sys.executable,
         "-c",
         "import resource, subprocess, sys;"
         "r = subprocess.run(sys.argv[1:]);"
-        "print('MAXRSS', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print('MAXRSS', u.ru_maxrss, 'CPU', u.ru_utime + u.ru_stime, file=sys.stderr);"
         "sys.exit(r.returncode)",
         *cmd,
     ]
@@ -69,8 +70,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str, int]:
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{cmd[:4]} failed:\n{result.stderr[-3000:]}")
-    rss = int(re.search(r"MAXRSS (\d+)", result.stderr).group(1))  # type: ignore[union-attr]
-    return elapsed, result.stderr, rss
+    match = re.search(r"MAXRSS (\d+) CPU ([\d.]+)", result.stderr)
+    assert match is not None
+    return elapsed, result.stderr, int(match.group(1)), float(match.group(2))
 
 
 def stat(log: str, name: str) -> float:
@@ -123,7 +125,7 @@ def main() -> None:
             "-s",
             "RETRY_BACKOFF_BASE=0.05",
         ]
-        enab_time, enab_log, enab_rss = timed(enab_cmd, env)
+        enab_time, enab_log, enab_rss, enab_cpu = timed(enab_cmd, env)
         # Exactly the URLs the enab crawl fetched (robots.txt and retries included).
         from pipeline.store import open_store
 
@@ -132,7 +134,7 @@ def main() -> None:
         pairs = store.counts()["pairs"]
         (work / "urls.json").write_text(json.dumps(urls))
         (work / "bare.py").write_text(BARE_SPIDER)
-        bare_time, bare_log, bare_rss = timed(
+        bare_time, bare_log, bare_rss, bare_cpu = timed(
             [sys.executable, str(work / "bare.py"), str(work / "urls.json"), c], dict(os.environ)
         )
     finally:
@@ -143,17 +145,20 @@ def main() -> None:
     enab_rate = enab_pages / stat(enab_log, "elapsed_time_seconds")
     bare_rate = bare_pages / stat(bare_log, "elapsed_time_seconds")
     rows = [
-        ("scrapy crawl enab (full stack)", enab_pages, enab_rate, enab_time, enab_rss),
-        ("bare Scrapy spider, same URLs", bare_pages, bare_rate, bare_time, bare_rss),
+        ("scrapy crawl enab (full stack)", enab_pages, enab_rate, enab_time, enab_cpu, enab_rss),
+        ("bare Scrapy spider, same URLs", bare_pages, bare_rate, bare_time, bare_cpu, bare_rss),
     ]
     print(
         f"\nsample site inflated to {args.pairs} pairs; {pairs} paired by the crawl; "
         f"concurrency {c}; {os.cpu_count()} CPUs\n"
     )
-    print("| crawler | pages | pages/s | wall s (incl. start-up) | peak RSS MiB |")
-    print("|---|---:|---:|---:|---:|")
-    for name, pages, rate, wall, rss in rows:
-        print(f"| {name} | {pages:.0f} | {rate:.1f} | {wall:.1f} | {rss / 1024:.0f} |")
+    print(
+        "| crawler | pages | pages/s | wall s (with start-up) | CPU s (all processes) "
+        "| peak RSS MiB (largest process) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, pages, rate, wall, cpu, rss in rows:
+        print(f"| {name} | {pages:.0f} | {rate:.1f} | {wall:.1f} | {cpu:.1f} | {rss / 1024:.0f} |")
     print(f"\nratio enab / bare: {enab_rate / bare_rate:.2f} (target >= 0.7)")
 
 

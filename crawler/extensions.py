@@ -32,8 +32,5 @@ class CrawlRunRecorder:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.crawl_id is not None:
             store_for(self.crawler).finish_crawl(self.crawl_id, reason, stats)
-        warc = release(self.crawler)
-        counts_line = ""
-        if warc is not None:
-            counts_line = f"; WARC {warc}"
-        logger.info("crawl %s finished (%s)%s", self.crawl_id, reason, counts_line)
+        release(self.crawler)
+        logger.info("crawl %s finished (%s)", self.crawl_id, reason)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -20,9 +21,8 @@ from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from crawler.resources import archive_for, store_for
-from pipeline.models import WarcCapture
-from pipeline.warc import HttpExchange, PreviousCapture
+from crawler.resources import writer_for
+from pipeline.warc import HttpExchange
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class WarcCaptureMiddleware:
-    """Writes every response, as received, to the crawl's WARC file and records where."""
+    """Sends every response, as received, to the WARC archive; names its record up front so the
+    spider can cite it (the writer process does the writing)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -116,14 +117,8 @@ class WarcCaptureMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        store = store_for(self.crawler)
         fetched_at = datetime.now(UTC)
-        last = store.last_capture(response.url)
-        previous = (
-            PreviousCapture(last.warc_record_id, last.payload_sha1, last.fetched_at)
-            if last
-            else None
-        )
+        record_id = f"<urn:uuid:{uuid.uuid4()}>"
         exchange = HttpExchange(
             url=response.url,
             method=request.method,
@@ -135,21 +130,9 @@ class WarcCaptureMiddleware:
             body=response.body,
             fetched_at=fetched_at,
         )
-        written = archive_for(self.crawler).write(exchange, previous)
-        store.record_capture(
-            WarcCapture(
-                url=response.url,
-                warc_filename=written.filename,
-                warc_record_id=written.record_id,
-                record_type=written.record_type,
-                payload_sha1=written.payload_digest,
-                http_status=response.status,
-                fetched_at=fetched_at,
-            )
-        )
-        request.meta["warc_record_id"] = written.record_id
+        writer_for(self.crawler).capture(exchange, record_id)
+        request.meta["warc_record_id"] = record_id
         request.meta["fetched_at"] = fetched_at
-        self.crawler.stats.inc_value(f"bitext/warc/{written.record_type}")
         return response
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import Spider
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
-from crawler.resources import store_for
+from crawler.resources import close_writer, writer_for
+from crawler.writer import WriterFailed, WriterReport
 from pipeline.models import ArticlePair, CrawlError
 
 logger = logging.getLogger(__name__)
 
 
 class CorpusStorePipeline:
-    """Saves each pair (both versions and the pair, in one transaction) and each crawl error."""
+    """Hands each pair (saved with both versions in one transaction) and each crawl error to
+    the store writer, and folds the writer's counts into the crawl stats."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -24,19 +28,30 @@ class CorpusStorePipeline:
         return cls(crawler)
 
     def process_item(self, item: object) -> object:
-        store = store_for(self.crawler)
-        if isinstance(item, ArticlePair):
-            result = store.save_pair(item)
-            self.stats.inc_value(f"bitext/pairs/{item.status.value}")
-            self.stats.inc_value("bitext/versions/new", len(result.new_versions))
-            if result.pair_created:
-                self.stats.inc_value("bitext/pairs/created")
-            if result.pair_changed:
-                self.stats.inc_value("bitext/pairs/changed")
-            if not result.new_versions and not result.pair_created and not result.pair_changed:
-                self.stats.inc_value("bitext/pairs/unchanged")
-        elif isinstance(item, CrawlError):
-            store.record_error(item)
-            self.stats.inc_value(f"bitext/errors/{item.kind.value}")
-            logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
+        writer = writer_for(self.crawler)
+        try:
+            if isinstance(item, ArticlePair):
+                writer.pair(item)
+            elif isinstance(item, CrawlError):
+                writer.error(item)
+                logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
+        except WriterFailed as exc:
+            logger.error("store writer failed, stopping the crawl: %s", exc)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="writer_failed"))  # type: ignore[union-attr]
+            raise
+        self._fold(writer.poll())
         return item
+
+    def close_spider(self, spider: Spider) -> None:
+        report = close_writer(self.crawler)
+        if report is not None:
+            self._fold(report)
+            if report.warc_file:
+                logger.info("WARC file written: %s", report.warc_file)
+            for failure in report.failures:
+                logger.error("store writer failure: %s", failure)
+
+    def _fold(self, report: WriterReport) -> None:
+        for key, value in report.stats.items():
+            self.stats.inc_value(key, value)
+        report.stats.clear()

@@ -12,11 +12,11 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from crawler.writer import StoreWriter, WriterReport
 from pipeline.store import SqlCorpusStore, open_store
-from pipeline.warc import WarcArchive
 
 _stores: WeakKeyDictionary[Crawler, SqlCorpusStore] = WeakKeyDictionary()
-_archives: WeakKeyDictionary[Crawler, WarcArchive] = WeakKeyDictionary()
+_writers: WeakKeyDictionary[Crawler, StoreWriter] = WeakKeyDictionary()
 
 
 def store_location(settings: BaseSettings) -> str:
@@ -38,19 +38,23 @@ def store_for(crawler: Crawler) -> SqlCorpusStore:
     return _stores[crawler]
 
 
-def archive_for(crawler: Crawler) -> WarcArchive:
-    if crawler not in _archives:
-        _archives[crawler] = WarcArchive(warc_dir(crawler.settings), prefix=crawler.spidercls.name)
-    return _archives[crawler]
+def writer_for(crawler: Crawler) -> StoreWriter:
+    """The crawl's writer process (store and WARC writes); reads go through store_for."""
+    if crawler not in _writers:
+        _writers[crawler] = StoreWriter(
+            store_location(crawler.settings), warc_dir(crawler.settings), crawler.spidercls.name
+        )
+    return _writers[crawler]
 
 
-def release(crawler: Crawler) -> Path | None:
-    """Close the crawl's archive and store; returns the finished WARC file, if any."""
-    closed = None
-    archive = _archives.pop(crawler, None)
-    if archive is not None:
-        closed = archive.close()
+def close_writer(crawler: Crawler) -> WriterReport | None:
+    writer = _writers.pop(crawler, None)
+    return None if writer is None else writer.close()
+
+
+def release(crawler: Crawler) -> None:
+    """Close what the crawl opened (the writer is closed earlier, by the store pipeline)."""
+    close_writer(crawler)
     store = _stores.pop(crawler, None)
     if store is not None:
         store.close()
-    return closed

@@ -32,6 +32,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -194,6 +196,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         "PRAGMA synchronous=NORMAL"
     )  # WAL + NORMAL: durable at checkpoint, never corrupt
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")  # the crawler and its writer share the file
     cursor.close()
 
 
@@ -217,6 +220,8 @@ class SqlCorpusStore:
         self._pending_captures: list[dict[str, Any]] = []
         self._capture_index: dict[str, WarcCapture] | None = None
         self._validators: dict[tuple[str, str, str], tuple[str | None, str | None]] | None = None
+        # One writer per store is assumed for these two caches (a crawl); constraints still hold.
+        self._error_url_set: set[str] | None = None
 
     # -- crawl runs ---------------------------------------------------------------------------
 
@@ -242,42 +247,46 @@ class SqlCorpusStore:
     # Write paths use Core statements on one connection: the ORM's unit of work cost more than
     # the crawl itself (bench/crawl.py); the ORM classes above remain the schema.
 
+    def _upsert(self, table: Any) -> Any:
+        """INSERT .. ON CONFLICT for this engine's dialect (SQLite and PostgreSQL have it)."""
+        dialect = self.engine.dialect.name
+        if dialect == "sqlite":
+            return sqlite_insert(table)
+        if dialect == "postgresql":
+            return postgresql_insert(table)
+        raise NotImplementedError(f"no upsert for {dialect}: use SQLite or PostgreSQL")
+
     def _save_version(self, c: Connection, v: ArticleVersion, result: SaveResult) -> int:
         articles, versions = ArticleRow.__table__, VersionRow.__table__
+        upsert = self._upsert(articles).values(
+            site=v.site,
+            language=v.language,
+            site_article_id=v.site_article_id,
+            canonical_url=v.canonical_url,
+            first_seen=v.fetched_at,
+            last_checked=v.fetched_at,
+            etag=v.etag,
+            last_modified=v.last_modified,
+        )
         article_id = c.execute(
-            select(articles.c.id).where(
-                articles.c.site == v.site,
-                articles.c.language == v.language,
-                articles.c.site_article_id == v.site_article_id,
-            )
-        ).scalar()
-        values = {"canonical_url": v.canonical_url, "last_checked": v.fetched_at}
-        if v.etag or v.last_modified:
-            values |= {"etag": v.etag, "last_modified": v.last_modified}
-            if self._validators is not None:
-                key = (v.site, v.language, v.site_article_id)
-                self._validators[key] = (v.etag, v.last_modified)
-        if article_id is None:
-            article_id = c.execute(
-                insert(articles).values(
-                    site=v.site,
-                    language=v.language,
-                    site_article_id=v.site_article_id,
-                    first_seen=v.fetched_at,
-                    **values,
-                )
-            ).inserted_primary_key[0]
-        else:
-            c.execute(update(articles).where(articles.c.id == article_id).values(**values))
-        exists = c.execute(
-            select(versions.c.id).where(
-                versions.c.article_id == article_id,
-                versions.c.content_sha256 == v.content_sha256,
-            )
-        ).first()
-        if exists is None and v.raw_html:
-            c.execute(
-                insert(versions).values(
+            upsert.on_conflict_do_update(
+                index_elements=["site", "language", "site_article_id"],
+                set_={
+                    "canonical_url": upsert.excluded.canonical_url,
+                    "last_checked": upsert.excluded.last_checked,
+                    "etag": func.coalesce(upsert.excluded.etag, articles.c.etag),
+                    "last_modified": func.coalesce(
+                        upsert.excluded.last_modified, articles.c.last_modified
+                    ),
+                },
+            ).returning(articles.c.id)
+        ).scalar_one()
+        if self._validators is not None and (v.etag or v.last_modified):
+            self._validators[(v.site, v.language, v.site_article_id)] = (v.etag, v.last_modified)
+        if v.raw_html:  # a version read back from the store (after a 304) carries no capture
+            inserted = c.execute(
+                self._upsert(versions)
+                .values(
                     article_id=article_id,
                     content_sha256=v.content_sha256,
                     raw_html_sha256=v.raw_html_sha256,
@@ -285,12 +294,24 @@ class SqlCorpusStore:
                     record=v.model_dump(mode="json"),
                     raw_html_z=zlib.compress(v.raw_html, 6),
                 )
-            )
-            result.new_versions.append(f"{v.language}:{v.site_article_id}")
+                .on_conflict_do_nothing(index_elements=["article_id", "content_sha256"])
+                .returning(versions.c.id)
+            ).first()
+            if inserted is not None:
+                result.new_versions.append(f"{v.language}:{v.site_article_id}")
         # A successful fetch settles earlier errors about the same URL.
-        errors = ErrorRow.__table__
-        c.execute(delete(errors).where(errors.c.url.in_({v.url, v.requested_url})))
+        settled = {v.url, v.requested_url} & self._error_urls()
+        if settled:
+            errors = ErrorRow.__table__
+            c.execute(delete(errors).where(errors.c.url.in_(settled)))
+            self._error_urls().difference_update(settled)
         return article_id
+
+    def _error_urls(self) -> set[str]:
+        if self._error_url_set is None:
+            with self.engine.connect() as c:
+                self._error_url_set = set(c.execute(select(ErrorRow.__table__.c.url)).scalars())
+        return self._error_url_set
 
     def save_pair(self, pair: ArticlePair) -> SaveResult:
         result = SaveResult()
@@ -338,6 +359,7 @@ class SqlCorpusStore:
         )
 
     def record_error(self, error: CrawlError) -> None:
+        self._error_urls().add(error.url)
         with self._sessions.begin() as s:
             row = s.scalar(
                 select(ErrorRow).where(ErrorRow.url == error.url, ErrorRow.kind == error.kind.value)

@@ -88,7 +88,14 @@ class WarcArchive:
             self._writer.write_record(record)
         self._file.flush()
 
-    def write(self, ex: HttpExchange, previous: PreviousCapture | None = None) -> WrittenRecord:
+    def write(
+        self,
+        ex: HttpExchange,
+        previous: PreviousCapture | None = None,
+        *,
+        record_id: str | None = None,
+    ) -> WrittenRecord:
+        """Append one exchange; `record_id` lets the caller name the record before it exists."""
         headers = [(k, v) for k, v in ex.response_headers if k.lower() not in _DROP_HEADERS]
         http_headers = StatusAndHeaders(
             f"{ex.status} {ex.reason}".strip(), headers, protocol=ex.protocol or "HTTP/1.1"
@@ -118,6 +125,8 @@ class WarcArchive:
             )
             rtype = "response"
         record.rec_headers.replace_header("WARC-Date", date)
+        if record_id:
+            record.rec_headers.replace_header("WARC-Record-ID", record_id)
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         request = self._writer.create_warc_record(
             ex.url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import sqlite3
@@ -225,13 +226,15 @@ def test_killed_crawl_leaves_a_consistent_store(
     sample_site: Site, full_crawl, tmp_path: Path
 ) -> None:
     data = tmp_path / "out"
-    # A slow crawl, killed with SIGKILL once a few pairs are stored.
+    # A slow crawl, killed with SIGKILL (the crawler and its writer process) once a few pairs
+    # are stored.
     process = subprocess.Popen(
         [*crawl_command(sample_site), "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=1"],
         cwd=REPO,
         env=crawl_env(data),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     db = data / "corpus.sqlite"
     deadline = time.monotonic() + 60
@@ -244,7 +247,7 @@ def test_killed_crawl_leaves_a_consistent_store(
                     stored = con.execute("select count(*) from pairs").fetchone()[0]
             except sqlite3.OperationalError:
                 pass
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert 5 <= stored < 46
     with sqlite3.connect(db) as con:
