@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
@@ -42,7 +41,7 @@ class CorpusStorePipeline:
         self._fold(writer.poll())
         return item
 
-    def close_spider(self, spider: Spider) -> None:
+    def close_spider(self) -> None:
         report = close_writer(self.crawler)
         if report is not None:
             self._fold(report)
