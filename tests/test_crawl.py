@@ -8,6 +8,7 @@ import re
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -148,7 +149,7 @@ def test_every_page_is_archived_in_warc(full_crawl) -> None:
     assert statuses.count("301") == 13  # redirects archived
     assert sum(1 for r in records if r["type"] == "request") == len(responses)
     check = subprocess.run(
-        ["bitext", "warc-check", "--data-dir", str(data)],
+        [sys.executable, "-m", "pipeline.cli", "warc-check", "--data-dir", str(data)],
         capture_output=True,
         text=True,
         check=False,
