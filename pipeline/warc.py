@@ -11,6 +11,7 @@ revisit with the server-not-modified profile.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import io
 import os
@@ -19,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psutil
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -77,6 +77,7 @@ class WarcArchive:
         self.filename = f"{prefix}-{stamp}-{os.getpid()}.warc.gz"
         self._path = self.directory / (self.filename + ".open")
         self._file = open(self._path, "ab")  # noqa: SIM115 - kept open for the whole run
+        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)  # "being written" (see recovery)
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = self._writer.create_warcinfo_record(
             self.filename, {"software": software, "format": "WARC File Format 1.1"}
@@ -156,11 +157,12 @@ def recover_open_files(directory: Path) -> list[Path]:
     """Cut every `*.warc.gz.open` back to its last complete record and close it."""
     recovered = []
     for path in sorted(directory.glob("*.warc.gz.open")):
-        pid = path.name.removesuffix(".warc.gz.open").rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and psutil.pid_exists(int(pid)):
-            continue  # another live crawl is writing it
         good_end = 0
         with open(path, "rb") as f:
+            try:  # the writing process holds this lock until it dies, however it dies
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
             iterator = ArchiveIterator(f)
             try:
                 for record in iterator:

@@ -4,7 +4,6 @@ recovery of a file cut off mid-record)."""
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -199,7 +198,7 @@ def test_a_warc_file_cut_mid_record_is_recovered_to_its_last_whole_record(tmp_pa
     size = path.stat().st_size
     with open(path, "r+b") as f:
         f.truncate(size - 40)  # the last request record is torn
-    fake_dead = tmp_path / "crawl-1-999999999.warc.gz.open"
+    fake_dead = tmp_path / "crawl-1-999999999.warc.gz.open"  # its lock went with the "crash"
     path.rename(fake_dead)  # written by a process that no longer exists
     recovered = recover_open_files(tmp_path)
     assert [p.name for p in recovered] == ["crawl-1-999999999.warc.gz"]
@@ -209,7 +208,8 @@ def test_a_warc_file_cut_mid_record_is_recovered_to_its_last_whole_record(tmp_pa
 
 
 def test_an_open_file_of_a_live_crawl_is_left_alone(tmp_path: Path) -> None:
-    live = tmp_path / f"crawl-1-{os.getppid()}.warc.gz.open"
-    live.write_bytes(b"")
+    live = WarcArchive(tmp_path)  # holds its lock
+    live.write(exchange("https://x/a", b"<p>a</p>"))
     assert recover_open_files(tmp_path) == []
-    assert live.exists()
+    assert (tmp_path / (live.filename + ".open")).exists()
+    live.close()
