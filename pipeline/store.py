@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -222,6 +223,7 @@ class SqlCorpusStore:
         self._validators: dict[tuple[str, str, str], tuple[str | None, str | None]] | None = None
         # One writer per store is assumed for these two caches (a crawl); constraints still hold.
         self._error_url_set: set[str] | None = None
+        self._prepared: dict[str, Any] | None = None
 
     # -- crawl runs ---------------------------------------------------------------------------
 
@@ -256,46 +258,79 @@ class SqlCorpusStore:
             return postgresql_insert(table)
         raise NotImplementedError(f"no upsert for {dialect}: use SQLite or PostgreSQL")
 
+    def _statements(self) -> dict[str, Any]:
+        """The hot-path statements, built once: building a statement per row cost more than
+        running it (bench/crawl.py); rows go in as parameter dicts."""
+        if self._prepared is None:
+            articles, versions, pairs = (
+                ArticleRow.__table__,
+                VersionRow.__table__,
+                PairRow.__table__,
+            )
+            upsert = self._upsert(articles)
+            self._prepared = {
+                "article": upsert.on_conflict_do_update(
+                    index_elements=["site", "language", "site_article_id"],
+                    set_={
+                        "canonical_url": upsert.excluded.canonical_url,
+                        "last_checked": upsert.excluded.last_checked,
+                        "etag": func.coalesce(upsert.excluded.etag, articles.c.etag),
+                        "last_modified": func.coalesce(
+                            upsert.excluded.last_modified, articles.c.last_modified
+                        ),
+                    },
+                ).returning(articles.c.id),
+                "version": self._upsert(versions)
+                .on_conflict_do_nothing(index_elements=["article_id", "content_sha256"])
+                .returning(versions.c.id),
+                "pair_select": select(pairs).where(pairs.c.en_article_id == bindparam("en_id")),
+                "pair_insert": insert(pairs),
+                "pair_update": update(pairs)
+                .where(pairs.c.id == bindparam("row_id"))
+                .values(
+                    {
+                        col: bindparam(f"new_{col}")
+                        for col in (
+                            "ar_article_id",
+                            "status",
+                            "reason",
+                            "reason_detail",
+                            "arabic_url",
+                            "updated_at",
+                        )
+                    }
+                ),
+            }
+        return self._prepared
+
     def _save_version(self, c: Connection, v: ArticleVersion, result: SaveResult) -> int:
-        articles, versions = ArticleRow.__table__, VersionRow.__table__
-        upsert = self._upsert(articles).values(
-            site=v.site,
-            language=v.language,
-            site_article_id=v.site_article_id,
-            canonical_url=v.canonical_url,
-            first_seen=v.fetched_at,
-            last_checked=v.fetched_at,
-            etag=v.etag,
-            last_modified=v.last_modified,
-        )
+        sql = self._statements()
         article_id = c.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["site", "language", "site_article_id"],
-                set_={
-                    "canonical_url": upsert.excluded.canonical_url,
-                    "last_checked": upsert.excluded.last_checked,
-                    "etag": func.coalesce(upsert.excluded.etag, articles.c.etag),
-                    "last_modified": func.coalesce(
-                        upsert.excluded.last_modified, articles.c.last_modified
-                    ),
-                },
-            ).returning(articles.c.id)
+            sql["article"],
+            {
+                "site": v.site,
+                "language": v.language,
+                "site_article_id": v.site_article_id,
+                "canonical_url": v.canonical_url,
+                "first_seen": v.fetched_at,
+                "last_checked": v.fetched_at,
+                "etag": v.etag,
+                "last_modified": v.last_modified,
+            },
         ).scalar_one()
         if self._validators is not None and (v.etag or v.last_modified):
             self._validators[(v.site, v.language, v.site_article_id)] = (v.etag, v.last_modified)
         if v.raw_html:  # a version read back from the store (after a 304) carries no capture
             inserted = c.execute(
-                self._upsert(versions)
-                .values(
-                    article_id=article_id,
-                    content_sha256=v.content_sha256,
-                    raw_html_sha256=v.raw_html_sha256,
-                    fetched_at=v.fetched_at,
-                    record=v.model_dump(mode="json"),
-                    raw_html_z=zlib.compress(v.raw_html, 6),
-                )
-                .on_conflict_do_nothing(index_elements=["article_id", "content_sha256"])
-                .returning(versions.c.id)
+                sql["version"],
+                {
+                    "article_id": article_id,
+                    "content_sha256": v.content_sha256,
+                    "raw_html_sha256": v.raw_html_sha256,
+                    "fetched_at": v.fetched_at,
+                    "record": v.model_dump(mode="json"),
+                    "raw_html_z": zlib.compress(v.raw_html, 6),
+                },
             ).first()
             if inserted is not None:
                 result.new_versions.append(f"{v.language}:{v.site_article_id}")
@@ -315,11 +350,11 @@ class SqlCorpusStore:
 
     def save_pair(self, pair: ArticlePair) -> SaveResult:
         result = SaveResult()
-        pairs = PairRow.__table__
+        sql = self._statements()
         with self.engine.begin() as c:
             en_id = self._save_version(c, pair.en, result)
             ar_id = self._save_version(c, pair.ar, result) if pair.ar is not None else None
-            row = c.execute(select(pairs).where(pairs.c.en_article_id == en_id)).first()
+            row = c.execute(sql["pair_select"], {"en_id": en_id}).first()
             stamp = pair.en.fetched_at
             values = {
                 "ar_article_id": ar_id,
@@ -331,13 +366,15 @@ class SqlCorpusStore:
             }
             if row is None:
                 c.execute(
-                    insert(pairs).values(
-                        site=pair.site, en_article_id=en_id, first_seen=stamp, **values
-                    )
+                    sql["pair_insert"],
+                    {"site": pair.site, "en_article_id": en_id, "first_seen": stamp, **values},
                 )
                 result.pair_created = True
             elif self._should_update(row, pair, ar_id):
-                c.execute(update(pairs).where(pairs.c.id == row.id).values(**values))
+                c.execute(
+                    sql["pair_update"],
+                    {"row_id": row.id, **{f"new_{k}": val for k, val in values.items()}},
+                )
                 result.pair_changed = True
         return result
 
