@@ -62,6 +62,31 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
 
 
 @app.command()
+def extract(
+    page: Annotated[Path, typer.Argument(help="A saved HTML page.")],
+    lang: Annotated[str, typer.Option("--lang", help="The language the page should be in.")],
+    site: Annotated[str | None, typer.Option("--site", help="Site profile, e.g. enab.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where the page came from.")] = None,
+) -> None:
+    """Clean body text of one page (boilerplate out, language checked, sentences), as JSON."""
+    from crawler.profiles import PROFILES
+    from pipeline.encoding import decode_html
+    from pipeline.extract import extract_article
+
+    side = None
+    if site is not None:
+        if site not in PROFILES:
+            raise typer.BadParameter(f"unknown site {site!r}; known: {', '.join(PROFILES)}")
+        profile = PROFILES[site]
+        side = next((s for s in (profile.source, profile.original) if s.language == lang), None)
+        if side is None:
+            raise typer.BadParameter(f"site {site!r} has no {lang!r} side")
+    decoded = decode_html(page.read_bytes(), fallbacks=side.fallback_encodings if side else ())
+    result = extract_article(decoded.text, language=lang, side=side, url=url, site=site)
+    typer.echo(result.model_dump_json(indent=2))
+
+
+@app.command()
 def schema(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
     """The JSON Schema of every record, generated from the pydantic models."""
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False)

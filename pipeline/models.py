@@ -128,9 +128,55 @@ class WarcCapture(Record):
     fetched_at: datetime
 
 
+class Sentence(Record):
+    text: str
+    paragraph: int = Field(description="Index of the paragraph in ArticleText.paragraphs")
+    start: int = Field(description="Offset in ArticleText.text (paragraphs joined by a blank line)")
+    end: int
+
+
+class RemovedBlock(Record):
+    """Text taken out of the body, kept so nothing is silently lost."""
+
+    text: str
+    reason: str
+
+
+class TextStatus(StrEnum):
+    ok = "ok"
+    no_body = "no_body"
+
+
+class ArticleText(Record):
+    """The clean body of one article version, as extracted, checked and segmented."""
+
+    site: str | None = None
+    url: str | None = None
+    language: LanguageCode = Field(description="The language the page should be in")
+    content_sha256: str | None = Field(default=None, description="The version it came from")
+    extractor: str
+    status: TextStatus
+    status_detail: str | None = None
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: datetime | None = None
+    categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    paragraphs: list[str] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list)
+    removed: list[RemovedBlock] = Field(default_factory=list)
+    detected_language: str | None = None
+    language_confidence: float = 0.0
+    language_ok: bool = Field(description="The whole body is in the expected language")
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of every top-level record, generated from the models."""
-    models = [ArticleVersion, ArticlePair, CrawlError, WarcCapture]
+    models = [ArticleVersion, ArticlePair, CrawlError, WarcCapture, ArticleText]
     return {
         "schema_version": SCHEMA_VERSION,
         "records": {m.__name__: m.model_json_schema(mode="serialization") for m in models},

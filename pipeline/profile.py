@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class ExtractionRules:
+    """What the generic extractor gets wrong on a site: elements to prune before extraction
+    and whole paragraphs to drop after it, each with the reason recorded."""
+
+    prune_xpaths: tuple[str, ...] = ()
+    drop_patterns: tuple[tuple[str, str], ...] = ()  # (regex matched against a paragraph, reason)
+
+
+@dataclass(frozen=True)
 class LanguageSite:
     """One language side of a publisher."""
 
@@ -27,6 +36,7 @@ class LanguageSite:
     post_id: tuple[tuple[str, str], ...] = ()  # (selector, regex with group "id")
     ignore_labels: frozenset[str] = frozenset()  # breadcrumb labels that are not categories
     fallback_encodings: tuple[str, ...] = ()
+    extraction: ExtractionRules = ExtractionRules()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,62 @@ from __future__ import annotations
 
 import re
 
-from pipeline.profile import LanguageSite, SiteProfile
+from pipeline.profile import ExtractionRules, LanguageSite, SiteProfile
+
+AR_MONTHS = (
+    "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول"
+)
+EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
+ENGLISH_RULES = ExtractionRules(
+    prune_xpaths=(
+        "//*[@id='related-posts']",
+        "//*[@id='comments']",
+        "//*[@id='breadcrumb']",
+        "//*[@id='go-to-top']",
+        "//*[contains(@class,'donation')]",
+        "//*[contains(@class,'stream-item')]",  # ADVERTISEMENT slots
+        "//*[contains(@class,'font-size-controls')]",
+        "//*[contains(@class,'post-meta')]",
+        "//*[contains(@class,'post-bottom-meta')]",
+        "//*[contains(@class,'mobile-header')]",
+        "//*[contains(@class,'top-bar')]",
+        "//figure",
+        "//figcaption",
+        "//nav",
+        "//footer",
+    ),
+    drop_patterns=(
+        (rf"^.{{0,300}} - (?:{EN_MONTHS}) \d{{1,2}}, \d{{4}} \([^()]{{1,80}}\)$", "image caption"),
+        (r"^\(Enab Baladi\)$", "image caption"),
+        (r"Propaganda distorts the truth|\$1 a month makes a difference", "donation plea"),
+    ),
+)
+
+ARABIC_RULES = ExtractionRules(
+    prune_xpaths=(
+        "//header",
+        "//footer",
+        "//aside",
+        "//nav",
+        "//*[contains(@class,'breadcrumb')]",
+        "//*[contains(@class,'correction')]",
+        "//*[contains(@class,'font-controls')]",
+        "//*[contains(@class,'tags')]",
+        "//*[contains(@class,'article-meta')]",
+        "//*[contains(@class,'post-meta')]",
+        "//*[contains(@class,'donate')]",
+        "//*[contains(@class,'one-post')]",
+    ),
+    drop_patterns=(
+        (rf"^.{{0,300}} - \d{{1,2}} (?:{AR_MONTHS}) \d{{4}} \([^()]{{1,80}}\)$", "image caption"),
+        (r"^اقرأ أيض(?:ًا|اً|ا)\s*:", "related link («اقرأ أيضًا»)"),
+        (r"^إ?ذا كنت تعتقد/تعتقدين", "correction or complaint prompt"),
+        (r"الإعلام الموجّ?ه يشوه الحقيقة|بحاجة للصحافة الحرة|دولار واحد شهريًا", "donation plea"),
+        (r"^مؤسسة إعلامية سورية مستقلة", "outlet self-description"),
+        (r"^(?:تويتر|تلغرام|النشرة البريدية|فيسبوك|يوتيوب|إنستغرام)$", "footer link"),
+    ),
+)
 
 ENGLISH = LanguageSite(
     language="en",
@@ -28,6 +83,7 @@ ENGLISH = LanguageSite(
     tags=(".post-bottom-meta a::text",),
     post_id=(("link[rel='shortlink']::attr(href)", r"[?&]p=(?P<id>\d+)"),),
     ignore_labels=frozenset({"Home"}),
+    extraction=ENGLISH_RULES,
 )
 
 ARABIC = LanguageSite(
@@ -49,6 +105,7 @@ ARABIC = LanguageSite(
     tags=(".tags a::text",),
     ignore_labels=frozenset({"الرئيسية"}),
     fallback_encodings=("windows-1256",),
+    extraction=ARABIC_RULES,
 )
 
 PROFILE = SiteProfile(

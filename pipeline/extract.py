@@ -1,0 +1,199 @@
+"""Article text: HTML in, a checked, segmented `ArticleText` out.
+
+trafilatura finds the main text; a site profile's rules (pruning XPaths before, paragraph
+patterns after) take out what it leaves in on that site; generic rules take out the boilerplate
+every news site has. Every paragraph taken out is kept in `removed` with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipeline.language import detect_language, is_language
+from pipeline.models import ArticleText, RemovedBlock, TextStatus
+from pipeline.pages import read_article_page
+from pipeline.profile import ExtractionRules, LanguageSite
+from pipeline.segment import segment
+from pipeline.text import clean_text, comparison_form
+
+EXTRACTOR = f"bitext-extract/1 trafilatura/{trafilatura.__version__}"
+MIN_BODY_LETTERS = 200  # less than this after cleaning is not an article body
+
+GENERIC_RULES = ExtractionRules(
+    drop_patterns=(
+        (r"^(?:ADVERTISEMENT|Advertisement|إعلان)$", "advertisement"),
+        (r"^Back to top(?: button)?$", "navigation"),
+        (r"^Please enter your (?:comment|name here)!?$", "comment form"),
+        (
+            r"^(?:Related Articles|Related Posts|Read also|مقالات ذات صلة)$",
+            "related-articles heading",
+        ),
+        (r"^(?:A A A|ع ع ع)$", "font-size controls"),
+        (r"^(?:All rights reserved|Copyright ©)", "copyright"),
+        (r"^•?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} \w+ \d{4}$", "date header"),
+        (r"^logo$", "logo"),
+    ),
+)
+
+
+@lru_cache(maxsize=64)
+def _compiled(rules: ExtractionRules) -> tuple[tuple[re.Pattern[str], str], ...]:
+    return tuple((re.compile(pattern), reason) for pattern, reason in rules.drop_patterns)
+
+
+def _blocks(xml: str) -> list[str]:
+    """Paragraph-level blocks of trafilatura's XML output, in order."""
+    root = etree.fromstring(xml.encode("utf-8"))
+    blocks = []
+    for element in root.iter("p", "head", "item", "quote", "cell"):
+        if (
+            element.tag in ("p", "quote")
+            and element.getparent() is not None
+            and element.getparent().tag in ("item", "quote", "cell")
+        ):
+            continue
+        text = clean_text(" ".join(element.itertext()))
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "figcaption")
+
+
+def _candidate_blocks(root: lxml_html.HtmlElement) -> list[str]:
+    """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
+    blocks = []
+    for element in root.iter(*BLOCK_TAGS):
+        if any(a.tag in BLOCK_TAGS for a in element.iterancestors()):
+            continue
+        text = clean_text(" ".join(element.itertext()))
+        if text:
+            blocks.append(text)
+    return blocks
+
+
+def _main_html(page: str, side: LanguageSite | None) -> tuple[str, list[str]]:
+    """The profile's body container (pruned) when the page has one, else the whole page; and
+    the container's candidate blocks."""
+    tree = lxml_html.fromstring(page)
+    prune = side.extraction.prune_xpaths if side else ()
+    for xpath in prune:
+        for element in tree.xpath(xpath):
+            element.drop_tree()
+    for query in side.body if side else ():
+        found = tree.cssselect(query)
+        if found:
+            container = found[0]
+            html = lxml_html.tostring(container, encoding="unicode")
+            return f"<html><body><article>{html}</article></body></html>", _candidate_blocks(
+                container
+            )
+    body = tree.find("body")
+    return lxml_html.tostring(tree, encoding="unicode"), _candidate_blocks(
+        body if body is not None else tree
+    )
+
+
+def _rule_reason(
+    block: str, rules: tuple[tuple[re.Pattern[str], str], ...], language: str
+) -> str | None:
+    reason = next((why for rx, why in rules if rx.search(block)), None)
+    if reason is None and is_language(block, language) is False:
+        reason = f"other language ({detect_language(block).language})"
+    return reason
+
+
+def extract_article(
+    page: str,
+    *,
+    language: str,
+    side: LanguageSite | None = None,
+    url: str | None = None,
+    site: str | None = None,
+    content_sha256: str | None = None,
+) -> ArticleText:
+    """Clean body text of one page, in `language`, with the site's rules when `side` is given."""
+    meta = read_article_page(page, side) if side is not None else None
+    removed: list[RemovedBlock] = []
+    xml, candidates = None, []
+    if page.strip():
+        main, candidates = _main_html(page, side)
+        xml = trafilatura.extract(
+            main,
+            url=url,
+            output_format="xml",
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            deduplicate=False,
+            favor_recall=side is not None,  # the container is already the article
+            prune_xpath=list(side.extraction.prune_xpaths) if side else None,
+        )
+    title = meta.title if meta and meta.title else None
+    if title is None and page.strip():
+        found = trafilatura.extract_metadata(page)
+        title = found.title if found else None
+    blocks = _blocks(xml) if xml else []
+
+    rules = _compiled(GENERIC_RULES) + (_compiled(side.extraction) if side else ())
+    title_key = comparison_form(title) if title else None
+    kept: list[str] = []
+    seen: set[str] = set()
+    for block in blocks:
+        key = comparison_form(block)
+        reason = _rule_reason(block, rules, language)
+        if reason is None and title_key and key == title_key:
+            reason = "title repeated in the body"
+        if reason is None and key in seen:
+            reason = "duplicate paragraph"
+        if reason:
+            removed.append(RemovedBlock(text=block, reason=reason))
+        else:
+            kept.append(block)
+            seen.add(key)
+    # What trafilatura left out of the container is recorded too, with the best reason known.
+    accounted = {comparison_form(b) for b in blocks}
+    for block in candidates:
+        key = comparison_form(block)
+        if key not in accounted and key != title_key:
+            accounted.add(key)
+            reason = _rule_reason(block, rules, language) or "not main text (trafilatura)"
+            removed.append(RemovedBlock(text=block, reason=reason))
+
+    letters = sum(ch.isalpha() for p in kept for ch in p)
+    whole = detect_language("\n".join(kept)) if kept else None
+    status, detail = TextStatus.ok, None
+    if letters < MIN_BODY_LETTERS:
+        status = TextStatus.no_body
+        detail = (
+            f"no body found: {letters} letters of text after removing "
+            f"{len(removed)} boilerplate paragraph(s)"
+        )
+        removed.extend(RemovedBlock(text=p, reason="too short to be a body") for p in kept)
+        kept = []
+    return ArticleText(
+        site=site,
+        url=url,
+        language=language,
+        content_sha256=content_sha256,
+        extractor=EXTRACTOR,
+        status=status,
+        status_detail=detail,
+        title=title,
+        authors=meta.authors if meta else [],
+        published=meta.published if meta else None,
+        categories=meta.categories if meta else [],
+        tags=meta.tags if meta else [],
+        paragraphs=kept,
+        sentences=segment(kept, language),
+        removed=removed,
+        detected_language=whole.language if whole else None,
+        language_confidence=whole.confidence if whole else 0.0,
+        language_ok=bool(whole and whole.language == language),
+    )

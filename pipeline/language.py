@@ -1,0 +1,74 @@
+"""Language identification: langdetect, made deterministic, checked against the script.
+
+langdetect samples randomly; a private factory with a fixed seed gives the same answer for the
+same text every time without touching langdetect's global factory. For short text (a credit
+line, a link) the writing system decides, since n-gram statistics on a few words are noise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+SCRIPTS = {
+    "ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]"),
+    "zh": re.compile(r"[\u4e00-\u9fff]"),
+    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+}
+LATIN_LANGUAGES = {"en", "fr", "de", "es", "it", "pt", "nl", "tr", "id"}
+SHORT = 40  # letters; below this the script decides
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    language: str | None
+    confidence: float
+    method: str  # "langdetect" | "script" | "none"
+
+
+@lru_cache(maxsize=1)
+def _factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = 0
+    return factory
+
+
+def _script_of(text: str) -> tuple[str | None, int]:
+    counts = {name: len(rx.findall(text)) for name, rx in SCRIPTS.items()}
+    total = sum(counts.values())
+    if total == 0:
+        return None, 0
+    best = max(counts, key=lambda k: counts[k])
+    return (best if counts[best] / total >= 0.6 else None), total
+
+
+def detect_language(text: str) -> LanguageGuess:
+    script, letters = _script_of(text)
+    if letters == 0:
+        return LanguageGuess(None, 0.0, "none")
+    if letters < SHORT:
+        language = {"ar": "ar", "zh": "zh", "latin": "en"}.get(script or "")
+        return LanguageGuess(language, 0.6 if language else 0.0, "script")
+    detector = _factory().create()
+    detector.append(text)
+    try:
+        best = detector.get_probabilities()[0]
+    except (LangDetectException, IndexError):
+        return LanguageGuess(None, 0.0, "none")
+    language = "zh" if best.lang.startswith("zh") else best.lang
+    return LanguageGuess(language, round(best.prob, 4), "langdetect")
+
+
+def is_language(text: str, expected: str) -> bool | None:
+    """True/False when the text clearly is/is not `expected`; None when it cannot be told."""
+    guess = detect_language(text)
+    if guess.language is None:
+        return None
+    if guess.method == "script" and expected in LATIN_LANGUAGES:
+        return guess.language == "en" if expected == "en" else None
+    return guess.language == expected
