@@ -14,7 +14,7 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.language import detect_language, is_language
+from pipeline.language import detect_language, in_other_script
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
 from pipeline.pages import read_article_page
 from pipeline.profile import ExtractionRules, LanguageSite
@@ -104,8 +104,8 @@ def _rule_reason(
     block: str, rules: tuple[tuple[re.Pattern[str], str], ...], language: str
 ) -> str | None:
     reason = next((why for rx, why in rules if rx.search(block)), None)
-    if reason is None and is_language(block, language) is False:
-        reason = f"other language ({detect_language(block).language})"
+    if reason is None and (other := in_other_script(block, language)):
+        reason = f"other language ({other})"
     return reason
 
 
