@@ -132,7 +132,8 @@ def extract_article(
             include_tables=True,
             include_images=False,
             deduplicate=False,
-            favor_recall=side is not None,  # the container is already the article
+            favor_recall=side is not None,  # the container is already the article...
+            fast=side is not None,  # ...so trafilatura's fallback extractors add nothing
             prune_xpath=list(side.extraction.prune_xpaths) if side else None,
         )
     title = meta.title if meta and meta.title else None

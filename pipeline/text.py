@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Invisible characters that change nothing a reader sees: zero-width and bidi controls, BOM.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
@@ -34,6 +35,7 @@ def unify_digits(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8192)
 def comparison_form(text: str) -> str:
     """For matching only: digits unified, separators dropped, diacritics stripped, lower case."""
     text = unify_digits(clean_text(text))
