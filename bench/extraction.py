@@ -107,6 +107,34 @@ def main() -> None:
             f1 = 2 * p * r / (p + r) if p + r else 0.0
             rows.append((language, name, p, r, f1, per_page_ms))
 
+    # Where our time goes: the stages plain trafilatura does not do.
+    from pipeline.language import detect_language
+    from pipeline.pages import read_article_page
+    from pipeline.segment import segment
+
+    results = []
+    for page, meta, _ in pages:
+        side = None
+        if meta["site"]:
+            profile = PROFILES[meta["site"]]
+            side = (
+                profile.source if profile.source.language == meta["language"] else profile.original
+            )
+        results.append(
+            (page, meta, side, extract_article(page, language=meta["language"], side=side))
+        )
+    stage_ms = {}
+    for stage, run in (
+        ("language ID of the body (langdetect)", lambda p, m, s, r: detect_language(r.text)),
+        ("sentence segmentation", lambda p, m, s, r: segment(r.paragraphs, m["language"])),
+        ("metadata by profile", lambda p, m, s, r: s and read_article_page(p, s)),
+    ):
+        start = time.perf_counter()
+        for _ in range(args.repeat):
+            for page, meta, side, result in results:
+                run(page, meta, side, result)
+        stage_ms[stage] = (time.perf_counter() - start) / (args.repeat * len(pages)) * 1000
+
     counts = Counter(meta["language"] for _, meta, _ in pages)
     print(
         f"\ngold set: {counts['en']} English and {counts['ar']} Arabic pages; "
@@ -116,6 +144,12 @@ def main() -> None:
     print("|---|---|---:|---:|---:|---:|")
     for language, name, p, r, f1, ms in sorted(rows, key=lambda row: row[0], reverse=True):
         print(f"| {language} | {name} | {p:.3f} | {r:.3f} | {f1:.3f} | {ms:.1f} |")
+    ours_ms = next(ms for _, n, _, _, _, ms in rows if n.startswith("ours"))
+    print(
+        f"\nof our {ours_ms:.1f} ms / page: "
+        + "; ".join(f"{stage} {ms:.1f} ms" for stage, ms in stage_ms.items())
+        + f"; extraction and rules {ours_ms - sum(stage_ms.values()):.1f} ms"
+    )
     base = {(lang, n): (f1, ms) for lang, n, _, _, f1, ms in rows}
     for language in ("en", "ar"):
         ours_f1, ours_ms = base[(language, "ours (trafilatura + profile rules)")]

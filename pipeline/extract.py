@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import trafilatura
 from lxml import etree
@@ -78,26 +79,23 @@ def _candidate_blocks(root: lxml_html.HtmlElement) -> list[str]:
     return blocks
 
 
-def _main_html(page: str, side: LanguageSite | None) -> tuple[str, list[str]]:
-    """The profile's body container (pruned) when the page has one, else the whole page; and
-    the container's candidate blocks."""
+def _main_tree(page: str, side: LanguageSite | None) -> tuple[Any, list[str]]:
+    """The profile's body container (pruned) as a document of its own when the page has one,
+    else the whole page; and the candidate blocks. Parsed once: trafilatura takes the tree."""
     tree = lxml_html.fromstring(page)
-    prune = side.extraction.prune_xpaths if side else ()
-    for xpath in prune:
+    for xpath in side.extraction.prune_xpaths if side else ():
         for element in tree.xpath(xpath):
             element.drop_tree()
     for query in side.body if side else ():
         found = tree.cssselect(query)
         if found:
             container = found[0]
-            html = lxml_html.tostring(container, encoding="unicode")
-            return f"<html><body><article>{html}</article></body></html>", _candidate_blocks(
-                container
-            )
+            blocks = _candidate_blocks(container)
+            document = lxml_html.fromstring("<html><body><article></article></body></html>")
+            document.find(".//article").append(container)  # moved, not copied
+            return document, blocks
     body = tree.find("body")
-    return lxml_html.tostring(tree, encoding="unicode"), _candidate_blocks(
-        body if body is not None else tree
-    )
+    return tree, _candidate_blocks(body if body is not None else tree)
 
 
 def _rule_reason(
@@ -123,7 +121,7 @@ def extract_article(
     removed: list[RemovedBlock] = []
     xml, candidates = None, []
     if page.strip():
-        main, candidates = _main_html(page, side)
+        main, candidates = _main_tree(page, side)
         xml = trafilatura.extract(
             main,
             url=url,
@@ -134,7 +132,6 @@ def extract_article(
             deduplicate=False,
             favor_recall=side is not None,  # the container is already the article...
             fast=side is not None,  # ...so trafilatura's fallback extractors add nothing
-            prune_xpath=list(side.extraction.prune_xpaths) if side else None,
         )
     title = meta.title if meta and meta.title else None
     if title is None and page.strip():
