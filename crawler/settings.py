@@ -56,8 +56,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
+    "crawler.pipelines.ArticleTextPipeline": 200,
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
+BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler

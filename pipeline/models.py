@@ -22,6 +22,52 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
 
 
+class Sentence(Record):
+    text: str
+    paragraph: int = Field(description="Index of the paragraph in ArticleText.paragraphs")
+    start: int = Field(description="Offset in ArticleText.text (paragraphs joined by a blank line)")
+    end: int
+
+
+class RemovedBlock(Record):
+    """Text taken out of the body, kept so nothing is silently lost."""
+
+    text: str
+    reason: str
+
+
+class TextStatus(StrEnum):
+    ok = "ok"
+    no_body = "no_body"
+
+
+class ArticleText(Record):
+    """The clean body of one article version, as extracted, checked and segmented."""
+
+    site: str | None = None
+    url: str | None = None
+    language: LanguageCode = Field(description="The language the page should be in")
+    content_sha256: str | None = Field(default=None, description="The version it came from")
+    extractor: str
+    status: TextStatus
+    status_detail: str | None = None
+    title: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    published: datetime | None = None
+    categories: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    paragraphs: list[str] = Field(default_factory=list)
+    sentences: list[Sentence] = Field(default_factory=list)
+    removed: list[RemovedBlock] = Field(default_factory=list)
+    detected_language: str | None = None
+    language_confidence: float = 0.0
+    language_ok: bool = Field(description="The whole body is in the expected language")
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
 class ArticleVersion(Record):
     """One capture of one language version of an article, as fetched."""
 
@@ -52,6 +98,9 @@ class ArticleVersion(Record):
     etag: str | None = None
     last_modified: str | None = None
     warc_record_id: str | None = None
+    text: ArticleText | None = Field(
+        default=None, description="The clean body, when extraction ran (in the crawl or later)"
+    )
     # The raw capture travels with the item to the store (pickled with it under JOBDIR);
     # being private, it is never part of an export or a feed.
     _raw_html: bytes = PrivateAttr(default=b"")
@@ -126,52 +175,6 @@ class WarcCapture(Record):
     payload_sha1: str  # WARC-Payload-Digest, base32 as WARC writes it
     http_status: int
     fetched_at: datetime
-
-
-class Sentence(Record):
-    text: str
-    paragraph: int = Field(description="Index of the paragraph in ArticleText.paragraphs")
-    start: int = Field(description="Offset in ArticleText.text (paragraphs joined by a blank line)")
-    end: int
-
-
-class RemovedBlock(Record):
-    """Text taken out of the body, kept so nothing is silently lost."""
-
-    text: str
-    reason: str
-
-
-class TextStatus(StrEnum):
-    ok = "ok"
-    no_body = "no_body"
-
-
-class ArticleText(Record):
-    """The clean body of one article version, as extracted, checked and segmented."""
-
-    site: str | None = None
-    url: str | None = None
-    language: LanguageCode = Field(description="The language the page should be in")
-    content_sha256: str | None = Field(default=None, description="The version it came from")
-    extractor: str
-    status: TextStatus
-    status_detail: str | None = None
-    title: str | None = None
-    authors: list[str] = Field(default_factory=list)
-    published: datetime | None = None
-    categories: list[str] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    paragraphs: list[str] = Field(default_factory=list)
-    sentences: list[Sentence] = Field(default_factory=list)
-    removed: list[RemovedBlock] = Field(default_factory=list)
-    detected_language: str | None = None
-    language_confidence: float = 0.0
-    language_ok: bool = Field(description="The whole body is in the expected language")
-
-    @property
-    def text(self) -> str:
-        return "\n\n".join(self.paragraphs)
 
 
 def json_schema() -> dict[str, Any]:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from pipeline.models import (
     ArticlePair,
+    ArticleText,
     ArticleVersion,
     CrawlError,
     PairStatus,
@@ -102,6 +103,18 @@ class VersionRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     record: Mapped[dict] = mapped_column(JSON)  # ArticleVersion, raw html excluded
     raw_html_z: Mapped[bytes] = mapped_column(LargeBinary)  # zlib; the WARC keeps the capture too
+
+
+class TextRow(Base):
+    """The clean text of a version; replaced when a better extractor runs again."""
+
+    __tablename__ = "texts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), unique=True)
+    extractor: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    language_ok: Mapped[bool] = mapped_column(Integer)
+    record: Mapped[dict] = mapped_column(JSON)  # ArticleText
 
 
 class PairRow(Base):
@@ -186,6 +199,22 @@ class CorpusStore(Protocol):
     ) -> ArticleVersion | None: ...
     def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None: ...
     def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]: ...
+    def text_of(self, version: ArticleVersion) -> ArticleText | None:
+        """The stored clean text of a version, if extraction ran on it."""
+        with self._sessions() as s:
+            record = s.scalar(
+                select(TextRow.record)
+                .join(VersionRow, TextRow.version_id == VersionRow.id)
+                .join(ArticleRow)
+                .where(
+                    ArticleRow.site == version.site,
+                    ArticleRow.language == version.language,
+                    ArticleRow.site_article_id == version.site_article_id,
+                    VersionRow.content_sha256 == version.content_sha256,
+                )
+            )
+            return None if record is None else ArticleText.model_validate(record)
+
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -283,6 +312,17 @@ class SqlCorpusStore:
                 "version": self._upsert(versions)
                 .on_conflict_do_nothing(index_elements=["article_id", "content_sha256"])
                 .returning(versions.c.id),
+                "version_id": select(versions.c.id).where(
+                    versions.c.article_id == bindparam("a_id"),
+                    versions.c.content_sha256 == bindparam("sha"),
+                ),
+                "text": (text_upsert := self._upsert(TextRow.__table__)).on_conflict_do_update(
+                    index_elements=["version_id"],
+                    set_={
+                        c: text_upsert.excluded[c]
+                        for c in ("extractor", "status", "language_ok", "record")
+                    },
+                ),
                 "pair_select": select(pairs).where(pairs.c.en_article_id == bindparam("en_id")),
                 "pair_insert": insert(pairs),
                 "pair_update": update(pairs)
@@ -328,12 +368,30 @@ class SqlCorpusStore:
                     "content_sha256": v.content_sha256,
                     "raw_html_sha256": v.raw_html_sha256,
                     "fetched_at": v.fetched_at,
-                    "record": v.model_dump(mode="json"),
+                    "record": v.model_dump(mode="json", exclude={"text"}),
                     "raw_html_z": zlib.compress(v.raw_html, 6),
                 },
             ).first()
             if inserted is not None:
                 result.new_versions.append(f"{v.language}:{v.site_article_id}")
+            if v.text is not None:
+                version_id = (
+                    inserted[0]
+                    if inserted is not None
+                    else c.execute(
+                        sql["version_id"], {"a_id": article_id, "sha": v.content_sha256}
+                    ).scalar_one()
+                )
+                c.execute(
+                    sql["text"],
+                    {
+                        "version_id": version_id,
+                        "extractor": v.text.extractor,
+                        "status": v.text.status.value,
+                        "language_ok": v.text.language_ok,
+                        "record": v.text.model_dump(mode="json"),
+                    },
+                )
         # A successful fetch settles earlier errors about the same URL.
         settled = {v.url, v.requested_url} & self._error_urls()
         if settled:
@@ -576,6 +634,22 @@ class SqlCorpusStore:
             )
             return None if blob is None else zlib.decompress(blob)
 
+    def text_of(self, version: ArticleVersion) -> ArticleText | None:
+        """The stored clean text of a version, if extraction ran on it."""
+        with self._sessions() as s:
+            record = s.scalar(
+                select(TextRow.record)
+                .join(VersionRow, TextRow.version_id == VersionRow.id)
+                .join(ArticleRow)
+                .where(
+                    ArticleRow.site == version.site,
+                    ArticleRow.language == version.language,
+                    ArticleRow.site_article_id == version.site_article_id,
+                    VersionRow.content_sha256 == version.content_sha256,
+                )
+            )
+            return None if record is None else ArticleText.model_validate(record)
+
     def counts(self) -> dict[str, int]:
         with self._sessions() as s:
 
@@ -589,6 +663,9 @@ class SqlCorpusStore:
                 "pairs": count(PairRow, PairRow.status == PairStatus.paired.value),
                 "unpaired": count(PairRow, PairRow.status == PairStatus.unpaired.value),
                 "errors": count(ErrorRow),
+                "texts": count(TextRow, TextRow.status == "ok"),
+                "texts_no_body": count(TextRow, TextRow.status == "no_body"),
+                "texts_wrong_language": count(TextRow, TextRow.language_ok == 0),
                 "captures": count(CaptureRow),
                 "crawls": count(CrawlRow),
             }
@@ -598,8 +675,11 @@ class SqlCorpusStore:
         self.engine.dispose()
 
 
-def _version(row: VersionRow) -> ArticleVersion:
-    return ArticleVersion.model_validate(row.record)
+def _version(row: VersionRow, text: dict | None = None) -> ArticleVersion:
+    record = dict(row.record)
+    if text is not None:
+        record["text"] = text
+    return ArticleVersion.model_validate(record)
 
 
 def _capture(row: Any) -> WarcCapture:

@@ -133,6 +133,26 @@ def test_awkward_pages(full_crawl, sample_site: Site) -> None:
     assert "\ufffd" not in wrong.title and re.search(r"[\u0600-\u06FF]{3}", wrong.title)
 
 
+def test_the_crawl_stores_clean_text_for_every_version(full_crawl, sample_site: Site) -> None:
+    store = store_of(full_crawl[0])
+    counts = store.counts()
+    assert counts["texts"] == counts["versions"] == 86
+    assert counts["texts_no_body"] == counts["texts_wrong_language"] == 0
+    pair = store.pair_for("enab", sample_site.manifest["pair-13"]["en_path"])
+    en, ar = store.text_of(pair.en), store.text_of(pair.ar)
+    assert en.language_ok and ar.language_ok and ar.detected_language == "ar"
+    assert ("other language (ar)", "النسخة العربية من المقال") in {
+        (r.reason, r.text) for r in en.removed
+    }
+    assert all("عنب بلدي/" not in p for p in ar.paragraphs)  # caption gone (windows-1256 page)
+    assert (
+        ar.sentences
+        and ar.text[ar.sentences[0].start : ar.sentences[0].end] == ar.sentences[0].text
+    )
+    feed = [json.loads(x) for x in (full_crawl[0] / "items.jsonl").read_text().splitlines()]
+    assert all(d["en"]["text"]["status"] == "ok" for d in feed if "status" in d)
+
+
 def test_every_page_is_archived_in_warc(full_crawl) -> None:
     data = full_crawl[0]
     records = [r for f in sorted((data / "warc").glob("*.warc.gz")) for r in read_records(f)]

@@ -144,7 +144,13 @@ def test_raw_html_is_pickled_with_the_item_but_never_exported() -> None:
     assert pickle.loads(pickle.dumps(v)).raw_html == v.raw_html
     assert "raw_html" not in v.model_dump() and '"raw_html"' not in v.model_dump_json()
     schema = json_schema()
-    assert set(schema["records"]) == {"ArticleVersion", "ArticlePair", "CrawlError", "WarcCapture"}
+    assert set(schema["records"]) == {
+        "ArticleVersion",
+        "ArticlePair",
+        "CrawlError",
+        "WarcCapture",
+        "ArticleText",
+    }
     assert "raw_html" not in schema["records"]["ArticleVersion"]["properties"]
 
 

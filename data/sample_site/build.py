@@ -265,7 +265,9 @@ def en_page(a: Article, related: list[Article]) -> str:
     caption = f"{e(a.en_title.split(',')[0])} - {a.published:%B} {a.published.day}, {a.published:%Y} (Enab Baladi)"
     body = []
     if a.published.toordinal() % 2:  # many posts open with an in-content captioned image
-        body.append(f'<figure class="wp-block-image"><img src="https://cdn.enabbaladi.net/img/{a.key}-1.jpg" alt=""><figcaption>{caption}</figcaption></figure>')
+        body.append(
+            f'<figure class="wp-block-image"><img src="https://cdn.enabbaladi.net/img/{a.key}-1.jpg" alt=""><figcaption>{caption}</figcaption></figure>'
+        )
     for n, p in enumerate(a.en_paras):
         body.append(f"<p>{e(p)}</p>")
         if n == 1:
