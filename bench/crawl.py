@@ -102,7 +102,7 @@ def main() -> None:
     )
     site = start_site(work / "www")
     try:
-        env = dict(os.environ, BITEXT_DATA_DIR=str(work / "out"))
+        env = dict(os.environ)
         c = str(args.concurrency)
         enab_cmd = [
             sys.executable,
@@ -125,11 +125,19 @@ def main() -> None:
             "-s",
             "RETRY_BACKOFF_BASE=0.05",
         ]
-        enab_time, enab_log, enab_rss, enab_cpu = timed(enab_cmd, env)
+        runs = {}
+        for label, extract in (
+            ("crawl only (BITEXT_EXTRACT=0)", "0"),
+            ("crawl + clean text (default)", "1"),
+        ):
+            out = work / f"out-{extract}"
+            runs[label] = timed(
+                [*enab_cmd, "-s", f"BITEXT_EXTRACT={extract}"], dict(env, BITEXT_DATA_DIR=str(out))
+            )
         # Exactly the URLs the enab crawl fetched (robots.txt and retries included).
         from pipeline.store import open_store
 
-        store = open_store(work / "out" / "corpus.sqlite")
+        store = open_store(work / "out-1" / "corpus.sqlite")
         urls = [cap.url for cap in store.captures()]
         pairs = store.counts()["pairs"]
         (work / "urls.json").write_text(json.dumps(urls))
@@ -140,14 +148,24 @@ def main() -> None:
     finally:
         site.stop()
 
-    enab_pages = stat(enab_log, "downloader/response_count")
     bare_pages = stat(bare_log, "downloader/response_count")
-    enab_rate = enab_pages / stat(enab_log, "elapsed_time_seconds")
     bare_rate = bare_pages / stat(bare_log, "elapsed_time_seconds")
-    rows = [
-        ("scrapy crawl enab (full stack)", enab_pages, enab_rate, enab_time, enab_cpu, enab_rss),
-        ("bare Scrapy spider, same URLs", bare_pages, bare_rate, bare_time, bare_cpu, bare_rss),
-    ]
+    rows = []
+    for label, (wall, log, rss, cpu) in runs.items():
+        pages = stat(log, "downloader/response_count")
+        rows.append(
+            (
+                f"scrapy crawl enab, {label}",
+                pages,
+                pages / stat(log, "elapsed_time_seconds"),
+                wall,
+                cpu,
+                rss,
+            )
+        )
+    rows.append(
+        ("bare Scrapy spider, same URLs", bare_pages, bare_rate, bare_time, bare_cpu, bare_rss)
+    )
     print(
         f"\nsample site inflated to {args.pairs} pairs; {pairs} paired by the crawl; "
         f"concurrency {c}; {os.cpu_count()} CPUs\n"
@@ -159,7 +177,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     for name, pages, rate, wall, cpu, rss in rows:
         print(f"| {name} | {pages:.0f} | {rate:.1f} | {wall:.1f} | {cpu:.1f} | {rss / 1024:.0f} |")
-    print(f"\nratio enab / bare: {enab_rate / bare_rate:.2f} (target >= 0.7)")
+    for name, _, rate, *_ in rows[:-1]:
+        print(f"\nratio {name} / bare: {rate / bare_rate:.2f} (target >= 0.7)")
 
 
 if __name__ == "__main__":

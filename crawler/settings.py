@@ -60,6 +60,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
 BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
+BITEXT_EXTRACT_WORKERS = 1  # extraction processes beside the crawler; 0 = in the crawler
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler
