@@ -29,4 +29,18 @@ echo "Outputs:"
 echo "  corpus store   $out/corpus.sqlite"
 echo "  raw captures   $out/warc/ ($(ls "$out"/warc/*.warc.gz | wc -l) WARC files)"
 echo "  pairs (JSONL)  $out/pairs.jsonl"
-echo "  one pair:      $(head -c 300 "$out/pairs.jsonl")..."
+echo
+echo "One pair's clean Arabic text (first sentences) and what was removed from it:"
+python - "$out/pairs.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    item = json.loads(line)
+    if item.get("status") == "paired":
+        ar = item["ar"]["text"]
+        print("  title:", ar["title"])
+        for s in ar["sentences"][:2]:
+            print("  sentence:", s["text"])
+        for r in ar["removed"]:
+            print(f"  removed ({r['reason']}):", r["text"][:80])
+        break
+PY
