@@ -1,4 +1,9 @@
-"""Reading an article page's metadata with a site profile: HTML text in, plain data out."""
+"""Reading an article page's metadata with a site profile: HTML text in, plain data out.
+
+Profiles write selectors in CSS (with parsel's ::text and ::attr()); each is translated to XPath
+and compiled once, and evaluated on a plain lxml tree: per-result selector objects cost more
+than the parse itself at crawl rates (bench/crawl.py).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,22 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from parsel import Selector
+from lxml import etree
+from lxml import html as lxml_html
+from parsel.csstranslator import HTMLTranslator
 
 from pipeline.profile import LanguageSite
 
 _SPACE = re.compile(r"\s+")
+_TRANSLATOR = HTMLTranslator()
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+_HAS_TEXT = etree.XPath(
+    "boolean(//body//text()[normalize-space()][not(ancestor::script)][not(ancestor::style)])"
+)
+
+Page = lxml_html.HtmlElement
 
 
 @dataclass
@@ -32,19 +47,41 @@ def tidy(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def _first(sel: Selector, queries: tuple[str, ...]) -> str | None:
+def parse_page(page: str | Page) -> Page:
+    """Pages are parsed once: every reader here takes the HTML text or its parsed tree."""
+    if not isinstance(page, str):
+        return page
+    try:
+        return lxml_html.fromstring(page) if page.strip() else lxml_html.fromstring("<html/>")
+    except (etree.ParserError, ValueError):  # markup lxml cannot make a tree of
+        return lxml_html.fromstring("<html/>")
+
+
+@lru_cache(maxsize=1024)
+def _compiled(css: str) -> etree.XPath:
+    return etree.XPath(_TRANSLATOR.css_to_xpath(css))
+
+
+def _strings(root: Page, css: str) -> list[str]:
+    found = _compiled(css)(root)
+    out = []
+    for item in found if isinstance(found, list) else [found]:
+        text = item if isinstance(item, str) else " ".join(_VISIBLE_TEXT(item))
+        out.append(str(text))
+    return out
+
+
+def _first(root: Page, queries: tuple[str, ...]) -> str | None:
     for query in queries:
-        for value in sel.css(query).getall():
+        for value in _strings(root, query):
             if tidy(value):
                 return tidy(value)
     return None
 
 
-def _all(
-    sel: Selector, queries: tuple[str, ...], ignore: frozenset[str] = frozenset()
-) -> list[str]:
+def _all(root: Page, queries: tuple[str, ...], ignore: frozenset[str] = frozenset()) -> list[str]:
     for query in queries:
-        values = [tidy(v) for v in sel.css(query).getall()]
+        values = [tidy(v) for v in _strings(root, query)]
         kept = list(dict.fromkeys(v for v in values if v and v not in ignore))
         if kept:
             return kept
@@ -60,71 +97,60 @@ def parse_datetime(value: str | None) -> datetime | None:
         return None
 
 
-def as_selector(page: str | Selector) -> Selector:
-    """Pages are parsed once: every reader here takes the HTML text or its parsed Selector."""
-    return page if isinstance(page, Selector) else Selector(text=page or "<html></html>")
-
-
-def is_blank(page: str | Selector) -> bool:
+def is_blank(page: str | Page) -> bool:
     """True for a page with no visible text at all (an empty 200 response, a bare shell)."""
     if isinstance(page, str) and not page.strip():
         return True
-    sel = as_selector(page)
-    return (
-        sel.xpath("boolean(//body//text()[normalize-space()][not(ancestor::script)])").get() != "1"
-    )
+    return not _HAS_TEXT(parse_page(page))
 
 
-def read_article_page(page: str | Selector, side: LanguageSite) -> PageMetadata:
-    sel = as_selector(page)
-    title = _first(sel, side.title)
-    body_text = ""
-    has_body = False
+def read_article_page(page: str | Page, side: LanguageSite) -> PageMetadata:
+    root = parse_page(page)
+    title = _first(root, side.title)
+    body_text, has_body = "", False
     for query in side.body:
-        nodes = sel.css(query)
+        nodes = _compiled(query)(root)
         if nodes:
             has_body = True
             # Join text nodes with spaces: inline links otherwise glue words together.
-            body_text = tidy(" ".join(nodes[0].xpath(".//text()[not(ancestor::script)]").getall()))
+            body_text = tidy(" ".join(_VISIBLE_TEXT(nodes[0])))
             break
     if not has_body:
-        body_text = tidy(" ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall()))
+        body = root.find("body")
+        body_text = tidy(" ".join(_VISIBLE_TEXT(body if body is not None else root)))
     post_id = None
     for query, pattern in side.post_id:
-        value = sel.css(query).get()
-        match = re.search(pattern, value or "")
+        match = re.search(pattern, _first(root, (query,)) or "")
         if match:
             post_id = match.group("id")
             break
     fingerprint = f"{title or ''}\n{body_text}".encode()
     return PageMetadata(
         title=title,
-        authors=_all(sel, side.authors),
-        published=parse_datetime(_first(sel, side.published)),
-        modified=parse_datetime(_first(sel, side.modified)),
-        categories=_all(sel, side.categories, side.ignore_labels),
-        tags=_all(sel, side.tags),
+        authors=_all(root, side.authors),
+        published=parse_datetime(_first(root, side.published)),
+        modified=parse_datetime(_first(root, side.modified)),
+        categories=_all(root, side.categories, side.ignore_labels),
+        tags=_all(root, side.tags),
         post_id=post_id,
         has_body=has_body,
         content_sha256=hashlib.sha256(fingerprint).hexdigest(),
     )
 
 
-def links_with_text(page: str | Selector, texts: tuple[str, ...]) -> list[str]:
+def links_with_text(page: str | Page, texts: tuple[str, ...]) -> list[str]:
     """hrefs of the <a> elements whose visible text is one of `texts` (whitespace-insensitive)."""
     wanted = {tidy(t) for t in texts}
-    sel = as_selector(page)
     return [
         href.strip()
-        for a in sel.css("a[href]")
-        if tidy(" ".join(a.xpath(".//text()").getall())) in wanted
-        and (href := a.attrib.get("href", ""))
+        for a in parse_page(page).iter("a")
+        if (href := a.get("href", "")).strip() and tidy(" ".join(a.itertext())) in wanted
     ]
 
 
-def links(page: str | Selector, queries: tuple[str, ...] = ("a::attr(href)",)) -> list[str]:
-    sel = as_selector(page)
+def links(page: str | Page, queries: tuple[str, ...] = ("a::attr(href)",)) -> list[str]:
+    root = parse_page(page)
     found: list[str] = []
     for query in queries:
-        found.extend(v.strip() for v in sel.css(query).getall() if v.strip())
+        found.extend(v.strip() for v in _strings(root, query) if v.strip())
     return found

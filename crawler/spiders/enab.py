@@ -42,7 +42,7 @@ from pipeline.models import (
     PairStatus,
     UnpairedReason,
 )
-from pipeline.pages import is_blank, links, links_with_text, read_article_page
+from pipeline.pages import is_blank, links, links_with_text, parse_page, read_article_page
 from pipeline.profile import LanguageSite, SiteProfile
 from pipeline.urls import canonical_url, request_url, same_site
 
@@ -172,7 +172,7 @@ class EnabSpider(scrapy.Spider):
                 yield request
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
-        html = Selector(text=response.text)
+        html = parse_page(response.text)
         found = 0
         older_than_window = 0
         for href in links(html):
@@ -396,9 +396,9 @@ class EnabSpider(scrapy.Spider):
         decoded = decode_html(
             response.body, content_type=content_type, fallbacks=side.fallback_encodings
         )
-        page = Selector(text=decoded.text) if decoded.text.strip() else None
+        page = parse_page(decoded.text)
         response.meta["page"] = page
-        if page is None or is_blank(page):
+        if is_blank(page):
             return CrawlError(
                 site=self.profile.name,
                 url=response.url,
