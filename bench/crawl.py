@@ -84,6 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
@@ -100,85 +101,94 @@ def main() -> None:
         check=True,
         capture_output=True,
     )
+    c = str(args.concurrency)
+    (work / "bare.py").write_text(BARE_SPIDER)
+    labels = {
+        "0": "scrapy crawl enab, crawl only (BITEXT_EXTRACT=0)",
+        "1": "scrapy crawl enab, crawl + clean text (default)",
+    }
+    bare_label = "bare Scrapy spider, same URLs"
+    runs: dict[str, list[tuple[float, str, int, float]]] = {
+        **{label: [] for label in labels.values()},
+        bare_label: [],
+    }
+    pairs = 0
     site = start_site(work / "www")
     try:
-        env = dict(os.environ)
-        c = str(args.concurrency)
-        enab_cmd = [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "enab",
-            "-a",
-            f"base_url_en={site.en}",
-            "-a",
-            f"base_url_ar={site.ar}",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=0",
-            "-s",
-            f"CONCURRENT_REQUESTS={c}",
-            "-s",
-            f"CONCURRENT_REQUESTS_PER_DOMAIN={c}",
-            "-s",
-            "RETRY_BACKOFF_BASE=0.05",
-        ]
-        runs = {}
-        for label, extract in (
-            ("crawl only (BITEXT_EXTRACT=0)", "0"),
-            ("crawl + clean text (default)", "1"),
-        ):
-            out = work / f"out-{extract}"
-            runs[label] = timed(
-                [*enab_cmd, "-s", f"BITEXT_EXTRACT={extract}"], dict(env, BITEXT_DATA_DIR=str(out))
-            )
-        # Exactly the URLs the enab crawl fetched (robots.txt and retries included).
-        from pipeline.store import open_store
+        for n in range(args.repeat):  # interleaved: drift on a shared machine hits all alike
+            for extract, label in labels.items():
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "scrapy",
+                    "crawl",
+                    "enab",
+                    "-a",
+                    f"base_url_en={site.en}",
+                    "-a",
+                    f"base_url_ar={site.ar}",
+                    "-s",
+                    "DOWNLOAD_DELAY=0",
+                    "-s",
+                    "AUTOTHROTTLE_ENABLED=0",
+                    "-s",
+                    f"CONCURRENT_REQUESTS={c}",
+                    "-s",
+                    f"CONCURRENT_REQUESTS_PER_DOMAIN={c}",
+                    "-s",
+                    "RETRY_BACKOFF_BASE=0.05",
+                    "-s",
+                    f"BITEXT_EXTRACT={extract}",
+                ]
+                out = work / f"out-{extract}-{n}"
+                runs[label].append(timed(cmd, dict(os.environ, BITEXT_DATA_DIR=str(out))))
+            if n == 0:
+                # Exactly the URLs the enab crawl fetched (robots.txt and retries included).
+                from pipeline.store import open_store
 
-        store = open_store(work / "out-1" / "corpus.sqlite")
-        urls = [cap.url for cap in store.captures()]
-        pairs = store.counts()["pairs"]
-        (work / "urls.json").write_text(json.dumps(urls))
-        (work / "bare.py").write_text(BARE_SPIDER)
-        bare_time, bare_log, bare_rss, bare_cpu = timed(
-            [sys.executable, str(work / "bare.py"), str(work / "urls.json"), c], dict(os.environ)
-        )
+                store = open_store(work / "out-1-0" / "corpus.sqlite")
+                (work / "urls.json").write_text(json.dumps([cap.url for cap in store.captures()]))
+                pairs = store.counts()["pairs"]
+            runs[bare_label].append(
+                timed(
+                    [sys.executable, str(work / "bare.py"), str(work / "urls.json"), c],
+                    dict(os.environ),
+                )
+            )
     finally:
         site.stop()
 
-    bare_pages = stat(bare_log, "downloader/response_count")
-    bare_rate = bare_pages / stat(bare_log, "elapsed_time_seconds")
-    rows = []
-    for label, (wall, log, rss, cpu) in runs.items():
-        pages = stat(log, "downloader/response_count")
-        rows.append(
-            (
-                f"scrapy crawl enab, {label}",
-                pages,
-                pages / stat(log, "elapsed_time_seconds"),
-                wall,
-                cpu,
-                rss,
-            )
-        )
-    rows.append(
-        ("bare Scrapy spider, same URLs", bare_pages, bare_rate, bare_time, bare_cpu, bare_rss)
-    )
     print(
         f"\nsample site inflated to {args.pairs} pairs; {pairs} paired by the crawl; "
-        f"concurrency {c}; {os.cpu_count()} CPUs\n"
+        f"concurrency {c}; {os.cpu_count()} CPUs; median of {args.repeat} interleaved runs "
+        "(range in brackets)\n"
     )
     print(
         "| crawler | pages | pages/s | wall s (with start-up) | CPU s (all processes) "
         "| peak RSS MiB (largest process) |"
     )
     print("|---|---:|---:|---:|---:|---:|")
-    for name, pages, rate, wall, cpu, rss in rows:
-        print(f"| {name} | {pages:.0f} | {rate:.1f} | {wall:.1f} | {cpu:.1f} | {rss / 1024:.0f} |")
-    for name, _, rate, *_ in rows[:-1]:
-        print(f"\nratio {name} / bare: {rate / bare_rate:.2f} (target >= 0.7)")
+    medians = {}
+    for label, results in runs.items():
+        rates = sorted(
+            stat(log, "downloader/response_count") / stat(log, "elapsed_time_seconds")
+            for _, log, _, _ in results
+        )
+        mid = len(results) // 2
+        medians[label] = rates[mid]
+        wall = sorted(r[0] for r in results)[mid]
+        cpu = sorted(r[3] for r in results)[mid]
+        rss = max(r[2] for r in results)
+        pages = stat(results[-1][1], "downloader/response_count")
+        print(
+            f"| {label} | {pages:.0f} | {rates[mid]:.1f} ({rates[0]:.0f}–{rates[-1]:.0f}) "
+            f"| {wall:.1f} | {cpu:.1f} | {rss / 1024:.0f} |"
+        )
+    for label in labels.values():
+        print(
+            f"\nratio {label} / bare (medians): {medians[label] / medians[bare_label]:.2f} "
+            "(target >= 0.7)"
+        )
 
 
 if __name__ == "__main__":
