@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.conftest import start_site  # noqa: E402  (the same server the tests use)
+from tests.conftest import crawl_command, start_site  # noqa: E402  (the tests' server)
 
 BARE_SPIDER = textwrap.dedent(
     """
@@ -117,29 +117,15 @@ def main() -> None:
     try:
         for n in range(args.repeat):  # interleaved: drift on a shared machine hits all alike
             for extract, label in labels.items():
-                cmd = [
-                    sys.executable,
-                    "-m",
-                    "scrapy",
-                    "crawl",
-                    "enab",
-                    "-a",
-                    f"base_url_en={site.en}",
-                    "-a",
-                    f"base_url_ar={site.ar}",
-                    "-s",
-                    "DOWNLOAD_DELAY=0",
-                    "-s",
-                    "AUTOTHROTTLE_ENABLED=0",
+                cmd = crawl_command(  # the tests' command: politeness delays off
+                    site,
                     "-s",
                     f"CONCURRENT_REQUESTS={c}",
                     "-s",
                     f"CONCURRENT_REQUESTS_PER_DOMAIN={c}",
                     "-s",
-                    "RETRY_BACKOFF_BASE=0.05",
-                    "-s",
                     f"BITEXT_EXTRACT={extract}",
-                ]
+                )
                 out = work / f"out-{extract}-{n}"
                 runs[label].append(timed(cmd, dict(os.environ, BITEXT_DATA_DIR=str(out))))
             if n == 0:

@@ -176,45 +176,13 @@ class CorpusStore(Protocol):
     def last_capture(self, url: str) -> WarcCapture | None: ...
     def validators(
         self, site: str, language: str, site_article_id: str
-    ) -> tuple[str | None, str | None]:
-        """ETag and Last-Modified of an article's last fetch (for conditional GETs); read once
-        per store and kept current by save_pair, since the crawl asks for every article."""
-        if self._validators is None:
-            articles = ArticleRow.__table__
-            with self.engine.connect() as c:
-                rows = c.execute(
-                    select(
-                        articles.c.site,
-                        articles.c.language,
-                        articles.c.site_article_id,
-                        articles.c.etag,
-                        articles.c.last_modified,
-                    )
-                )
-                self._validators = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
-        return self._validators.get((site, language, site_article_id), (None, None))
-
+    ) -> tuple[str | None, str | None]: ...
     def latest_version(
         self, site: str, language: str, site_article_id: str
     ) -> ArticleVersion | None: ...
     def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None: ...
     def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]: ...
-    def text_of(self, version: ArticleVersion) -> ArticleText | None:
-        """The stored clean text of a version, if extraction ran on it."""
-        with self._sessions() as s:
-            record = s.scalar(
-                select(TextRow.record)
-                .join(VersionRow, TextRow.version_id == VersionRow.id)
-                .join(ArticleRow)
-                .where(
-                    ArticleRow.site == version.site,
-                    ArticleRow.language == version.language,
-                    ArticleRow.site_article_id == version.site_article_id,
-                    VersionRow.content_sha256 == version.content_sha256,
-                )
-            )
-            return None if record is None else ArticleText.model_validate(record)
-
+    def text_of(self, version: ArticleVersion) -> ArticleText | None: ...
     def counts(self) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -522,15 +490,22 @@ class SqlCorpusStore:
     def validators(
         self, site: str, language: str, site_article_id: str
     ) -> tuple[str | None, str | None]:
-        with self._sessions() as s:
-            row = s.execute(
-                select(ArticleRow.etag, ArticleRow.last_modified).where(
-                    ArticleRow.site == site,
-                    ArticleRow.language == language,
-                    ArticleRow.site_article_id == site_article_id,
+        """ETag and Last-Modified of an article's last fetch (for conditional GETs); read once
+        per store and kept current by save_pair, since the crawl asks for every article."""
+        if self._validators is None:
+            articles = ArticleRow.__table__
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(
+                        articles.c.site,
+                        articles.c.language,
+                        articles.c.site_article_id,
+                        articles.c.etag,
+                        articles.c.last_modified,
+                    )
                 )
-            ).first()
-            return (row[0], row[1]) if row else (None, None)
+                self._validators = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+        return self._validators.get((site, language, site_article_id), (None, None))
 
     def latest_version(
         self, site: str, language: str, site_article_id: str
