@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from pipeline.models import json_schema
@@ -61,26 +62,61 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
     corpus.close()
 
 
+def _side(site: str | None, lang: str):  # type: ignore[no-untyped-def]
+    from crawler.profiles import PROFILES
+
+    if site is None:
+        return None
+    if site not in PROFILES:
+        raise typer.BadParameter(f"unknown site {site!r}; known: {', '.join(PROFILES)}")
+    profile = PROFILES[site]
+    return next((s for s in (profile.source, profile.original) if s.language == lang), None)
+
+
 @app.command()
 def extract(
-    page: Annotated[Path, typer.Argument(help="A saved HTML page.")],
-    lang: Annotated[str, typer.Option("--lang", help="The language the page should be in.")],
+    page: Annotated[Path | None, typer.Argument(help="A saved HTML page.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="The page's language.")] = None,
     site: Annotated[str | None, typer.Option("--site", help="Site profile, e.g. enab.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Where the page came from.")] = None,
+    from_store: Annotated[
+        bool, typer.Option("--from-store", help="Extract every stored version lacking text.")
+    ] = False,
+    redo: Annotated[bool, typer.Option("--redo", help="With --from-store: all versions.")] = False,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
 ) -> None:
-    """Clean body text of one page (boilerplate out, language checked, sentences), as JSON."""
-    from crawler.profiles import PROFILES
+    """Clean body text (boilerplate out, language checked, sentences): of one page as JSON, or
+    of the stored versions (--from-store), e.g. after a crawl with -s BITEXT_EXTRACT=0."""
     from pipeline.encoding import decode_html
     from pipeline.extract import extract_article
 
-    side = None
-    if site is not None:
-        if site not in PROFILES:
-            raise typer.BadParameter(f"unknown site {site!r}; known: {', '.join(PROFILES)}")
-        profile = PROFILES[site]
-        side = next((s for s in (profile.source, profile.original) if s.language == lang), None)
-        if side is None:
-            raise typer.BadParameter(f"site {site!r} has no {lang!r} side")
+    if from_store:
+        corpus = _store(data_dir, store)
+        done = Counter()
+        todo = list(corpus.versions_needing_text(redo=redo))
+        for version_id, version, raw in track(todo, description="extracting", console=console):
+            text = extract_article(
+                raw.decode(version.encoding, errors="replace"),
+                language=version.language,
+                side=_side(version.site, version.language),
+                url=version.url,
+                site=version.site,
+                content_sha256=version.content_sha256,
+            )
+            corpus.save_text(version_id, text)
+            done[f"{version.language} {text.status.value}"] += 1
+        corpus.close()
+        console.print(
+            f"{len(todo)} versions extracted: "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(done.items()))
+        )
+        return
+    if page is None or lang is None:
+        raise typer.BadParameter("give PAGE and --lang, or --from-store")
+    side = _side(site, lang)
+    if site is not None and side is None:
+        raise typer.BadParameter(f"site {site!r} has no {lang!r} side")
     decoded = decode_html(page.read_bytes(), fallbacks=side.fallback_encodings if side else ())
     result = extract_article(decoded.text, language=lang, side=side, url=url, site=site)
     typer.echo(result.model_dump_json(indent=2))

@@ -625,6 +625,35 @@ class SqlCorpusStore:
             )
             return None if record is None else ArticleText.model_validate(record)
 
+    def versions_needing_text(
+        self, *, redo: bool = False
+    ) -> Iterator[tuple[int, ArticleVersion, bytes]]:
+        """(version id, version, raw html) of versions with no stored text (all, if `redo`)."""
+        query = select(VersionRow.id, VersionRow.record, VersionRow.raw_html_z).order_by(
+            VersionRow.id
+        )
+        if not redo:
+            query = query.where(
+                ~select(TextRow.id).where(TextRow.version_id == VersionRow.id).exists()
+            )
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        for version_id, record, blob in rows:
+            yield version_id, ArticleVersion.model_validate(record), zlib.decompress(blob)
+
+    def save_text(self, version_id: int, text: ArticleText) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                self._statements()["text"],
+                {
+                    "version_id": version_id,
+                    "extractor": text.extractor,
+                    "status": text.status.value,
+                    "language_ok": text.language_ok,
+                    "record": text.model_dump(mode="json"),
+                },
+            )
+
     def counts(self) -> dict[str, int]:
         with self._sessions() as s:
 

@@ -290,6 +290,31 @@ def test_killed_crawl_leaves_a_consistent_store(
     assert snapshot(store_of(data)) == snapshot(store_of(full_crawl[0]))
 
 
+def test_crawl_without_extraction_then_extract_from_the_store(
+    sample_site: Site, tmp_path: Path
+) -> None:
+    run_crawl(sample_site, tmp_path, "-s", "BITEXT_EXTRACT=0", "-a", "limit=4")
+    assert store_of(tmp_path).counts()["texts"] == 0
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "extract",
+            "--from-store",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    counts = store_of(tmp_path).counts()
+    assert counts["texts"] == counts["versions"] > 0
+    assert f"{counts['versions']} versions extracted" in result.stdout
+
+
 def test_limit_argument(sample_site: Site, tmp_path: Path) -> None:
     run_crawl(sample_site, tmp_path, "-a", "limit=5")
     counts = store_of(tmp_path).counts()
