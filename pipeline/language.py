@@ -54,7 +54,7 @@ def detect_language(text: str) -> LanguageGuess:
         language = {"ar": "ar", "zh": "zh", "latin": "en"}.get(script or "")
         return LanguageGuess(language, 0.6 if language else 0.0, "script")
     detector = _factory().create()
-    detector.set_max_text_length(600)  # enough for a confident guess; cost grows with length
+    detector.set_max_text_length(300)  # enough for a confident guess; cost grows with length
     detector.append(text)
     try:
         best = detector.get_probabilities()[0]
