@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress, TextColumn, track
 from rich.table import Table
 
 from pipeline.models import json_schema
@@ -120,6 +122,148 @@ def extract(
     decoded = decode_html(page.read_bytes(), fallbacks=side.fallback_encodings if side else ())
     result = extract_article(decoded.text, language=lang, side=side, url=url, site=site)
     typer.echo(result.model_dump_json(indent=2))
+
+
+models_app = typer.Typer(
+    help="Argos Translate packages (ARGOS_PACKAGES_DIR).", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Installed packages."""
+    from pipeline.argos import installed_packages, packages_dir
+
+    table = Table(title=f"Argos packages in {packages_dir()}")
+    for column in ("package", "from", "to", "version"):
+        table.add_column(column)
+    for p in installed_packages():
+        table.add_row(p.name, p.from_code, p.to_code, p.package_version)
+    console.print(table)
+
+
+@models_app.command("install")
+def models_install(file: Annotated[Path, typer.Argument(help="An .argosmodel file.")]) -> None:
+    """Validate a package file completely, then install it (nothing is written if it is bad)."""
+    from pipeline.argos import InvalidPackage, install_package
+
+    try:
+        info = install_package(file)
+    except (InvalidPackage, OSError) as exc:
+        console.print(f"[red]not installed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"installed {info.name} ({info.from_code}->{info.to_code} "
+        f"v{info.package_version}) in {info.path}"
+    )
+
+
+@models_app.command("remove")
+def models_remove(name: Annotated[str, typer.Argument(help="Package name, or FROM-TO.")]) -> None:
+    """Remove an installed package."""
+    from pipeline.argos import remove_package
+
+    try:
+        info = remove_package(name)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"removed {info.name}")
+
+
+@models_app.command("check")
+def models_check(from_code: str, to_code: str) -> None:
+    """Which package serves a pair, or exactly what to install and how."""
+    from pipeline.argos import find_route, installed_packages, route_advice
+
+    packages = installed_packages()
+    console.print(route_advice(from_code, to_code, packages))
+    if find_route(from_code, to_code, packages) is None:
+        raise typer.Exit(1)
+
+
+@app.command()
+def translate(
+    file: Annotated[Path | None, typer.Argument(help="One sentence a line; - for stdin.")] = None,
+    from_code: Annotated[str | None, typer.Option("--from")] = None,
+    to_code: Annotated[str | None, typer.Option("--to")] = None,
+    output: Annotated[Path | None, typer.Option("-o", help="Default: stdout.")] = None,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type.")] = "auto",
+    threads: Annotated[int, typer.Option(help="Threads per translation (0: auto).")] = 0,
+    batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 32,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Translate sentences with the installed packages, offline; cached in the store.
+
+    With FILE: its lines, FROM -> TO. Without: every stored clean text that still lacks a
+    translation (Arabic -> English and English -> Arabic, where a package serves them)."""
+    from pipeline.translate import Engine, EngineSettings, NoRoute, translate_cached
+
+    settings = EngineSettings(
+        device=device, compute_type=compute_type, intra_threads=threads, batch_size=batch_size
+    )
+    corpus = _store(data_dir, store)
+    jobs: list[tuple[str, str, list[str]]] = []
+    if file is not None:
+        if not (from_code and to_code):
+            raise typer.BadParameter("--from and --to are needed with FILE")
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        jobs.append((from_code, to_code, text.splitlines()))
+    else:
+        for source, target in (("ar", "en"), ("en", "ar")):
+            sentences = [
+                s.text
+                for pair in corpus.iter_pairs()
+                if pair.status == "paired"
+                for v in (pair.ar if source == "ar" else pair.en,)
+                if (t := corpus.text_of(v)) is not None
+                for s in t.sentences
+            ]
+            jobs.append((source, target, sentences))
+    for source, target, sentences in jobs:
+        try:
+            engine = Engine(source, target, settings=settings)
+        except NoRoute:
+            from pipeline.argos import installed_packages, route_advice
+
+            console.print(
+                f"[yellow]translation pending[/yellow] for {len(sentences)} "
+                f"{source} sentences: " + route_advice(source, target, installed_packages())
+            )
+            if file is not None:
+                raise typer.Exit(1) from None
+            continue
+        with Progress(
+            *Progress.get_default_columns(),
+            TextColumn("{task.fields[rate]}"),
+            console=console,
+            transient=file is not None and output is None,
+        ) as bar:
+            task = bar.add_task(f"{source}->{target}", total=len(set(sentences)), rate="")
+            started = time.monotonic()
+
+            def advance(n: int, task: int = task, started: float = started) -> None:
+                bar.advance(task, n)
+                done = bar.tasks[0].completed
+                bar.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):.1f} sent/s")
+
+            result = translate_cached(
+                engine,
+                sentences,
+                lookup=corpus.cached_translations,
+                save=corpus.save_translations,
+                progress=advance,
+            )
+        if file is not None:
+            out = "\n".join(result) + "\n"
+            if output:
+                output.write_text(out, encoding="utf-8")
+            else:
+                sys.stdout.write(out)
+    corpus.close()
 
 
 @app.command()

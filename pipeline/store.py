@@ -117,6 +117,17 @@ class TextRow(Base):
     record: Mapped[dict] = mapped_column(JSON)  # ArticleText
 
 
+class TranslationRow(Base):
+    """A sentence translated by one engine (package ids and versions): never decoded twice."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("engine", "source_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    engine: Mapped[str] = mapped_column(String(256))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)
+
+
 class PairRow(Base):
     __tablename__ = "pairs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -654,6 +665,35 @@ class SqlCorpusStore:
                 },
             )
 
+    def cached_translations(self, engine: str, source_keys: list[str]) -> dict[str, str]:
+        """Translations already made by `engine`, by source sentence hash."""
+        table = TranslationRow.__table__
+        found: dict[str, str] = {}
+        with self.engine.connect() as c:
+            for start in range(0, len(source_keys), 500):  # bound the IN list
+                rows = c.execute(
+                    select(table.c.source_sha256, table.c.target).where(
+                        table.c.engine == engine,
+                        table.c.source_sha256.in_(source_keys[start : start + 500]),
+                    )
+                )
+                found.update({key: target for key, target in rows})
+        return found
+
+    def save_translations(self, engine: str, translations: dict[str, str]) -> None:
+        table = TranslationRow.__table__
+        rows = [
+            {"engine": engine, "source_sha256": k, "target": v} for k, v in translations.items()
+        ]
+        if rows:
+            with self.engine.begin() as c:
+                c.execute(
+                    self._upsert(table).on_conflict_do_nothing(
+                        index_elements=["engine", "source_sha256"]
+                    ),
+                    rows,
+                )
+
     def counts(self) -> dict[str, int]:
         with self._sessions() as s:
 
@@ -671,6 +711,7 @@ class SqlCorpusStore:
                 "texts_no_body": count(TextRow, TextRow.status == "no_body"),
                 "texts_wrong_language": count(TextRow, TextRow.language_ok == 0),
                 "captures": count(CaptureRow),
+                "translations": count(TranslationRow),
                 "crawls": count(CrawlRow),
             }
 
