@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.resources import close_writer, writer_for
+from crawler.resources import close_writer, store_for, writer_for
 from crawler.writer import WriterFailed, WriterReport
 from pipeline.extract import extract_article
 from pipeline.models import ArticlePair, ArticleText, CrawlError
@@ -97,6 +97,79 @@ class ArticleTextPipeline:
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True)
+
+
+class TranslationPipeline:
+    """Translates each new clean text (Arabic -> English, English -> Arabic) with the installed
+    Argos packages, through the store's cache, in a worker thread: CTranslate2 releases the GIL,
+    so the reactor goes on crawling while a batch decodes. Where no package serves a direction
+    the pair is left "translation pending" (counted, said once in the log) and the crawl goes on;
+    `bitext translate` finishes it later. BITEXT_TRANSLATE=0 turns this off."""
+
+    DIRECTIONS = (("ar", "en"), ("en", "ar"))
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("BITEXT_TRANSLATE", True):
+            raise NotConfigured("BITEXT_TRANSLATE is off")
+        from pipeline.translate import EngineSettings
+
+        s = crawler.settings
+        self.crawler = crawler
+        self.settings = EngineSettings(
+            device=s.get("BITEXT_TRANSLATE_DEVICE", "cpu"),
+            compute_type=s.get("BITEXT_TRANSLATE_COMPUTE_TYPE", "auto"),
+            intra_threads=s.getint("BITEXT_TRANSLATE_THREADS", 0),
+            batch_size=s.getint("BITEXT_TRANSLATE_BATCH_SIZE", 32),
+        )
+        self.engines: dict[tuple[str, str], object] = {}
+        self.one_at_a_time = asyncio.Semaphore(1)  # one decode at a time; it uses every core
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TranslationPipeline:
+        return cls(crawler)
+
+    def _engine(self, source: str, target: str):  # type: ignore[no-untyped-def]
+        from pipeline.argos import installed_packages, route_advice
+        from pipeline.translate import Engine, NoRoute
+
+        if (source, target) not in self.engines:
+            try:
+                self.engines[(source, target)] = Engine(source, target, settings=self.settings)
+            except NoRoute:
+                self.engines[(source, target)] = None
+                logger.warning(
+                    "translation pending for %s->%s: %s",
+                    source,
+                    target,
+                    route_advice(source, target, installed_packages()),
+                )
+        return self.engines[(source, target)]
+
+    async def process_item(self, item: object) -> object:
+        from pipeline.translate import translate_cached
+
+        if not isinstance(item, ArticlePair) or item.ar is None:
+            return item
+        store = store_for(self.crawler)
+        for source, target in self.DIRECTIONS:
+            version = item.ar if source == "ar" else item.en
+            if version.text is None or version.text.status != "ok":
+                continue
+            engine = self._engine(source, target)
+            if engine is None:
+                self.crawler.stats.inc_value(f"bitext/translation/{source}-{target}/pending")
+                continue
+            sentences = [s.text for s in version.text.sentences]
+            async with self.one_at_a_time:
+                await asyncio.to_thread(
+                    translate_cached,
+                    engine,
+                    sentences,
+                    lookup=store.cached_translations,
+                    save=store.save_translations,
+                )
+            self.crawler.stats.inc_value(f"bitext/translation/{source}-{target}/done")
+        return item
 
 
 class CorpusStorePipeline:

@@ -57,10 +57,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleTextPipeline": 200,
+    "crawler.pipelines.TranslationPipeline": 250,
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
 BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
 BITEXT_EXTRACT_WORKERS = 1  # extraction processes beside the crawler; 0 = in the crawler
+# Translation with the installed Argos packages (ARGOS_PACKAGES_DIR); none installed: pending.
+BITEXT_TRANSLATE = True
+BITEXT_TRANSLATE_DEVICE = os.environ.get("BITEXT_TRANSLATE_DEVICE", "cpu")  # or "cuda"
+BITEXT_TRANSLATE_COMPUTE_TYPE = "auto"
+BITEXT_TRANSLATE_THREADS = 0  # 0: CTranslate2 decides
+BITEXT_TRANSLATE_BATCH_SIZE = 32
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler

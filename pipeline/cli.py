@@ -46,9 +46,46 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
         "unpaired",
         "errors",
         "captures",
+        "texts",
+        "texts_no_body",
+        "texts_wrong_language",
+        "translations",
     ):
         table.add_row(key, str(counts[key]))
     console.print(table)
+    translation = Table(title="Translation (for alignment)")
+    for column in ("direction", "sentences", "translated", "status"):
+        translation.add_column(column)
+    from pipeline.argos import find_route, installed_packages
+    from pipeline.translate import Engine, source_key
+
+    packages = installed_packages()
+    for source, target in (("ar", "en"), ("en", "ar")):
+        sentences = {
+            s.text
+            for pair in corpus.iter_pairs()
+            if pair.status == "paired"
+            for v in (pair.ar if source == "ar" else pair.en,)
+            if (t := corpus.text_of(v)) is not None
+            for s in t.sentences
+        }
+        if find_route(source, target, packages) is None:
+            translation.add_row(
+                f"{source}->{target}",
+                str(len(sentences)),
+                "0",
+                "pending: no package installed (bitext models check)",
+            )
+            continue
+        engine = Engine(source, target)
+        done = len(corpus.cached_translations(engine.key, [source_key(s) for s in sentences]))
+        translation.add_row(
+            f"{source}->{target}",
+            str(len(sentences)),
+            str(done),
+            "done" if done == len(sentences) else "pending: bitext translate",
+        )
+    console.print(translation)
     reasons = Counter(p.reason.value for p in corpus.iter_pairs() if p.reason)
     errors = Counter(e.kind.value for e in corpus.errors())
     if reasons or errors:

@@ -23,6 +23,9 @@ echo "== the same crawl again: incremental, conditional GETs, nothing new stored
 BITEXT_DATA_DIR="$out" scrapy crawl enab -a base_url_en="$en" -a base_url_ar="$ar" "${fast[@]}" \
     -s LOG_LEVEL=INFO 2>&1 | grep -E "'bitext/(not_modified|versions/new|pairs/created)" || true
 
+echo "== bitext translate: Arabic<->English needs an Argos package (none can be had here)"
+bitext translate --data-dir "$out" || true
+
 bitext stats --data-dir "$out"
 echo
 echo "Outputs:"

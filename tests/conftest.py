@@ -110,6 +110,7 @@ def crawl_command(site: Site, *args: str) -> list[str]:
 def crawl_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["BITEXT_DATA_DIR"] = str(data_dir)
+    env.setdefault("ARGOS_PACKAGES_DIR", str(data_dir / "no-argos-packages"))  # none installed
     env.pop("BITEXT_STORE", None)
     env.pop("BITEXT_WARC_DIR", None)
     return env

@@ -153,6 +153,15 @@ def test_the_crawl_stores_clean_text_for_every_version(full_crawl, sample_site: 
     assert all(d["en"]["text"]["status"] == "ok" for d in feed if "status" in d)
 
 
+def test_with_no_translation_package_the_crawl_completes_with_translation_pending(
+    full_crawl,
+) -> None:
+    log = full_crawl[1]
+    assert "'bitext/translation/ar-en/pending': 40" in log
+    assert "'bitext/translation/en-ar/pending': 40" in log
+    assert "translation pending for ar->en: no installed package translates ar to en" in log
+
+
 def test_every_page_is_archived_in_warc(full_crawl) -> None:
     data = full_crawl[0]
     records = [r for f in sorted((data / "warc").glob("*.warc.gz")) for r in read_records(f)]
