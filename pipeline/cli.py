@@ -20,6 +20,7 @@ from pipeline.warc import read_records
 
 app = typer.Typer(help="Bilingual news corpus pipeline.", no_args_is_help=True)
 console = Console()
+progress_console = Console(stderr=True)  # progress and notices; stdout carries the data
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the crawl wrote its output.")]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="SQLAlchemy URL or SQLite path.")]
@@ -276,7 +277,7 @@ def translate(
         with Progress(
             *Progress.get_default_columns(),
             TextColumn("{task.fields[rate]}"),
-            console=console,
+            console=progress_console,
             transient=file is not None and output is None,
         ) as bar:
             task = bar.add_task(f"{source}->{target}", total=len(set(sentences)), rate="")

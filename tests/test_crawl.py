@@ -162,6 +162,30 @@ def test_with_no_translation_package_the_crawl_completes_with_translation_pendin
     assert "translation pending for ar->en: no installed package translates ar to en" in log
 
 
+def test_with_packages_installed_the_crawl_translates_both_ways(
+    sample_site: Site, tmp_path: Path
+) -> None:
+    from pipeline.argos import install_package
+    from tests.tiny_argos import build_tiny_package
+
+    packages = tmp_path / "packages"
+    install_package(build_tiny_package(tmp_path / "ar-en"), packages)
+    install_package(build_tiny_package(tmp_path / "en-ar", from_code="en", to_code="ar"), packages)
+    env_dir = tmp_path / "out"
+    os.environ["ARGOS_PACKAGES_DIR"] = str(packages)
+    try:
+        m = sample_site.manifest
+        urls = ",".join(f"{sample_site.en}{m[k]['en_path']}" for k in ("pair-01", "pair-02"))
+        log = run_crawl(sample_site, env_dir, "-a", f"urls={urls}").stderr
+    finally:
+        del os.environ["ARGOS_PACKAGES_DIR"]
+    match = re.search(r"'bitext/translation/ar-en/done': (\d+)", log)
+    assert match, log[-3000:]
+    assert int(match.group(1)) == 2 and "bitext/translation/ar-en/pending" not in log
+    assert "'bitext/translation/en-ar/done'" in log
+    assert store_of(env_dir).counts()["translations"] > 0
+
+
 def test_every_page_is_archived_in_warc(full_crawl) -> None:
     data = full_crawl[0]
     records = [r for f in sorted((data / "warc").glob("*.warc.gz")) for r in read_records(f)]

@@ -191,7 +191,9 @@ def test_engine_output_equals_argostranslate(real_packages: Path) -> None:
     sentences = zh_sentences(12)
     ours = Engine("zh", "en", packages_dir=real_packages).translate(sentences)
     package = argostranslate.package.Package(real_packages / "translate-zh_en-1_9")
-    translator = ctranslate2.Translator(str(package.package_path / "model"), device="cpu")
+    translator = ctranslate2.Translator(
+        str(package.package_path / "model"), device="cpu", compute_type="auto"
+    )
 
     class WholeInput:  # argostranslate's Stanza splitter downloads at run time: bypassed
         def split_sentences(self, text: str) -> list[str]:
@@ -250,3 +252,93 @@ def test_cache_means_nothing_is_translated_twice(real_packages: Path, tmp_path: 
     )
     assert calls == [] and again == first + first[:1]
     assert store.counts()["translations"] == 4
+
+
+# -- a small real package built at test time (runs everywhere, ../shared or not) ------------
+
+
+@pytest.fixture(scope="module")
+def tiny_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.tiny_argos import build_tiny_package
+
+    return build_tiny_package(tmp_path_factory.mktemp("tiny"))
+
+
+def test_tiny_package_install_load_translate_remove_through_the_cli(
+    tiny_package: Path, tmp_path: Path
+) -> None:
+    env = {"ARGOS_PACKAGES_DIR": str(tmp_path / "packages"), "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            check=False,
+        )
+
+    assert cli("models", "install", str(tiny_package)).returncode == 0
+    assert "translate-ar_en-0_1" in cli("models", "list").stdout
+    assert cli("models", "check", "ar", "en").returncode == 0
+    source = tmp_path / "ar.txt"
+    source.write_text("أعلن المدير العام لصندوق أوبك\nوقال الخليفة.\n", encoding="utf-8")
+    first = cli(
+        "translate", str(source), "--from", "ar", "--to", "en", "--data-dir", str(tmp_path / "out")
+    )
+    again = cli(
+        "translate", str(source), "--from", "ar", "--to", "en", "--data-dir", str(tmp_path / "out")
+    )
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert len(lines) == 2 and all(lines) and again.stdout == first.stdout
+    assert cli("models", "remove", "ar-en").returncode == 0
+    assert cli("models", "check", "ar", "en").returncode == 1
+
+
+def test_tiny_package_output_equals_argostranslate(tiny_package: Path, tmp_path: Path) -> None:
+    import argostranslate.package
+    import argostranslate.translate
+    import ctranslate2
+
+    from pipeline.translate import Engine
+
+    folder = tmp_path / "packages"
+    info = install_package(tiny_package, folder)
+    sentences = [
+        "أعلن المدير العام لصندوق أوبك للتنمية الدولية.",
+        "وقال الخليفة إن الصندوق جاهز.",
+        "بلغ المبلغ 4,400,000 دولار.",
+    ]
+    engine = Engine("ar", "en", packages_dir=folder)
+    # One at a time, as argostranslate decodes them: in a batch, padding changes the float
+    # sums, and this random model's beams are full of near-ties (see bench/RESULTS.md).
+    ours = [engine.translate([s])[0] for s in sentences]
+    package = argostranslate.package.Package(info.path)
+    # argostranslate's own settings: ARGOS_COMPUTE_TYPE defaults to "auto"
+    translator = ctranslate2.Translator(str(info.path / "model"), device="cpu", compute_type="auto")
+
+    class WholeInput:
+        def split_sentences(self, text: str) -> list[str]:
+            return [text]
+
+    for sentence, translation in zip(sentences, ours, strict=True):
+        theirs = argostranslate.translate.apply_packaged_translation(
+            package, sentence, translator, WholeInput(), 1
+        )[0].value
+        assert translation == theirs
+
+
+def test_no_socket_with_the_tiny_package(
+    tiny_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.translate import Engine
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a socket was opened")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    install_package(tiny_package, tmp_path)
+    assert Engine("ar", "en", packages_dir=tmp_path).translate(["وقال الخليفة."])[0]
