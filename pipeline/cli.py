@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -221,6 +222,22 @@ def models_check(from_code: str, to_code: str) -> None:
         raise typer.Exit(1)
 
 
+def _stored_sentences(corpus, language: str, size: int) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+    """Sentences of the stored clean texts of paired articles in `language`, in chunks."""
+    chunk: list[str] = []
+    for pair in corpus.iter_pairs():
+        version = pair.ar if language == "ar" else pair.en
+        if pair.status != "paired" or version is None:
+            continue
+        text = corpus.text_of(version)
+        chunk.extend(s.text for s in text.sentences) if text is not None else None
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 @app.command()
 def translate(
     file: Annotated[Path | None, typer.Argument(help="One sentence a line; - for stdin.")] = None,
@@ -244,31 +261,24 @@ def translate(
         device=device, compute_type=compute_type, intra_threads=threads, batch_size=batch_size
     )
     corpus = _store(data_dir, store)
-    jobs: list[tuple[str, str, list[str]]] = []
+    jobs: list[tuple[str, str, Iterable[list[str]]]] = []
     if file is not None:
         if not (from_code and to_code):
             raise typer.BadParameter("--from and --to are needed with FILE")
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
-        jobs.append((from_code, to_code, text.splitlines()))
+        jobs.append((from_code, to_code, [text.splitlines()]))
     else:
         for source, target in (("ar", "en"), ("en", "ar")):
-            sentences = [
-                s.text
-                for pair in corpus.iter_pairs()
-                if pair.status == "paired"
-                for v in (pair.ar if source == "ar" else pair.en,)
-                if (t := corpus.text_of(v)) is not None
-                for s in t.sentences
-            ]
-            jobs.append((source, target, sentences))
-    for source, target, sentences in jobs:
+            jobs.append((source, target, _stored_sentences(corpus, source, batch_size * 64)))
+    for source, target, chunks in jobs:
         try:
             engine = Engine(source, target, settings=settings)
         except NoRoute:
             from pipeline.argos import installed_packages, route_advice
 
-            console.print(
-                f"[yellow]translation pending[/yellow] for {len(sentences)} "
+            pending = len({s for chunk in chunks for s in chunk})
+            progress_console.print(
+                f"[yellow]translation pending[/yellow] for {pending} "
                 f"{source} sentences: " + route_advice(source, target, installed_packages())
             )
             if file is not None:
@@ -280,7 +290,7 @@ def translate(
             console=progress_console,
             transient=file is not None and output is None,
         ) as bar:
-            task = bar.add_task(f"{source}->{target}", total=len(set(sentences)), rate="")
+            task = bar.add_task(f"{source}->{target}", total=None, rate="")
             started = time.monotonic()
 
             def advance(n: int, task: int = task, started: float = started) -> None:
@@ -288,13 +298,15 @@ def translate(
                 done = bar.tasks[0].completed
                 bar.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):.1f} sent/s")
 
-            result = translate_cached(
-                engine,
-                sentences,
-                lookup=corpus.cached_translations,
-                save=corpus.save_translations,
-                progress=advance,
-            )
+            for sentences in chunks:  # one bounded chunk at a time: memory is not corpus size
+                bar.update(task, total=(bar.tasks[0].total or 0) + len(set(sentences)))
+                result = translate_cached(
+                    engine,
+                    sentences,
+                    lookup=corpus.cached_translations,
+                    save=corpus.save_translations,
+                    progress=advance,
+                )
         if file is not None:
             out = "\n".join(result) + "\n"
             if output:

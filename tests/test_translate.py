@@ -342,3 +342,18 @@ def test_no_socket_with_the_tiny_package(
     monkeypatch.setattr(socket, "create_connection", refuse)
     install_package(tiny_package, tmp_path)
     assert Engine("ar", "en", packages_dir=tmp_path).translate(["وقال الخليفة."])[0]
+
+
+def test_pivot_translation_through_english(tiny_package: Path, tmp_path: Path) -> None:
+    from pipeline.translate import Engine
+    from tests.tiny_argos import build_tiny_package
+
+    folder = tmp_path / "packages"
+    install_package(tiny_package, folder)  # ar -> en
+    install_package(build_tiny_package(tmp_path / "fr", from_code="en", to_code="fr"), folder)
+    pivot = Engine("ar", "fr", packages_dir=folder)
+    assert [p.name for p in pivot.route] == ["translate-ar_en-0_1", "translate-en_fr-0_1"]
+    sentence = "وقال الخليفة."
+    english = Engine("ar", "en", packages_dir=folder).translate([sentence])
+    assert pivot.translate([sentence]) == Engine("en", "fr", packages_dir=folder).translate(english)
+    assert pivot.key == "ar->en@0.1 | en->fr@0.1"
