@@ -47,7 +47,7 @@ def ours(page: str, meta: dict) -> str:
     side = None
     if meta["site"]:
         profile = PROFILES[meta["site"]]
-        side = profile.source if profile.source.language == meta["language"] else profile.original
+        side = profile.side(meta["language"])
     return extract_article(page, language=meta["language"], side=side).text
 
 
@@ -117,9 +117,7 @@ def main() -> None:
         side = None
         if meta["site"]:
             profile = PROFILES[meta["site"]]
-            side = (
-                profile.source if profile.source.language == meta["language"] else profile.original
-            )
+            side = profile.side(meta["language"])
         results.append(
             (page, meta, side, extract_article(page, language=meta["language"], side=side))
         )

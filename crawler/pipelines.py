@@ -26,11 +26,7 @@ def _extract_texts(jobs: list[tuple[str, str, str, str, str, str | None]]) -> li
     texts = []
     for profile_name, language, html, url, site, sha in jobs:
         profile = PROFILES.get(profile_name)
-        side = None
-        if profile is not None:
-            side = next(
-                (s for s in (profile.source, profile.original) if s.language == language), None
-            )
+        side = profile.side(language) if profile is not None else None
         texts.append(
             extract_article(
                 html, language=language, side=side, url=url, site=site, content_sha256=sha

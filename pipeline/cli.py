@@ -63,14 +63,7 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
 
     packages = installed_packages()
     for source, target in (("ar", "en"), ("en", "ar")):
-        sentences = {
-            s.text
-            for pair in corpus.iter_pairs()
-            if pair.status == "paired"
-            for v in (pair.ar if source == "ar" else pair.en,)
-            if (t := corpus.text_of(v)) is not None
-            for s in t.sentences
-        }
+        sentences = {s for chunk in _stored_sentences(corpus, source, 10_000) for s in chunk}
         if find_route(source, target, packages) is None:
             translation.add_row(
                 f"{source}->{target}",
@@ -110,8 +103,7 @@ def _side(site: str | None, lang: str):  # type: ignore[no-untyped-def]
         return None
     if site not in PROFILES:
         raise typer.BadParameter(f"unknown site {site!r}; known: {', '.join(PROFILES)}")
-    profile = PROFILES[site]
-    return next((s for s in (profile.source, profile.original) if s.language == lang), None)
+    return PROFILES[site].side(lang)
 
 
 @app.command()

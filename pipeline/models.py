@@ -129,6 +129,17 @@ class UnpairedReason(StrEnum):
     arabic_page_empty = "arabic_page_empty"
 
 
+# Reasons that say something about the English page itself; the others are failures to fetch
+# the Arabic page, which must not erase a pairing found earlier and are worth retrying.
+CONTENT_REASONS = frozenset(
+    {
+        UnpairedReason.no_arabic_link,
+        UnpairedReason.arabic_link_offsite,
+        UnpairedReason.arabic_link_not_article,
+    }
+)
+
+
 class ArticlePair(Record):
     """An English article and its Arabic original, or the English article alone with the reason."""
 

@@ -52,6 +52,10 @@ class SiteProfile:
     user_agent_name: str = "bitext"
     extra: dict[str, object] = field(default_factory=dict)
 
+    def side(self, language: str) -> LanguageSite | None:
+        """The side of the site in `language`, if the publisher has one."""
+        return next((s for s in (self.source, self.original) if s.language == language), None)
+
     def article_id(self, side: LanguageSite, path: str) -> str | None:
         """The stable id in an article URL path, the path itself for sides without ids."""
         match = side.article_path.match(path)

@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from pipeline.models import (
+    CONTENT_REASONS,
     ArticlePair,
     ArticleText,
     ArticleVersion,
@@ -47,15 +48,6 @@ from pipeline.models import (
     UnpairedReason,
     WarcCapture,
 )
-
-# Reasons that say something about the English page itself; the others are fetch failures that
-# must not erase a pairing found earlier.
-CONTENT_REASONS = {
-    UnpairedReason.no_arabic_link,
-    UnpairedReason.arabic_link_offsite,
-    UnpairedReason.arabic_link_not_article,
-}
-
 
 CAPTURE_BATCH = 200
 
@@ -720,11 +712,8 @@ class SqlCorpusStore:
         self.engine.dispose()
 
 
-def _version(row: VersionRow, text: dict | None = None) -> ArticleVersion:
-    record = dict(row.record)
-    if text is not None:
-        record["text"] = text
-    return ArticleVersion.model_validate(record)
+def _version(row: VersionRow) -> ArticleVersion:
+    return ArticleVersion.model_validate(row.record)
 
 
 def _capture(row: Any) -> WarcCapture:

@@ -98,7 +98,7 @@ class PackageTranslator:
         # giving it many batches' worth per call saves padding (bench/translate.py).
         size = self.settings.batch_size * SENTENCES_PER_CALL
         for start in range(0, len(sentences), size):
-            chunk = [s for s in sentences[start : start + size]]
+            chunk = list(sentences[start : start + size])
             tokens = self.translate_tokens(self.tokenize(chunk))
             out.extend(
                 self.decode(t) if src.strip() else "" for t, src in zip(tokens, chunk, strict=True)
@@ -164,7 +164,7 @@ def translate_cached(
     for start in range(0, len(todo), size):
         chunk = todo[start : start + size]
         translated = engine.translate(chunk)
-        save(engine.key, {source_key(s): t for s, t in zip(chunk, translated, strict=True)} | {})
+        save(engine.key, {source_key(s): t for s, t in zip(chunk, translated, strict=True)})
         result.update(zip(chunk, translated, strict=True))
         if progress:
             progress(len(chunk))

@@ -28,8 +28,7 @@ def gold(page: Path) -> tuple[dict, list[str]]:
 def side_for(meta: dict):  # type: ignore[no-untyped-def]
     if not meta["site"]:
         return None
-    profile = PROFILES[meta["site"]]
-    return profile.source if profile.source.language == meta["language"] else profile.original
+    return PROFILES[meta["site"]].side(meta["language"])
 
 
 def test_gold_set_is_big_and_varied_enough() -> None:

@@ -35,6 +35,7 @@ from crawler.profiles.enab import PROFILE
 from crawler.resources import store_for
 from pipeline.encoding import decode_html
 from pipeline.models import (
+    CONTENT_REASONS,
     ArticlePair,
     ArticleVersion,
     CrawlError,
@@ -214,17 +215,20 @@ class EnabSpider(scrapy.Spider):
             and self.source.article_path.match(urlsplit(url).path) is not None
         )
 
-    def before_window(self, url: str) -> bool:
+    def _url_month(self, url: str) -> tuple[int, int] | None:
+        """(year, month) from an article URL that carries them (Enab's English URLs do)."""
         match = self.source.article_path.match(urlsplit(url).path)
-        if not self.since or not match or "year" not in match.groupdict():
-            return False
-        return (int(match["year"]), int(match["month"])) < (self.since.year, self.since.month)
+        if not match or "year" not in match.groupdict():
+            return None
+        return int(match["year"]), int(match["month"])
+
+    def before_window(self, url: str) -> bool:
+        month = self._url_month(url)
+        return bool(self.since and month and month < (self.since.year, self.since.month))
 
     def after_window(self, url: str) -> bool:
-        match = self.source.article_path.match(urlsplit(url).path)
-        if not self.until or not match or "year" not in match.groupdict():
-            return False
-        return (int(match["year"]), int(match["month"])) > (self.until.year, self.until.month)
+        month = self._url_month(url)
+        return bool(self.until and month and month > (self.until.year, self.until.month))
 
     def in_window(self, moment: datetime | date | None) -> bool:
         if moment is None:
@@ -330,11 +334,7 @@ class EnabSpider(scrapy.Spider):
         if stored is None:  # validators without a pair: fetch again in full
             yield response.request.replace(headers={}, dont_filter=True)
             return
-        if stored.arabic_url is None or stored.reason in {
-            UnpairedReason.no_arabic_link,
-            UnpairedReason.arabic_link_offsite,
-            UnpairedReason.arabic_link_not_article,
-        }:
+        if stored.arabic_url is None or stored.reason in CONTENT_REASONS:
             return
         ar_key = (
             stored.ar.site_article_id
