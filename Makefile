@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv lint sample-site bench clean
+.PHONY: demo test venv browser lint sample-site bench clean
 
 venv: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
-test: venv
+test: venv browser
 	$(PY) -m pytest -q
+
+# The review report's browser test drives Debian's headless Chromium.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  echo "installing chromium and chromium-driver (Debian packages) for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver \
+	  || echo "WARNING: could not install chromium; the browser test will be skipped"; }
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -168,6 +168,58 @@ class TranslationPipeline:
         return item
 
 
+class AlignmentPipeline:
+    """Aligns each freshly extracted pair (Arabic original as source, English as target) with
+    whatever translations the store's cache holds (TranslationPipeline runs first), and attaches
+    the alignment to the pair so the store saves both in one transaction. With no translation
+    the alignment is made in mode "none", one document at a time; `bitext align` later redoes
+    it with the corpus-wide lexicon or with translations once a package is installed.
+    BITEXT_ALIGN=0 turns this off."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("BITEXT_ALIGN", True):
+            raise NotConfigured("BITEXT_ALIGN is off")
+        self.crawler = crawler
+        self.engine_keys: dict[tuple[str, str], str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AlignmentPipeline:
+        return cls(crawler)
+
+    def _engine_key(self, source: str, target: str) -> str | None:
+        from pipeline.translate import Engine, NoRoute
+
+        if (source, target) not in self.engine_keys:
+            try:  # the key names the packages; no model is loaded for it
+                self.engine_keys[(source, target)] = Engine(source, target).key
+            except NoRoute:
+                self.engine_keys[(source, target)] = None
+        return self.engine_keys[(source, target)]
+
+    async def process_item(self, item: object) -> object:
+        from pipeline.align import align, document_of, pair_alignment
+        from pipeline.translate import cached_only
+
+        if not isinstance(item, ArticlePair) or item.ar is None:
+            return item
+        ar_text, en_text = item.ar.text, item.en.text
+        if ar_text is None or en_text is None or ar_text.status != "ok" or en_text.status != "ok":
+            return item
+        store = store_for(self.crawler)
+        translations: dict[str, list[str] | None] = {}
+        for source, target, text in (("ar", "en", ar_text), ("en", "ar", en_text)):
+            key = self._engine_key(source, target)
+            sentences = [s.text for s in text.sentences]
+            translations[source] = (
+                cached_only(key, sentences, lookup=store.cached_translations) if key else None
+            )
+        doc = document_of(ar_text, en_text, ar_mt=translations["ar"], en_mt=translations["en"])
+        alignment = await asyncio.to_thread(align, doc, src_language="ar", tgt_language="en")
+        item.alignment = pair_alignment(item, doc, alignment)
+        self.crawler.stats.inc_value(f"bitext/alignment/{alignment.mode}")
+        return item
+
+
 class CorpusStorePipeline:
     """Hands each pair (saved with both versions in one transaction) and each crawl error to
     the store writer, and folds the writer's counts into the crawl stats."""

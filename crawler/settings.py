@@ -58,10 +58,12 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleTextPipeline": 200,
     "crawler.pipelines.TranslationPipeline": 250,
+    "crawler.pipelines.AlignmentPipeline": 270,
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
 BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
 BITEXT_EXTRACT_WORKERS = 1  # extraction processes beside the crawler; 0 = in the crawler
+BITEXT_ALIGN = True  # align each pair in the crawl (mode "none" until a package is installed)
 # Translation with the installed Argos packages (ARGOS_PACKAGES_DIR); none installed: pending.
 BITEXT_TRANSLATE = True
 BITEXT_TRANSLATE_DEVICE = os.environ.get("BITEXT_TRANSLATE_DEVICE", "cpu")  # or "cuda"

@@ -308,6 +308,138 @@ def translate(
     corpus.close()
 
 
+@app.command("align")
+def align_command(
+    redo: Annotated[bool, typer.Option(help="Realign every pair, even unchanged ones.")] = False,
+    translate: Annotated[
+        bool, typer.Option(help="Decode missing translations where a package is installed.")
+    ] = True,
+    device: Annotated[str, typer.Option(help="cpu or cuda, for decoding.")] = "cpu",
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Align the stored article pairs sentence by sentence (Arabic original -> English) and flag
+    where they diverge. Uses the installed packages' translations where there are any."""
+    from pipeline.align_store import align_stored
+    from pipeline.translate import EngineSettings
+
+    corpus = _store(data_dir, store)
+    counts = align_stored(
+        corpus, redo=redo, translate=translate, settings=EngineSettings(device=device)
+    )
+    flags: Counter[str] = Counter()
+    modes: Counter[str] = Counter()
+    for alignment in corpus.iter_alignments():
+        modes[alignment.mode] += 1
+        for bead in alignment.beads:
+            flags.update(bead.flags)
+    corpus.close()
+    table = Table(title="Alignment")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for key, value in sorted(counts.items()):
+        table.add_row(key, str(value))
+    for mode, value in sorted(modes.items()):
+        table.add_row(f"stored alignments, mode {mode}", str(value))
+    for flag, value in sorted(flags.items()):
+        table.add_row(f"beads flagged {flag}", str(value))
+    console.print(table)
+    if modes.get("none"):
+        console.print(
+            '[yellow]degraded:[/yellow] alignments in mode "none" rest on lengths, anchors and a '
+            "learned lexicon, with no translation; install an ar->en package "
+            "(`bitext models install`) and run `bitext align` again."
+        )
+
+
+def _documents(path: Path, separator: str) -> list[list[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    docs: list[list[str]] = [[]]
+    for line in lines:
+        if line.strip() == separator.strip() and (separator.strip() or not line.strip()):
+            docs.append([])
+        else:
+            docs[-1].append(line)
+    if len(docs) > 1 and not docs[-1]:
+        docs.pop()  # a trailing separator ends the last document
+    return docs
+
+
+@app.command("align-files")
+def align_files(
+    src: Annotated[Path, typer.Argument(help="Source: one sentence a line.")],
+    tgt: Annotated[Path, typer.Argument(help="Target: one sentence a line.")],
+    src_lang: Annotated[str, typer.Option("--src-lang")],
+    tgt_lang: Annotated[str, typer.Option("--tgt-lang")],
+    output: Annotated[Path, typer.Option("-o", help="JSONL, one bead a line.")],
+    translation: Annotated[
+        Path | None, typer.Option("--translation", help="SRC translated into TGT's language.")
+    ] = None,
+    tgt_translation: Annotated[
+        Path | None, typer.Option("--tgt-translation", help="TGT translated into SRC's language.")
+    ] = None,
+    doc_separator: Annotated[
+        str, typer.Option("--doc-separator", help="The line between documents.")
+    ] = "",
+    diff: Annotated[bool, typer.Option(help="Add the word-level diff to each bead.")] = False,
+) -> None:
+    """Align your own documents (Bleualign's file conventions); beads as JSON lines:
+    {"doc", "src", "tgt", "score", "flags", "mode"}, indices 0-based within document "doc"."""
+    from pipeline.align import Document, align_corpus
+    from pipeline.exports import atomic_writer
+    from pipeline.translate import Engine, NoRoute
+
+    src_docs, tgt_docs = _documents(src, doc_separator), _documents(tgt, doc_separator)
+    if len(src_docs) != len(tgt_docs):
+        raise typer.BadParameter(
+            f"{src} has {len(src_docs)} documents and {tgt} has {len(tgt_docs)}"
+        )
+
+    def side(path: Path | None, like: list[list[str]], name: str) -> list[list[str]] | None:
+        if path is None:
+            return None
+        docs = _documents(path, doc_separator)
+        if [len(d) for d in docs] != [len(d) for d in like]:
+            raise typer.BadParameter(f"{name} must have the same documents and lines as its side")
+        return docs
+
+    src_mt = side(translation, src_docs, "--translation")
+    tgt_mt = side(tgt_translation, tgt_docs, "--tgt-translation")
+    supplied = src_mt is not None or tgt_mt is not None
+    if not supplied:
+        try:
+            engine = Engine(src_lang, tgt_lang)
+            flat = engine.translate([s for d in src_docs for s in d])
+            src_mt, k = [], 0
+            for d in src_docs:
+                src_mt.append(flat[k : k + len(d)])
+                k += len(d)
+        except NoRoute:
+            progress_console.print(
+                f"[yellow]no {src_lang}->{tgt_lang} package installed:[/yellow] aligning without "
+                'translation (mode "none": lengths, anchors and a learned lexicon)'
+            )
+    docs = [
+        Document(s, t, src_mt=src_mt[k] if src_mt else None, tgt_mt=tgt_mt[k] if tgt_mt else None)
+        for k, (s, t) in enumerate(zip(src_docs, tgt_docs, strict=True))
+    ]
+    alignments = align_corpus(
+        docs, src_language=src_lang, tgt_language=tgt_lang, supplied=supplied, diff=diff
+    )
+    beads = 0
+    with atomic_writer(output) as out:
+        for k, alignment in enumerate(alignments):
+            for bead in alignment.beads:
+                line = {"doc": k, **bead.model_dump(exclude_none=True), "mode": alignment.mode}
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                beads += 1
+    modes = Counter(a.mode for a in alignments)
+    progress_console.print(
+        f"{beads} beads from {len(docs)} documents written to {output} "
+        f"(mode: {', '.join(f'{m} x{n}' for m, n in modes.items())})"
+    )
+
+
 @app.command()
 def schema(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
     """The JSON Schema of every record, generated from the pydantic models."""

@@ -114,6 +114,54 @@ class ArticleVersion(Record):
         return self
 
 
+BeadFlag = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^(omitted|added|number_mismatch|name_mismatch|low_similarity|doubtful)$"
+    ),
+]
+
+
+class DiffOp(Record):
+    """One step of the word-level diff from the machine translation to the target sentence."""
+
+    op: str = Field(
+        description="equal | replace | delete (only in the MT) | insert (only in target)"
+    )
+    mt: str
+    tgt: str
+
+
+class Bead(Record):
+    """Sentences that correspond: indices into the source and target sentence lists."""
+
+    src: list[int]
+    tgt: list[int]
+    score: float = Field(
+        description="Confidence in [0, 1]; below the threshold it is flagged doubtful"
+    )
+    flags: list[BeadFlag] = Field(default_factory=list)
+    diff: list[DiffOp] | None = None
+
+
+class PairAlignment(Record):
+    """The alignment of one article pair's latest versions (source = Arabic original)."""
+
+    site: str
+    en_article_id: str
+    src_language: LanguageCode
+    tgt_language: LanguageCode
+    src_sha256: Sha256
+    tgt_sha256: Sha256
+    mode: str = Field(description="translation | supplied | none: what the similarity rested on")
+    aligner: str
+    src_sentences: list[str]
+    tgt_sentences: list[str]
+    src_translation: list[str] | None = None
+    beads: list[Bead]
+    aligned_at: datetime
+
+
 class PairStatus(StrEnum):
     paired = "paired"
     unpaired = "unpaired"
@@ -152,6 +200,9 @@ class ArticlePair(Record):
     )
     reason: UnpairedReason | None = None
     reason_detail: str | None = None
+    alignment: PairAlignment | None = Field(
+        default=None, description="Set in the crawl when both clean texts are there"
+    )
 
 
 class CrawlErrorKind(StrEnum):
@@ -188,9 +239,30 @@ class WarcCapture(Record):
     fetched_at: datetime
 
 
+class ExportedPair(Record):
+    """One line of the JSONL export: an article pair with both clean texts, metadata,
+    provenance (URLs, fetch times, content hashes, WARC record ids) and its alignment."""
+
+    schema_version: str = SCHEMA_VERSION
+    site: str
+    ar: ArticleVersion
+    en: ArticleVersion
+    alignment: PairAlignment | None = Field(
+        default=None, description="None when the pair is not aligned yet, or its texts changed"
+    )
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of every top-level record, generated from the models."""
-    models = [ArticleVersion, ArticlePair, CrawlError, WarcCapture, ArticleText]
+    models = [
+        ArticleVersion,
+        ArticlePair,
+        CrawlError,
+        WarcCapture,
+        ArticleText,
+        PairAlignment,
+        ExportedPair,
+    ]
     return {
         "schema_version": SCHEMA_VERSION,
         "records": {m.__name__: m.model_json_schema(mode="serialization") for m in models},

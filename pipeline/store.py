@@ -44,6 +44,7 @@ from pipeline.models import (
     ArticleText,
     ArticleVersion,
     CrawlError,
+    PairAlignment,
     PairStatus,
     UnpairedReason,
     WarcCapture,
@@ -132,6 +133,21 @@ class PairRow(Base):
     arabic_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlignmentRow(Base):
+    """The alignment of a pair's versions (by content hash); replaced when either changes or a
+    better mode or aligner runs."""
+
+    __tablename__ = "alignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), unique=True)
+    src_sha256: Mapped[str] = mapped_column(String(64))
+    tgt_sha256: Mapped[str] = mapped_column(String(64))
+    aligner: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    aligned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record: Mapped[dict] = mapped_column(JSON)  # PairAlignment
 
 
 class ErrorRow(Base):
@@ -294,6 +310,29 @@ class SqlCorpusStore:
                         for c in ("extractor", "status", "language_ok", "record")
                     },
                 ),
+                "alignment": (
+                    al_upsert := self._upsert(AlignmentRow.__table__)
+                ).on_conflict_do_update(
+                    index_elements=["pair_id"],
+                    set_={
+                        c: al_upsert.excluded[c]
+                        for c in (
+                            "src_sha256",
+                            "tgt_sha256",
+                            "aligner",
+                            "mode",
+                            "aligned_at",
+                            "record",
+                        )
+                    },
+                ),
+                "pair_id": select(pairs.c.id)
+                .join(articles, articles.c.id == pairs.c.en_article_id)
+                .where(
+                    articles.c.site == bindparam("site"),
+                    articles.c.language == "en",
+                    articles.c.site_article_id == bindparam("en_article_id"),
+                ),
                 "pair_select": select(pairs).where(pairs.c.en_article_id == bindparam("en_id")),
                 "pair_insert": insert(pairs),
                 "pair_update": update(pairs)
@@ -405,7 +444,68 @@ class SqlCorpusStore:
                     {"row_id": row.id, **{f"new_{k}": val for k, val in values.items()}},
                 )
                 result.pair_changed = True
+            if pair.alignment is not None:
+                self._save_alignment(c, pair.alignment)
         return result
+
+    def _save_alignment(self, c: Connection, alignment: PairAlignment) -> None:
+        sql = self._statements()
+        pair_id = c.execute(
+            sql["pair_id"],
+            {"site": alignment.site, "en_article_id": alignment.en_article_id},
+        ).scalar_one()
+        c.execute(
+            sql["alignment"],
+            {
+                "pair_id": pair_id,
+                "src_sha256": alignment.src_sha256,
+                "tgt_sha256": alignment.tgt_sha256,
+                "aligner": alignment.aligner,
+                "mode": alignment.mode,
+                "aligned_at": alignment.aligned_at,
+                "record": alignment.model_dump(mode="json"),
+            },
+        )
+
+    def save_alignment(self, alignment: PairAlignment) -> None:
+        with self.engine.begin() as c:
+            self._save_alignment(c, alignment)
+
+    def alignment_of(self, site: str, en_article_id: str) -> PairAlignment | None:
+        with self.engine.connect() as c:
+            pair_id = c.execute(
+                self._statements()["pair_id"], {"site": site, "en_article_id": en_article_id}
+            ).scalar()
+            if pair_id is None:
+                return None
+            record = c.execute(
+                select(AlignmentRow.record).where(AlignmentRow.pair_id == pair_id)
+            ).scalar()
+        return None if record is None else PairAlignment.model_validate(record)
+
+    def alignment_keys(self) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+        """(site, en article id) -> (src sha, tgt sha, aligner, mode) of every stored alignment."""
+        articles, pairs, al = ArticleRow.__table__, PairRow.__table__, AlignmentRow.__table__
+        query = (
+            select(
+                articles.c.site,
+                articles.c.site_article_id,
+                al.c.src_sha256,
+                al.c.tgt_sha256,
+                al.c.aligner,
+                al.c.mode,
+            )
+            .join(pairs, pairs.c.id == al.c.pair_id)
+            .join(articles, articles.c.id == pairs.c.en_article_id)
+        )
+        with self.engine.connect() as c:
+            return {(r[0], r[1]): tuple(r[2:]) for r in c.execute(query)}  # type: ignore[misc]
+
+    def iter_alignments(self) -> Iterator[PairAlignment]:
+        with self.engine.connect() as c:
+            rows = c.execute(select(AlignmentRow.record).order_by(AlignmentRow.id)).scalars().all()
+        for record in rows:
+            yield PairAlignment.model_validate(record)
 
     @staticmethod
     def _should_update(row: Any, pair: ArticlePair, ar_id: int | None) -> bool:
@@ -704,6 +804,7 @@ class SqlCorpusStore:
                 "texts_wrong_language": count(TextRow, TextRow.language_ok == 0),
                 "captures": count(CaptureRow),
                 "translations": count(TranslationRow),
+                "alignments": count(AlignmentRow),
                 "crawls": count(CrawlRow),
             }
 

@@ -169,3 +169,17 @@ def translate_cached(
         if progress:
             progress(len(chunk))
     return [result.get(s, "") for s in sentences]
+
+
+def cached_only(
+    engine_key: str,
+    sentences: Sequence[str],
+    *,
+    lookup: Callable[[str, list[str]], dict[str, str]],
+) -> list[str] | None:
+    """The cached translations of every sentence, or None if any is missing (nothing decoded)."""
+    keys = [source_key(s) for s in sentences if s.strip()]
+    known = lookup(engine_key, list(dict.fromkeys(keys)))
+    if any(k not in known for k in keys):
+        return None
+    return [known[source_key(s)] if s.strip() else "" for s in sentences]

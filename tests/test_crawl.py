@@ -183,7 +183,44 @@ def test_with_packages_installed_the_crawl_translates_both_ways(
     assert match, log[-3000:]
     assert int(match.group(1)) == 2 and "bitext/translation/ar-en/pending" not in log
     assert "'bitext/translation/en-ar/done'" in log
-    assert store_of(env_dir).counts()["translations"] > 0
+    store = store_of(env_dir)
+    assert store.counts()["translations"] > 0
+    # aligned in the crawl with those translations
+    assert "'bitext/alignment/translation': 2" in log
+    assert {a.mode for a in store.iter_alignments()} == {"translation"}
+
+
+def test_the_crawl_aligns_every_pair_and_bitext_align_realigns(full_crawl) -> None:
+    data = full_crawl[0]
+    store = store_of(data)
+    alignments = {a.en_article_id: a for a in store.iter_alignments()}
+    assert "'bitext/alignment/none': 40" in full_crawl[1]
+    assert len(alignments) == 40 and {a.mode for a in alignments.values()} == {"none"}
+    for pair in store.iter_pairs():
+        if pair.status != "paired":
+            continue
+        alignment = alignments[pair.en.site_article_id]
+        ar_text, en_text = store.text_of(pair.ar), store.text_of(pair.en)
+        assert alignment.src_sentences == [s.text for s in ar_text.sentences]
+        assert alignment.tgt_sentences == [s.text for s in en_text.sentences]
+        assert alignment.src_sha256 == pair.ar.content_sha256
+        # every sentence of both sides is in exactly one bead
+        assert sorted(i for b in alignment.beads for i in b.src) == list(
+            range(len(alignment.src_sentences))
+        )
+        assert sorted(j for b in alignment.beads for j in b.tgt) == list(
+            range(len(alignment.tgt_sentences))
+        )
+    store.close()
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "align", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "aligned: none" in result.stdout and "40" in result.stdout
+    assert "degraded" in result.stdout
 
 
 def test_every_page_is_archived_in_warc(full_crawl) -> None:

@@ -1,0 +1,228 @@
+"""Corpus exports: JSONL, TMX 1.4b, Moses parallel text, XLIFF 2.x; all written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from pipeline.models import Bead, ExportedPair
+
+try:
+    TOOL_VERSION = version("bitext")
+except PackageNotFoundError:  # run from a checkout without installing
+    TOOL_VERSION = "0"
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, *, mode: str = "w") -> Iterator[IO]:
+    """Write to a temporary file beside `path`, then rename it over `path`: a crash leaves the
+    old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/F):
+# they are dropped from TMX and XLIFF, and kept in JSONL.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Line breaks a reader of one-segment-a-line files would split on (str.splitlines' set).
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def one_line(text: str) -> str:
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class ExportFilter:
+    """Which beads go out: a minimum score, no flagged beads, articles published since a date."""
+
+    min_score: float | None = None
+    skip_flagged: bool = False
+    since: date | None = None
+
+    def keeps_pair(self, pair: ExportedPair) -> bool:
+        if self.since is None:
+            return True
+        when = pair.en.published or pair.ar.published or pair.en.fetched_at
+        return when.date() >= self.since
+
+    def keeps_bead(self, bead: Bead) -> bool:
+        if self.min_score is not None and bead.score < self.min_score:
+            return False
+        return not (self.skip_flagged and bead.flags)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One aligned bead as text: what TMX, Moses and XLIFF carry."""
+
+    src: str
+    tgt: str
+    url: str
+    src_url: str
+    score: float
+    flags: tuple[str, ...]
+    key: str  # article id and bead number
+
+
+def exported_pairs(
+    corpus: Any, keep: ExportFilter = ExportFilter(), counts: Counter[str] | None = None
+) -> Iterator[ExportedPair]:
+    """Every paired article with both versions, its clean texts and its current alignment
+    (beads filtered by `keep`); a stale alignment (a version changed since) is left out."""
+    counts = counts if counts is not None else Counter()
+    alignments = {(a.site, a.en_article_id): a for a in corpus.iter_alignments()}
+    for pair in corpus.iter_pairs():
+        if pair.status != "paired" or pair.ar is None:
+            continue
+        en = pair.en.model_copy(update={"text": corpus.text_of(pair.en)})
+        ar = pair.ar.model_copy(update={"text": corpus.text_of(pair.ar)})
+        alignment = alignments.get((pair.site, pair.en.site_article_id))
+        if alignment is not None and (
+            alignment.src_sha256 != ar.content_sha256 or alignment.tgt_sha256 != en.content_sha256
+        ):
+            counts["alignment stale (run bitext align)"] += 1
+            alignment = None
+        elif alignment is None:
+            counts["not aligned yet (run bitext align)"] += 1
+        record = ExportedPair(site=pair.site, ar=ar, en=en, alignment=alignment)
+        if not keep.keeps_pair(record):
+            counts["before --since"] += 1
+            continue
+        if alignment is not None:
+            kept = [b for b in alignment.beads if keep.keeps_bead(b)]
+            counts["beads filtered out"] += len(alignment.beads) - len(kept)
+            record.alignment = alignment.model_copy(update={"beads": kept})
+        counts["pairs"] += 1
+        yield record
+
+
+def segments(
+    pairs: Iterable[ExportedPair], *, dedup: bool = False, counts: Counter[str] | None = None
+) -> Iterator[Segment]:
+    """The beads with text on both sides, as segment pairs (duplicates dropped if `dedup`)."""
+    counts = counts if counts is not None else Counter()
+    seen: set[bytes] = set()
+    for pair in pairs:
+        alignment = pair.alignment
+        if alignment is None:
+            continue
+        for number, bead in enumerate(alignment.beads):
+            if not (bead.src and bead.tgt):
+                continue
+            src = " ".join(alignment.src_sentences[i] for i in bead.src)
+            tgt = " ".join(alignment.tgt_sentences[j] for j in bead.tgt)
+            if dedup:
+                digest = hashlib.blake2b(f"{src}\x00{tgt}".encode(), digest_size=16).digest()
+                if digest in seen:
+                    counts["duplicate segments removed"] += 1
+                    continue
+                seen.add(digest)
+            counts["segments"] += 1
+            yield Segment(
+                src=src,
+                tgt=tgt,
+                url=pair.en.canonical_url,
+                src_url=pair.ar.canonical_url,
+                score=bead.score,
+                flags=tuple(bead.flags),
+                key=f"{pair.site}-{pair.en.site_article_id}-{number}",
+            )
+
+
+def write_jsonl(pairs: Iterable[ExportedPair], path: Path) -> int:
+    written = 0
+    with atomic_writer(path) as out:
+        for pair in pairs:
+            out.write(pair.model_dump_json() + "\n")
+            written += 1
+    return written
+
+
+def write_tmx(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
+    """TMX 1.4b through translate-toolkit, with the header attributes OmegaT and Okapi read
+    (creationtool, creationtoolversion, segtype, o-tmf, adminlang, srclang, datatype)."""
+    from translate.storage.tmx import tmxfile
+
+    store = tmxfile(sourcelanguage=src_lang, targetlanguage=tgt_lang)
+    store.addheader()
+    header = next(store.document.getroot().iterchildren(store.namespaced("header")))
+    header.set("creationtool", "bitext")
+    header.set("creationtoolversion", TOOL_VERSION)
+    header.set("creationdate", datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    written = 0
+    for seg in segs:
+        unit = store.addsourceunit(xml_safe(seg.src))
+        unit.target = xml_safe(seg.tgt)
+        tuv = unit.xmlelement.find(store.namespaced("tuv"))
+        for kind, value in (
+            ("x-url", seg.url),
+            ("x-source-url", seg.src_url),
+            ("x-score", f"{seg.score:.4f}"),
+            ("x-flags", " ".join(seg.flags)),
+            ("x-id", seg.key),
+        ):
+            prop = etree.Element("prop", type=kind)
+            prop.text = xml_safe(value)
+            tuv.addprevious(prop)  # the DTD wants note*, prop*, then tuv+
+        written += 1
+    with atomic_writer(path, mode="wb") as out:
+        out.write(bytes(store))
+    return written
+
+
+def write_moses(segs: Iterable[Segment], prefix: Path, *, src_lang: str, tgt_lang: str) -> int:
+    """Two files, PREFIX.<src> and PREFIX.<tgt>, one segment a line, line for line."""
+    src_path = prefix.with_name(f"{prefix.name}.{src_lang}")
+    tgt_path = prefix.with_name(f"{prefix.name}.{tgt_lang}")
+    written = 0
+    with atomic_writer(src_path) as src_out, atomic_writer(tgt_path) as tgt_out:
+        for seg in segs:
+            src_out.write(one_line(seg.src) + "\n")
+            tgt_out.write(one_line(seg.tgt) + "\n")
+            written += 1
+    return written
+
+
+def write_xliff(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
+    """XLIFF 2.0 through translate-toolkit; one unit a bead, its id the article and bead."""
+    from translate.storage.xliff2 import Xliff2File
+
+    store = Xliff2File(sourcelanguage=src_lang, targetlanguage=tgt_lang)
+    store.settargetlanguage(tgt_lang)
+    written = 0
+    for seg in segs:
+        unit = store.addsourceunit(xml_safe(seg.src))
+        unit.target = xml_safe(seg.tgt)
+        unit.setid(re.sub(r"[^\w.\-]", "_", seg.key))  # an NMTOKEN
+        written += 1
+    with atomic_writer(path, mode="wb") as out:
+        out.write(bytes(store))
+    return written

@@ -1,0 +1,219 @@
+"""Sentence alignment: exact beads for each bead type and each flag, on small hand-made cases.
+
+The source is Arabic, with its English machine translation supplied (mode "supplied"), except
+where a test says otherwise; the target is an English version edited as Enab's are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.align import Document, align, align_corpus, learn_lexicon, numbers_of, word_diff
+
+AR = [
+    "قال وزير الخارجية إن المحادثات ستستأنف الأسبوع المقبل في جنيف.",
+    "وأضاف أن ١٢ شخصا قتلوا في القصف على إدلب يوم الثلاثاء.",
+    "وطالبت المنظمة بفتح تحقيق مستقل في الحادثة.",
+    "ولم يصدر أي تعليق من الحكومة حتى الآن.",
+]
+MT = [
+    "The foreign minister said the talks would resume next week in Geneva.",
+    "He added that 12 people were killed in the shelling of Idlib on Tuesday.",
+    "The organization demanded an independent investigation into the incident.",
+    "No comment has been issued by the government so far.",
+]
+EN = [
+    "The foreign minister said talks will resume next week in Geneva.",
+    "He added that 12 people were killed in the bombardment of Idlib on Tuesday.",
+    "The organisation called for an independent investigation into the incident.",
+    "The government has not yet commented.",
+]
+
+
+def beads(tgt: list[str], src: list[str] = AR, mt: list[str] | None = MT) -> list[tuple]:
+    result = align(Document(src, tgt, src_mt=mt), supplied=mt is not None)
+    assert result.mode == ("supplied" if mt is not None else "none")
+    return [(b.src, b.tgt, b.flags) for b in result.beads]
+
+
+def test_one_to_one() -> None:
+    assert beads(EN) == [([0], [0], []), ([1], [1], []), ([2], [2], []), ([3], [3], [])]
+
+
+def test_two_source_sentences_merged_into_one() -> None:
+    tgt = [EN[0], EN[1] + " " + EN[2], EN[3]]
+    assert beads(tgt) == [([0], [0], []), ([1, 2], [1], []), ([3], [2], [])]
+
+
+def test_one_source_sentence_split_in_two() -> None:
+    tgt = [EN[0], "He added that 12 people were killed", "in the bombardment of Idlib on Tuesday."]
+    tgt += EN[2:]
+    assert beads(tgt) == [([0], [0], []), ([1], [1, 2], []), ([2], [3], []), ([3], [4], [])]
+
+
+def test_source_sentence_omitted_in_the_english_version() -> None:
+    assert beads([EN[0], EN[2], EN[3]]) == [
+        ([0], [0], []),
+        ([1], [], ["omitted"]),
+        ([2], [1], []),
+        ([3], [2], []),
+    ]
+
+
+def test_sentence_added_in_the_english_version() -> None:
+    tgt = [EN[0], EN[1], "Click here to support free and independent media.", EN[2], EN[3]]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1], []),
+        ([], [2], ["added"]),
+        ([2], [3], []),
+        ([3], [4], []),
+    ]
+
+
+def test_number_mismatch_on_unified_digits() -> None:
+    # The Arabic says ١٢ (Arabic-Indic digits): 12 in English agrees, 21 does not.
+    assert numbers_of(AR[1]) == numbers_of(EN[1])
+    tgt = [EN[0], EN[1].replace("12", "21"), EN[2], EN[3]]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1], ["number_mismatch"]),
+        ([2], [2], []),
+        ([3], [3], []),
+    ]
+
+
+def test_name_mismatch_against_the_translation() -> None:
+    tgt = [EN[0], EN[1].replace("Idlib", "Aleppo"), EN[2], EN[3]]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1], ["name_mismatch"]),
+        ([2], [2], []),
+        ([3], [3], []),
+    ]
+
+
+def test_transliteration_variants_are_not_name_mismatches() -> None:
+    mt = [MT[0], MT[1].replace("Idlib", "Edlib"), MT[2], MT[3]]
+    assert beads(EN, mt=mt)[1] == ([1], [1], [])
+
+
+def test_low_similarity_and_doubtful_bead() -> None:
+    tgt = [EN[0], EN[1], "Residents said the water supply was cut for days.", EN[3]]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1], []),
+        ([2], [2], ["low_similarity", "doubtful"]),
+        ([3], [3], []),
+    ]
+
+
+def test_every_bead_has_a_score_and_the_doubtful_flag_follows_it() -> None:
+    result = align(Document(AR, [*EN[:2], "Residents said the water was cut.", EN[3]], src_mt=MT))
+    for bead in result.beads:
+        assert 0.0 <= bead.score <= 1.0
+        assert ("doubtful" in bead.flags) == (bead.score < 0.3)
+
+
+def test_word_level_diff_between_translation_and_english() -> None:
+    tgt = [EN[0], EN[1].replace("12", "21"), EN[2], EN[3]]
+    diff = align(Document(AR, tgt, src_mt=MT)).beads[1].diff
+    assert [(d.op, d.mt, d.tgt) for d in diff] == [
+        ("equal", "He added that", "He added that"),
+        ("replace", "12", "21"),
+        ("equal", "people were killed in the", "people were killed in the"),
+        ("replace", "shelling", "bombardment"),
+        ("equal", "of Idlib on Tuesday.", "of Idlib on Tuesday."),
+    ]
+    assert word_diff("a b", "a b c")[-1].model_dump() == {"op": "insert", "mt": "", "tgt": "c"}
+
+
+def test_without_translation_numbers_and_lengths_still_align() -> None:
+    assert beads(EN, mt=None) == [([0], [0], []), ([1], [1], []), ([2], [2], []), ([3], [3], [])]
+    assert beads([EN[0], EN[1].replace("12", "21"), EN[2], EN[3]], mt=None)[1] == (
+        [1],
+        [1],
+        ["number_mismatch"],
+    )
+
+
+def test_translation_of_the_target_side_works_as_well() -> None:
+    # English -> Arabic translation of the target instead of the source (either direction).
+    result = align(Document(EN, AR, tgt_mt=EN), src_language="en", tgt_language="ar")
+    assert [(b.src, b.tgt) for b in result.beads] == [([k], [k]) for k in range(4)]
+    assert result.mode == "translation"
+
+
+def test_learned_lexicon_pairs_words_that_occur_together() -> None:
+    pairs = [
+        ("قال الوزير في دمشق", "the minister said in Damascus"),
+        ("وصل الوزير إلى دمشق", "the minister arrived in Damascus"),
+        ("قال المتحدث", "the spokesman said"),
+    ]
+    lexicon = learn_lexicon(pairs, "ar", "en")
+    assert "damas" in lexicon.pairs["دمشق"] and "minis" in lexicon.pairs["وزير"]
+
+
+def test_corpus_alignment_uses_the_lexicon_and_says_mode_none() -> None:
+    docs = [Document(AR, EN), Document(AR[:3], EN[:3])]
+    results = align_corpus(docs)
+    assert [r.mode for r in results] == ["none", "none"]
+    assert "lexicon" in results[0].signals
+    assert [(b.src, b.tgt) for b in results[1].beads] == [([0], [0]), ([1], [1]), ([2], [2])]
+
+
+def test_empty_sides() -> None:
+    assert [(b.src, b.tgt, b.flags) for b in align(Document(AR[:2], [])).beads] == [
+        ([0], [], ["omitted"]),
+        ([1], [], ["omitted"]),
+    ]
+    assert align(Document([], [])).beads == []
+
+
+def test_align_files_cli_with_translation_and_documents(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "src.txt").write_text("\n".join(AR) + "\n\n" + AR[0] + "\n", encoding="utf-8")
+    (tmp_path / "mt.txt").write_text("\n".join(MT) + "\n\n" + MT[0] + "\n", encoding="utf-8")
+    tgt = [EN[0], EN[2], EN[3]]
+    (tmp_path / "tgt.txt").write_text("\n".join(tgt) + "\n\n" + EN[0] + "\n", encoding="utf-8")
+    out = tmp_path / "beads.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "align-files", str(tmp_path / "src.txt"),
+         str(tmp_path / "tgt.txt"), "--src-lang", "ar", "--tgt-lang", "en",
+         "--translation", str(tmp_path / "mt.txt"), "-o", str(out)],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(x["doc"], x["src"], x["tgt"], x["flags"], x["mode"]) for x in lines] == [
+        (0, [0], [0], [], "supplied"),
+        (0, [1], [], ["omitted"], "supplied"),
+        (0, [2], [1], [], "supplied"),
+        (0, [3], [2], [], "supplied"),
+        (1, [0], [0], [], "supplied"),
+    ]
+    assert all(isinstance(x["score"], float) for x in lines)
+
+
+def test_align_files_without_any_package_runs_without_translation(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "src.txt").write_text("\n".join(AR) + "\n", encoding="utf-8")
+    (tmp_path / "tgt.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
+    out = tmp_path / "beads.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "align-files", str(tmp_path / "src.txt"),
+         str(tmp_path / "tgt.txt"), "--src-lang", "ar", "--tgt-lang", "en", "-o", str(out),
+         "--doc-separator", "<doc>"],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ARGOS_PACKAGES_DIR": str(tmp_path / "none")},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "aligning without translation" in result.stderr
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(x["src"], x["tgt"], x["mode"]) for x in lines] == [
+        ([k], [k], "none") for k in range(4)
+    ]
