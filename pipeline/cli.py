@@ -52,6 +52,7 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
         "texts_no_body",
         "texts_wrong_language",
         "translations",
+        "alignments",
     ):
         table.add_row(key, str(counts[key]))
     console.print(table)
@@ -81,6 +82,26 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
             "done" if done == len(sentences) else "pending: bitext translate",
         )
     console.print(translation)
+    modes: Counter[str] = Counter()
+    flags: Counter[str] = Counter()
+    beads = 0
+    for alignment in corpus.iter_alignments():
+        modes[alignment.mode] += 1
+        beads += len(alignment.beads)
+        for bead in alignment.beads:
+            flags.update(bead.flags)
+    aligned = Table(title="Aligned")
+    aligned.add_column("")
+    aligned.add_column("count", justify="right")
+    aligned.add_row("pairs aligned", str(sum(modes.values())))
+    for mode, n in sorted(modes.items()):
+        aligned.add_row(
+            f"  mode {mode}" + (" (degraded: no translation)" if mode == "none" else ""), str(n)
+        )
+    aligned.add_row("beads", str(beads))
+    for flag, n in sorted(flags.items()):
+        aligned.add_row(f"  flagged {flag}", str(n))
+    console.print(aligned)
     reasons = Counter(p.reason.value for p in corpus.iter_pairs() if p.reason)
     errors = Counter(e.kind.value for e in corpus.errors())
     if reasons or errors:
@@ -438,6 +459,81 @@ def align_files(
         f"{beads} beads from {len(docs)} documents written to {output} "
         f"(mode: {', '.join(f'{m} x{n}' for m, n in modes.items())})"
     )
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[Path, typer.Option("-o", help="File (Moses: a prefix, .ar/.en added).")],
+    format: Annotated[str, typer.Option("--format", help="jsonl, tmx, moses or xliff.")] = "jsonl",
+    min_score: Annotated[float | None, typer.Option("--min-score")] = None,
+    skip_flagged: Annotated[bool, typer.Option("--skip-flagged")] = False,
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (publication).")] = None,
+    dedup: Annotated[bool, typer.Option("--dedup", help="Drop repeated segment pairs.")] = False,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Export the aligned corpus: JSONL (one article pair a line, everything kept), TMX 1.4b,
+    Moses parallel text or XLIFF 2.0 (one segment pair a bead). Written atomically."""
+    from datetime import date
+
+    from pipeline import exports
+
+    if format not in ("jsonl", "tmx", "moses", "xliff"):
+        raise typer.BadParameter("--format must be jsonl, tmx, moses or xliff")
+    keep = exports.ExportFilter(
+        min_score=min_score,
+        skip_flagged=skip_flagged,
+        since=date.fromisoformat(since) if since else None,
+    )
+    corpus = _store(data_dir, store)
+    counts: Counter[str] = Counter()
+    pairs = exports.exported_pairs(corpus, keep, counts)
+    languages = {"src_lang": "ar", "tgt_lang": "en"}
+    if format == "jsonl":
+        if dedup:
+            progress_console.print("[yellow]--dedup applies to segment formats; ignored[/yellow]")
+        written = exports.write_jsonl(pairs, output)
+    else:
+        segs = exports.segments(pairs, dedup=dedup, counts=counts)
+        writer = {
+            "tmx": exports.write_tmx,
+            "moses": exports.write_moses,
+            "xliff": exports.write_xliff,
+        }
+        written = writer[format](segs, output, **languages)
+    corpus.close()
+    unit = "article pairs" if format == "jsonl" else "segment pairs"
+    where = f"{output}.ar and {output}.en" if format == "moses" else str(output)
+    console.print(f"{written} {unit} written to {where}")
+    for key, value in sorted(counts.items()):
+        if value and key not in ("pairs", "segments"):
+            console.print(f"  {key}: {value}")
+
+
+@app.command("report")
+def report_command(
+    output: Annotated[Path, typer.Option("-o", help="Directory for the HTML site.")] = Path(
+        "data/output/report"
+    ),
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Write the translators' review report: a static site, index plus one page per article."""
+    from pipeline.exports import exported_pairs
+    from pipeline.report import write_report
+
+    corpus = _store(data_dir, store)
+    counts: Counter[str] = Counter()
+    summary = write_report(exported_pairs(corpus, counts=counts), output)
+    corpus.close()
+    flags = ", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items())) or "none"
+    console.print(
+        f"report: {summary.index.resolve()} ({summary.articles} articles, {summary.beads} beads, "
+        f"{summary.divergent_beads} with divergences: {flags})"
+    )
+    for key, value in sorted(counts.items()):
+        if value and key not in ("pairs", "beads filtered out"):
+            console.print(f"  {key}: {value}")
 
 
 @app.command()

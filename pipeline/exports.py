@@ -37,6 +37,9 @@ def atomic_writer(path: Path, *, mode: str = "w") -> Iterator[IO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a corpus file is not
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -189,6 +192,8 @@ def write_tmx(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: s
             ("x-flags", " ".join(seg.flags)),
             ("x-id", seg.key),
         ):
+            if not value:
+                continue
             prop = etree.Element("prop", type=kind)
             prop.text = xml_safe(value)
             tuv.addprevious(prop)  # the DTD wants note*, prop*, then tuv+
