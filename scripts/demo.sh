@@ -26,12 +26,27 @@ BITEXT_DATA_DIR="$out" scrapy crawl enab -a base_url_en="$en" -a base_url_ar="$a
 echo "== bitext translate: Arabic<->English needs an Argos package (none can be had here)"
 bitext translate --data-dir "$out" || true
 
+echo "== bitext align: sentence alignment and divergence flags (no translation here: degraded)"
+bitext align --data-dir "$out"
+
+echo "== exports and the review report"
+bitext export --data-dir "$out" --format jsonl -o "$out/corpus.jsonl"
+bitext export --data-dir "$out" --format tmx --dedup -o "$out/corpus.tmx"
+bitext export --data-dir "$out" --format moses --dedup -o "$out/corpus"
+bitext export --data-dir "$out" --format xliff --dedup -o "$out/corpus.xlf"
+bitext report --data-dir "$out" -o "$out/report"
+
 bitext stats --data-dir "$out"
 echo
 echo "Outputs:"
 echo "  corpus store   $out/corpus.sqlite"
 echo "  raw captures   $out/warc/ ($(ls "$out"/warc/*.warc.gz | wc -l) WARC files)"
-echo "  pairs (JSONL)  $out/pairs.jsonl"
+echo "  crawl feed     $out/pairs.jsonl"
+echo "  corpus (JSONL) $out/corpus.jsonl"
+echo "  TMX 1.4b       $out/corpus.tmx"
+echo "  Moses          $out/corpus.ar, $out/corpus.en"
+echo "  XLIFF 2.0      $out/corpus.xlf"
+echo "  review report  file://$(cd "$out/report" && pwd)/index.html"
 echo
 echo "One pair's clean Arabic text (first sentences) and what was removed from it:"
 python - "$out/pairs.jsonl" <<'PY'
