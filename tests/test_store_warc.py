@@ -145,6 +145,8 @@ def test_raw_html_is_pickled_with_the_item_but_never_exported() -> None:
     assert "raw_html" not in v.model_dump() and '"raw_html"' not in v.model_dump_json()
     schema = json_schema()
     assert set(schema["records"]) == {
+        "ExportedPair",
+        "PairAlignment",
         "ArticleVersion",
         "ArticlePair",
         "CrawlError",
