@@ -126,13 +126,11 @@ class TranslationPipeline:
 
     def _engine(self, source: str, target: str):  # type: ignore[no-untyped-def]
         from pipeline.argos import installed_packages, route_advice
-        from pipeline.translate import Engine, NoRoute
+        from pipeline.translate import engine_or_none
 
         if (source, target) not in self.engines:
-            try:
-                self.engines[(source, target)] = Engine(source, target, settings=self.settings)
-            except NoRoute:
-                self.engines[(source, target)] = None
+            self.engines[(source, target)] = engine_or_none(source, target, settings=self.settings)
+            if self.engines[(source, target)] is None:
                 logger.warning(
                     "translation pending for %s->%s: %s",
                     source,
@@ -187,13 +185,11 @@ class AlignmentPipeline:
         return cls(crawler)
 
     def _engine_key(self, source: str, target: str) -> str | None:
-        from pipeline.translate import Engine, NoRoute
+        from pipeline.translate import engine_or_none
 
         if (source, target) not in self.engine_keys:
-            try:  # the key names the packages; no model is loaded for it
-                self.engine_keys[(source, target)] = Engine(source, target).key
-            except NoRoute:
-                self.engine_keys[(source, target)] = None
+            engine = engine_or_none(source, target)  # the key names the packages; nothing loads
+            self.engine_keys[(source, target)] = engine.key if engine else None
         return self.engine_keys[(source, target)]
 
     async def process_item(self, item: object) -> object:

@@ -36,7 +36,6 @@ from pipeline.models import ArticlePair, ArticleText, Bead, DiffOp, PairAlignmen
 from pipeline.text import comparison_form
 
 ALIGNER_VERSION = "align-2"
-MODES = ("translation", "supplied", "none")
 # (source sentences, target sentences) per bead; skips are handled apart from these.
 BEAD_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -579,10 +578,6 @@ def align_corpus(
             diff=diff,
         )
     return first
-
-
-def bead_pairs(alignment: Alignment) -> Iterable[tuple[tuple[int, ...], tuple[int, ...]]]:
-    return ((tuple(b.src), tuple(b.tgt)) for b in alignment.beads)
 
 
 __all__ = [

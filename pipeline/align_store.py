@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.align import ALIGNER_VERSION, Document, align, align_corpus, document_of
 from pipeline.align import pair_alignment as make_record
-from pipeline.models import ArticlePair, ArticleText
-from pipeline.translate import Engine, EngineSettings, NoRoute, cached_only, translate_cached
-
-
-def _engine(source: str, target: str, settings: EngineSettings | None) -> Engine | None:
-    try:
-        return Engine(source, target, settings=settings)
-    except NoRoute:
-        return None
+from pipeline.models import ArticlePair, ArticleText, PairAlignment
+from pipeline.translate import EngineSettings, cached_only, engine_or_none, translate_cached
 
 
 def align_stored(
@@ -33,7 +27,7 @@ def align_stored(
     decoded where missing if `translate` and a package serves the direction. Articles with no
     translation are aligned together, so they share the lexicon learned over all of them."""
     counts: Counter[str] = Counter()
-    engines = {d: _engine(*d, settings) for d in (("ar", "en"), ("en", "ar"))}
+    engines = {d: engine_or_none(*d, settings=settings) for d in (("ar", "en"), ("en", "ar"))}
     existing = corpus.alignment_keys()
     todo: list[tuple[ArticlePair, Document]] = []
     for pair in corpus.iter_pairs():
@@ -85,3 +79,21 @@ def align_stored(
             if progress:
                 progress(1)
     return counts
+
+
+@dataclass
+class AlignmentSummary:
+    modes: Counter[str] = field(default_factory=Counter)
+    flags: Counter[str] = field(default_factory=Counter)
+    beads: int = 0
+
+
+def summarize(alignments: Iterable[PairAlignment]) -> AlignmentSummary:
+    """Stored alignments by mode, and their beads by flag."""
+    summary = AlignmentSummary()
+    for alignment in alignments:
+        summary.modes[alignment.mode] += 1
+        summary.beads += len(alignment.beads)
+        for bead in alignment.beads:
+            summary.flags.update(bead.flags)
+    return summary

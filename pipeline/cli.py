@@ -82,24 +82,19 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
             "done" if done == len(sentences) else "pending: bitext translate",
         )
     console.print(translation)
-    modes: Counter[str] = Counter()
-    flags: Counter[str] = Counter()
-    beads = 0
-    for alignment in corpus.iter_alignments():
-        modes[alignment.mode] += 1
-        beads += len(alignment.beads)
-        for bead in alignment.beads:
-            flags.update(bead.flags)
+    from pipeline.align_store import summarize
+
+    summary = summarize(corpus.iter_alignments())
     aligned = Table(title="Aligned")
     aligned.add_column("")
     aligned.add_column("count", justify="right")
-    aligned.add_row("pairs aligned", str(sum(modes.values())))
-    for mode, n in sorted(modes.items()):
+    aligned.add_row("pairs aligned", str(sum(summary.modes.values())))
+    for mode, n in sorted(summary.modes.items()):
         aligned.add_row(
             f"  mode {mode}" + (" (degraded: no translation)" if mode == "none" else ""), str(n)
         )
-    aligned.add_row("beads", str(beads))
-    for flag, n in sorted(flags.items()):
+    aligned.add_row("beads", str(summary.beads))
+    for flag, n in sorted(summary.flags.items()):
         aligned.add_row(f"  flagged {flag}", str(n))
     console.print(aligned)
     reasons = Counter(p.reason.value for p in corpus.iter_pairs() if p.reason)
@@ -341,31 +336,26 @@ def align_command(
 ) -> None:
     """Align the stored article pairs sentence by sentence (Arabic original -> English) and flag
     where they diverge. Uses the installed packages' translations where there are any."""
-    from pipeline.align_store import align_stored
+    from pipeline.align_store import align_stored, summarize
     from pipeline.translate import EngineSettings
 
     corpus = _store(data_dir, store)
     counts = align_stored(
         corpus, redo=redo, translate=translate, settings=EngineSettings(device=device)
     )
-    flags: Counter[str] = Counter()
-    modes: Counter[str] = Counter()
-    for alignment in corpus.iter_alignments():
-        modes[alignment.mode] += 1
-        for bead in alignment.beads:
-            flags.update(bead.flags)
+    summary = summarize(corpus.iter_alignments())
     corpus.close()
     table = Table(title="Alignment")
     table.add_column("")
     table.add_column("count", justify="right")
     for key, value in sorted(counts.items()):
         table.add_row(key, str(value))
-    for mode, value in sorted(modes.items()):
+    for mode, value in sorted(summary.modes.items()):
         table.add_row(f"stored alignments, mode {mode}", str(value))
-    for flag, value in sorted(flags.items()):
+    for flag, value in sorted(summary.flags.items()):
         table.add_row(f"beads flagged {flag}", str(value))
     console.print(table)
-    if modes.get("none"):
+    if summary.modes.get("none"):
         console.print(
             '[yellow]degraded:[/yellow] alignments in mode "none" rest on lengths, anchors and a '
             "learned lexicon, with no translation; install an ar->en package "
@@ -408,7 +398,7 @@ def align_files(
     {"doc", "src", "tgt", "score", "flags", "mode"}, indices 0-based within document "doc"."""
     from pipeline.align import Document, align_corpus
     from pipeline.exports import atomic_writer
-    from pipeline.translate import Engine, NoRoute
+    from pipeline.translate import engine_or_none
 
     src_docs, tgt_docs = _documents(src, doc_separator), _documents(tgt, doc_separator)
     if len(src_docs) != len(tgt_docs):
@@ -427,19 +417,18 @@ def align_files(
     src_mt = side(translation, src_docs, "--translation")
     tgt_mt = side(tgt_translation, tgt_docs, "--tgt-translation")
     supplied = src_mt is not None or tgt_mt is not None
-    if not supplied:
-        try:
-            engine = Engine(src_lang, tgt_lang)
-            flat = engine.translate([s for d in src_docs for s in d])
-            src_mt, k = [], 0
-            for d in src_docs:
-                src_mt.append(flat[k : k + len(d)])
-                k += len(d)
-        except NoRoute:
-            progress_console.print(
-                f"[yellow]no {src_lang}->{tgt_lang} package installed:[/yellow] aligning without "
-                'translation (mode "none": lengths, anchors and a learned lexicon)'
-            )
+    engine = None if supplied else engine_or_none(src_lang, tgt_lang)
+    if engine is not None:
+        flat = engine.translate([s for d in src_docs for s in d])
+        src_mt, k = [], 0
+        for d in src_docs:
+            src_mt.append(flat[k : k + len(d)])
+            k += len(d)
+    elif not supplied:
+        progress_console.print(
+            f"[yellow]no {src_lang}->{tgt_lang} package installed:[/yellow] aligning without "
+            'translation (mode "none": lengths, anchors and a learned lexicon)'
+        )
     docs = [
         Document(s, t, src_mt=src_mt[k] if src_mt else None, tgt_mt=tgt_mt[k] if tgt_mt else None)
         for k, (s, t) in enumerate(zip(src_docs, tgt_docs, strict=True))

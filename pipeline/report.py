@@ -112,6 +112,7 @@ def write_report(pairs: Iterable[ExportedPair], out_dir: Path) -> ReportSummary:
         rows.append(
             {
                 "title": title,
+                "site": pair.site,
                 "ar_title": pair.ar.title or "",
                 "page": page,
                 "date": published.date().isoformat() if published else "",
@@ -129,7 +130,7 @@ def write_report(pairs: Iterable[ExportedPair], out_dir: Path) -> ReportSummary:
         total_beads=beads_total,
         total_divergent=divergent_total,
         degraded=degraded,
-        site_names=", ".join(sorted({r["page"].split("/")[1].split("-")[0] for r in rows})),
+        site_names=", ".join(sorted({r["site"] for r in rows})),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
     for asset in ("base.css", "report.js"):

@@ -139,6 +139,17 @@ class Engine:
         return texts
 
 
+def engine_or_none(
+    from_code: str, to_code: str, *, settings: EngineSettings | None = None
+) -> Engine | None:
+    """The engine for a direction, or None where no installed package serves it (no model is
+    loaded until it translates)."""
+    try:
+        return Engine(from_code, to_code, settings=settings)
+    except NoRoute:
+        return None
+
+
 def source_key(sentence: str) -> str:
     return hashlib.sha256(sentence.encode("utf-8")).hexdigest()
 
