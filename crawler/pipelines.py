@@ -170,8 +170,9 @@ class AlignmentPipeline:
     """Aligns each freshly extracted pair (Arabic original as source, English as target) with
     whatever translations the store's cache holds (TranslationPipeline runs first), and attaches
     the alignment to the pair so the store saves both in one transaction. With no translation
-    the alignment is made in mode "none", one document at a time; `bitext align` later redoes
-    it with the corpus-wide lexicon or with translations once a package is installed.
+    the alignment is made in mode "none", one document at a time, with the bundled Arabic-English
+    word list; `bitext align` later redoes it with the corpus-wide lexicon added, or with
+    translations once a package is installed.
     BITEXT_ALIGN=0 turns this off."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -194,6 +195,7 @@ class AlignmentPipeline:
 
     async def process_item(self, item: object) -> object:
         from pipeline.align import align, document_of, pair_alignment
+        from pipeline.dictionary import bundled_dictionary
         from pipeline.translate import cached_only
 
         if not isinstance(item, ArticlePair) or item.ar is None:
@@ -210,7 +212,15 @@ class AlignmentPipeline:
                 cached_only(key, sentences, lookup=store.cached_translations) if key else None
             )
         doc = document_of(ar_text, en_text, ar_mt=translations["ar"], en_mt=translations["en"])
-        alignment = await asyncio.to_thread(align, doc, src_language="ar", tgt_language="en")
+        # no translation: the bundled word list stands in (loaded once, in the worker thread)
+        lexicon = (
+            None
+            if doc.src_mt or doc.tgt_mt
+            else await asyncio.to_thread(bundled_dictionary, "ar", "en")
+        )
+        alignment = await asyncio.to_thread(
+            align, doc, src_language="ar", tgt_language="en", lexicon=lexicon
+        )
         item.alignment = pair_alignment(item, doc, alignment)
         self.crawler.stats.inc_value(f"bitext/alignment/{alignment.mode}")
         return item

@@ -5,9 +5,10 @@ sides is scored from the signals that are there, combined as a weighted mean:
   - similarity of the machine translation to the other side: Dice over character trigrams (the
     set form of chrF's core), in either direction where translations exist, minus the
     sentence's mean similarity to everything else (hubness correction, as Vecalign does);
-  - a lexicon learned from the documents themselves where there is no translation (Hunalign's
-    second pass: first align on lengths and anchors, count word co-occurrences in the confident
-    beads, align again with the lexicon);
+  - where there is no translation, dictionary coverage: the share of known words on each side
+    whose translation is on the other, from a bilingual word list (bundled for Arabic-English)
+    and a lexicon learned from the documents themselves (Hunalign's second pass: align, count
+    word co-occurrences in the confident beads, align again with both);
   - length, Gale-Church's statistic against the document's own character ratio;
   - anchors that survive translation: numbers after digit unification, Latin-script tokens;
   - position: distance from the diagonal.
@@ -35,7 +36,7 @@ from scipy import sparse
 from pipeline.models import ArticlePair, ArticleText, Bead, DiffOp, PairAlignment
 from pipeline.text import comparison_form
 
-ALIGNER_VERSION = "align-2"
+ALIGNER_VERSION = "align-3"
 # (source sentences, target sentences) per bead; skips are handled apart from these.
 BEAD_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -72,10 +73,17 @@ class AlignParams:
 
 
 # Tuned on bench/align.py's perturbation seed 7 (reported on seed 1): with a translation the
-# similarity carries nearly everything; without one, anchors and skips matter more.
+# similarity carries nearly everything; without one, dictionary coverage and anchors share it.
 TRANSLATION_PARAMS = AlignParams()
 NO_TRANSLATION_PARAMS = AlignParams(
-    skip_cost=0.36, merge_penalty=0.06, weight_anchor=1.5, hubness=0.5
+    skip_cost=0.456,
+    merge_penalty=0.114,
+    weight_lexicon=4.337,
+    weight_length=0.993,
+    weight_anchor=2.408,
+    weight_position=0.2,
+    hubness=0.603,
+    part_factor=3.0,
 )
 
 
@@ -215,7 +223,75 @@ class _PairSignal:
         return np.divide(overlap, union, out=np.zeros_like(overlap), where=present), present
 
 
-def _similarity(signal: _PairSignal, a: int, b: int, params: AlignParams) -> np.ndarray:
+class _LexiconSignal:
+    """Dictionary coverage between source and target spans (Hunalign's dictionary score): the
+    share of words the lexicon knows, on both sides, that find a translation on the other side.
+    Set-Dice over translated word sets would be swamped by words with many translations."""
+
+    def __init__(
+        self, src_words: Sequence[set[str]], tgt_words: Sequence[set[str]], lexicon: Lexicon
+    ) -> None:
+        src_vocab: dict[str, int] = {}
+        tgt_vocab: dict[str, int] = {}
+        known_tgt = lexicon.targets()
+        src = _binary([{w for w in ws if w in lexicon.pairs} for ws in src_words], src_vocab)
+        tgt = _binary([{w for w in ws if w in known_tgt} for ws in tgt_words], tgt_vocab)
+        rows, cols = [], []
+        for word, i in src_vocab.items():
+            for translation in lexicon.pairs[word]:
+                j = tgt_vocab.get(translation)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        src.resize((src.shape[0], max(len(src_vocab), 1)))
+        tgt.resize((tgt.shape[0], max(len(tgt_vocab), 1)))
+        self.dictionary = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(max(len(src_vocab), 1), max(len(tgt_vocab), 1)),
+        )
+        self.left = {1: src, 2: _spans(src, 2)}
+        self.right = {1: tgt, 2: _spans(tgt, 2)}
+        self._matched: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def matched(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """(source words with a translation in the target span, target words with a source in
+        the source span), each as a (source span, target span) matrix of counts."""
+        key = (a, b)
+        if key not in self._matched:
+            left, right = self.left[a], self.right[b]
+            reach_t = (self.dictionary @ right.T).tocsr()  # source word -> target spans
+            reach_t.data[:] = 1.0
+            reach_s = (self.dictionary.T @ left.T).tocsr()  # target word -> source spans
+            reach_s.data[:] = 1.0
+            self._matched[key] = (
+                np.asarray((left @ reach_t).todense(), dtype=np.float32),
+                np.asarray((right @ reach_s).todense(), dtype=np.float32).T,
+            )
+        return self._matched[key]
+
+    def dice(self, a: int, b: int) -> np.ndarray:
+        src_hits, tgt_hits = self.matched(a, b)
+        total = _sizes(self.left[a])[:, None] + _sizes(self.right[b])[None, :]
+        return np.divide(src_hits + tgt_hits, total, out=np.zeros_like(src_hits), where=total > 0)
+
+    def weakest_part(self, a: int, b: int, hubness: float) -> np.ndarray | None:
+        parts = []
+        if a == 2:
+            src_hits, _ = self.matched(1, b)
+            share = _corrected(src_hits / np.maximum(_sizes(self.left[1]), 1)[:, None], hubness)
+            parts += [share[:-1], share[1:]]
+        if b == 2:
+            _, tgt_hits = self.matched(a, 1)
+            share = _corrected(tgt_hits / np.maximum(_sizes(self.right[1]), 1)[None, :], hubness)
+            parts += [share[:, :-1], share[:, 1:]]
+        if not parts:
+            return None
+        return np.minimum.reduce(parts)
+
+
+def _similarity(
+    signal: _PairSignal | _LexiconSignal, a: int, b: int, params: AlignParams
+) -> np.ndarray:
     sim = _corrected(signal.dice(a, b), params.hubness)
     weakest = signal.weakest_part(a, b, params.hubness)
     if weakest is not None:
@@ -244,6 +320,7 @@ class Lexicon:
     src_language: str
     tgt_language: str
     pairs: dict[str, frozenset[str]] = field(default_factory=dict)
+    name: str = "lexicon"  # the signal's name in the output: "lexicon", "dictionary" or both
 
     def translate(self, words: set[str]) -> set[str]:
         out: set[str] = set()
@@ -253,6 +330,16 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.pairs)
+
+    def merged(self, other: Lexicon) -> Lexicon:
+        pairs = dict(self.pairs)
+        for word, translations in other.pairs.items():
+            pairs[word] = pairs.get(word, frozenset()) | translations
+        return Lexicon(self.src_language, self.tgt_language, pairs, f"{self.name}+{other.name}")
+
+    def targets(self) -> frozenset[str]:
+        """Every target word the lexicon can produce."""
+        return frozenset().union(*self.pairs.values()) if self.pairs else frozenset()
 
 
 def learn_lexicon(
@@ -320,10 +407,12 @@ def _signals(
         names.append("translation")
     lexicon_signal = None
     if lexicon is not None and len(lexicon) and not mt_signals:
-        src_words = [lexicon.translate(lexicon_words(s, src_language)) for s in doc.src]
-        tgt_words = [lexicon_words(t, tgt_language) for t in doc.tgt]
-        lexicon_signal = _PairSignal(src_words, tgt_words)
-        names.append("lexicon")
+        lexicon_signal = _LexiconSignal(
+            [lexicon_words(s, src_language) for s in doc.src],
+            [lexicon_words(t, tgt_language) for t in doc.tgt],
+            lexicon,
+        )
+        names.append(lexicon.name)
     anchors = _PairSignal([_anchors(s) for s in doc.src], [_anchors(t) for t in doc.tgt])
     names += ["length", "anchors", "position"]
 
@@ -542,41 +631,37 @@ def align_corpus(
     supplied: bool = False,
     params: AlignParams | None = None,
     diff: bool = True,
+    dictionary: Lexicon | None = None,
 ) -> list[Alignment]:
-    """Align many documents; those without translations get a second pass with a lexicon learned
-    from the first pass's confident 1-1 beads over all documents (Hunalign's realign)."""
+    """Align many documents. Those without translations are aligned with the bilingual
+    `dictionary` if one is given, then again with it plus a lexicon learned from the first pass's
+    confident 1-1 beads over all documents (Hunalign's realign)."""
+    untranslated = {k for k, d in enumerate(docs) if not d.src_mt and not d.tgt_mt}
+    options = {
+        "src_language": src_language,
+        "tgt_language": tgt_language,
+        "supplied": supplied,
+        "params": params,
+        "diff": diff,
+    }
     first = [
-        align(
-            d,
-            src_language=src_language,
-            tgt_language=tgt_language,
-            supplied=supplied,
-            params=params,
-            diff=diff,
-        )
-        for d in docs
+        align(d, lexicon=dictionary if k in untranslated else None, **options)  # type: ignore[arg-type]
+        for k, d in enumerate(docs)
     ]
-    untranslated = [k for k, d in enumerate(docs) if not d.src_mt and not d.tgt_mt]
     if not untranslated:
         return first
     confident = [
         (docs[k].src[b.src[0]], docs[k].tgt[b.tgt[0]])
-        for k in untranslated
+        for k in sorted(untranslated)
         for b in first[k].beads
         if len(b.src) == 1 and len(b.tgt) == 1 and "doubtful" not in b.flags
     ]
-    lexicon = learn_lexicon(confident, src_language, tgt_language)
-    if not len(lexicon):
+    learned = learn_lexicon(confident, src_language, tgt_language)
+    if not len(learned):
         return first
-    for k in untranslated:
-        first[k] = align(
-            docs[k],
-            src_language=src_language,
-            tgt_language=tgt_language,
-            lexicon=lexicon,
-            params=params,
-            diff=diff,
-        )
+    lexicon = dictionary.merged(learned) if dictionary is not None else learned
+    for k in sorted(untranslated):
+        first[k] = align(docs[k], lexicon=lexicon, **options)  # type: ignore[arg-type]
     return first
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pipeline.align import ALIGNER_VERSION, Document, align, align_corpus, document_of
 from pipeline.align import pair_alignment as make_record
+from pipeline.dictionary import bundled_dictionary
 from pipeline.models import ArticlePair, ArticleText, PairAlignment
 from pipeline.translate import EngineSettings, cached_only, engine_or_none, translate_cached
 
@@ -72,7 +73,9 @@ def align_stored(
             progress(1)
     if without:
         for (pair, doc), alignment in zip(
-            without, align_corpus([d for _, d in without]), strict=True
+            without,
+            align_corpus([d for _, d in without], dictionary=bundled_dictionary("ar", "en")),
+            strict=True,
         ):
             corpus.save_alignment(make_record(pair, doc, alignment))
             counts["aligned: none"] += 1

@@ -357,8 +357,8 @@ def align_command(
     console.print(table)
     if summary.modes.get("none"):
         console.print(
-            '[yellow]degraded:[/yellow] alignments in mode "none" rest on lengths, anchors and a '
-            "learned lexicon, with no translation; install an ar->en package "
+            '[yellow]degraded:[/yellow] alignments in mode "none" rest on a word list, a learned '
+            "lexicon, lengths and anchors, with no translation; install an ar->en package "
             "(`bitext models install`) and run `bitext align` again."
         )
 
@@ -393,10 +393,19 @@ def align_files(
         str, typer.Option("--doc-separator", help="The line between documents.")
     ] = "",
     diff: Annotated[bool, typer.Option(help="Add the word-level diff to each bead.")] = False,
+    dictionary: Annotated[
+        Path | None,
+        typer.Option(
+            "--dictionary",
+            help="Word list for aligning without translation: 'SRC word<TAB>TGT word' lines "
+            "(.gz allowed). Default: the bundled one for the pair, if any.",
+        ),
+    ] = None,
 ) -> None:
     """Align your own documents (Bleualign's file conventions); beads as JSON lines:
     {"doc", "src", "tgt", "score", "flags", "mode"}, indices 0-based within document "doc"."""
     from pipeline.align import Document, align_corpus
+    from pipeline.dictionary import bundled_dictionary, load_dictionary
     from pipeline.exports import atomic_writer
     from pipeline.translate import engine_or_none
 
@@ -424,17 +433,32 @@ def align_files(
         for d in src_docs:
             src_mt.append(flat[k : k + len(d)])
             k += len(d)
-    elif not supplied:
+    word_list = None
+    if engine is None and not supplied:
+        if dictionary is not None:
+            if not dictionary.is_file():
+                raise typer.BadParameter(f"{dictionary} is not a file")
+            word_list = load_dictionary(dictionary, src_lang, tgt_lang)
+        else:
+            word_list = bundled_dictionary(src_lang, tgt_lang)
+        words = (
+            f"a {len(word_list)}-word dictionary, " if word_list is not None else "no dictionary, "
+        )
         progress_console.print(
             f"[yellow]no {src_lang}->{tgt_lang} package installed:[/yellow] aligning without "
-            'translation (mode "none": lengths, anchors and a learned lexicon)'
+            f'translation (mode "none": {words}a learned lexicon, lengths, anchors)'
         )
     docs = [
         Document(s, t, src_mt=src_mt[k] if src_mt else None, tgt_mt=tgt_mt[k] if tgt_mt else None)
         for k, (s, t) in enumerate(zip(src_docs, tgt_docs, strict=True))
     ]
     alignments = align_corpus(
-        docs, src_language=src_lang, tgt_language=tgt_lang, supplied=supplied, diff=diff
+        docs,
+        src_language=src_lang,
+        tgt_language=tgt_lang,
+        supplied=supplied,
+        diff=diff,
+        dictionary=word_list,
     )
     beads = 0
     with atomic_writer(output) as out:

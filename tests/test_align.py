@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from pipeline.align import Document, align, align_corpus, learn_lexicon, numbers_of, word_diff
+from pipeline.dictionary import bundled_dictionary, load_dictionary
 
 AR = [
     "قال وزير الخارجية إن المحادثات ستستأنف الأسبوع المقبل في جنيف.",
@@ -34,8 +36,8 @@ EN = [
 ]
 
 
-def beads(tgt: list[str], src: list[str] = AR, mt: list[str] | None = MT) -> list[tuple]:
-    result = align(Document(src, tgt, src_mt=mt), supplied=mt is not None)
+def beads(tgt: list[str], src: list[str] = AR, mt: list[str] | None = MT, **kw) -> list[tuple]:  # type: ignore[no-untyped-def]
+    result = align(Document(src, tgt, src_mt=mt), supplied=mt is not None, **kw)
     assert result.mode == ("supplied" if mt is not None else "none")
     return [(b.src, b.tgt, b.flags) for b in result.beads]
 
@@ -132,13 +134,51 @@ def test_word_level_diff_between_translation_and_english() -> None:
     assert word_diff("a b", "a b c")[-1].model_dump() == {"op": "insert", "mt": "", "tgt": "c"}
 
 
-def test_without_translation_numbers_and_lengths_still_align() -> None:
-    assert beads(EN, mt=None) == [([0], [0], []), ([1], [1], []), ([2], [2], []), ([3], [3], [])]
-    assert beads([EN[0], EN[1].replace("12", "21"), EN[2], EN[3]], mt=None)[1] == (
+def test_without_translation_the_bundled_dictionary_aligns_and_flags() -> None:
+    words = bundled_dictionary("ar", "en")
+    assert words is not None and words.name == "dictionary"
+    assert "minis" in words.pairs["وزير"] and "damas" in words.pairs["دمشق"]
+    one_to_one = [([0], [0], []), ([1], [1], []), ([2], [2], []), ([3], [3], [])]
+    assert beads(EN, mt=None, lexicon=words) == one_to_one
+    assert beads([EN[0], EN[1].replace("12", "21"), EN[2], EN[3]], mt=None, lexicon=words)[1] == (
         [1],
         [1],
         ["number_mismatch"],
     )
+    # an omission and a merge, which lengths alone get wrong (see the next test)
+    assert beads([EN[0], EN[2], EN[3]], mt=None, lexicon=words) == [
+        ([0], [0], []),
+        ([1], [], ["omitted"]),
+        ([2], [1], []),
+        ([3], [2], []),
+    ]
+    assert beads([EN[0], EN[1] + " " + EN[2], EN[3]], mt=None, lexicon=words) == [
+        ([0], [0], []),
+        ([1, 2], [1], []),
+        ([3], [2], []),
+    ]
+
+
+def test_without_translation_or_dictionary_lengths_and_anchors_only() -> None:
+    result = beads(EN, mt=None)
+    assert [(s, t) for s, t, _ in result] == [([k], [k]) for k in range(4)]
+    assert result[2][2] == ["doubtful"]  # nothing but length and position speaks for it
+    # an omission it cannot see: the sentence with the number is merged instead
+    assert [(s, t) for s, t, _ in beads([EN[0], EN[2], EN[3]], mt=None)] == [
+        ([0], [0]),
+        ([1, 2], [1]),
+        ([3], [2]),
+    ]
+
+
+def test_a_users_word_list_either_way_round(tmp_path: Path) -> None:
+    path = tmp_path / "words.tsv"
+    path.write_text("# a comment\nوزير\tminister\nوزير\tsecretary\nدمشق\tDamascus\n", "utf-8")
+    forward = load_dictionary(path, "ar", "en")
+    assert forward.pairs == {"وزير": {"minis", "secre"}, "دمشق": {"damas"}}
+    backward = load_dictionary(path, "en", "ar", reverse=True)
+    assert backward.pairs == {"minis": {"وزير"}, "secre": {"وزير"}, "damas": {"دمشق"}}
+    assert bundled_dictionary("en", "ar") is not None and bundled_dictionary("en", "de") is None
 
 
 def test_translation_of_the_target_side_works_as_well() -> None:
@@ -164,6 +204,9 @@ def test_corpus_alignment_uses_the_lexicon_and_says_mode_none() -> None:
     assert [r.mode for r in results] == ["none", "none"]
     assert "lexicon" in results[0].signals
     assert [(b.src, b.tgt) for b in results[1].beads] == [([0], [0]), ([1], [1]), ([2], [2])]
+    with_words = align_corpus(docs, dictionary=bundled_dictionary("ar", "en"))
+    assert with_words[0].signals[0] == "dictionary+lexicon"
+    assert [(b.src, b.tgt) for b in with_words[0].beads] == [([k], [k]) for k in range(4)]
 
 
 def test_empty_sides() -> None:
@@ -213,6 +256,7 @@ def test_align_files_without_any_package_runs_without_translation(tmp_path: Path
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "aligning without translation" in result.stderr
+    assert re.search(r"a \d+-word dictionary", " ".join(result.stderr.split()))
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [(x["src"], x["tgt"], x["mode"]) for x in lines] == [
         ([k], [k], "none") for k in range(4)
