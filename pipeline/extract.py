@@ -7,17 +7,19 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import lru_cache
 from typing import Any
 
 import trafilatura
-from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.settings import Extractor
+from trafilatura.xml import strip_double_tags
 
 from pipeline.language import detect_language, in_other_script
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
-from pipeline.pages import read_article_page
+from pipeline.pages import css_xpath, parse_page, read_article_page
 from pipeline.profile import ExtractionRules, LanguageSite
 from pipeline.segment import segment
 from pipeline.text import clean_text, comparison_form
@@ -47,9 +49,23 @@ def _compiled(rules: ExtractionRules) -> tuple[tuple[re.Pattern[str], str], ...]
     return tuple((re.compile(pattern), reason) for pattern, reason in rules.drop_patterns)
 
 
-def _blocks(xml: str) -> list[str]:
-    """Paragraph-level blocks of trafilatura's XML output, in order."""
-    root = etree.fromstring(xml.encode("utf-8"))
+@lru_cache(maxsize=2)  # trafilatura reads its settings file for each one made
+def _extractor_options(in_container: bool) -> Extractor:
+    return Extractor(
+        output_format="python",
+        comments=False,
+        tables=True,
+        images=False,
+        dedup=False,
+        recall=in_container,  # the container is already the article...
+        fast=in_container,  # ...so trafilatura's fallback extractors add nothing
+    )
+
+
+def _blocks(root: Any) -> list[str]:
+    """Paragraph-level blocks of trafilatura's extracted body (its XML output's elements), in
+    order."""
+    strip_double_tags(root)  # as trafilatura does before writing XML: <p><p>..</p></p> is one
     blocks = []
     for element in root.iter("p", "head", "item", "quote", "cell"):
         if (
@@ -79,15 +95,15 @@ def _candidate_blocks(root: lxml_html.HtmlElement) -> list[str]:
     return blocks
 
 
-def _main_tree(page: str, side: LanguageSite | None) -> tuple[Any, list[str]]:
+def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str]]:
     """The profile's body container (pruned) as a document of its own when the page has one,
-    else the whole page; and the candidate blocks. Parsed once: trafilatura takes the tree."""
-    tree = lxml_html.fromstring(page)
+    else the whole page; and the candidate blocks. Changes `tree`: the page is parsed once, its
+    metadata read first, and trafilatura takes the tree."""
     for xpath in side.extraction.prune_xpaths if side else ():
         for element in tree.xpath(xpath):
             element.drop_tree()
     for query in side.body if side else ():
-        found = tree.cssselect(query)
+        found = css_xpath(query)(tree)
         if found:
             container = found[0]
             blocks = _candidate_blocks(container)
@@ -117,27 +133,23 @@ def extract_article(
     content_sha256: str | None = None,
 ) -> ArticleText:
     """Clean body text of one page, in `language`, with the site's rules when `side` is given."""
-    meta = read_article_page(page, side) if side is not None else None
+    tree = parse_page(page)
+    meta = read_article_page(tree, side) if side is not None else None
     removed: list[RemovedBlock] = []
-    xml, candidates = None, []
+    document, candidates = None, []
     if page.strip():
-        main, candidates = _main_tree(page, side)
-        xml = trafilatura.extract(
-            main,
-            url=url,
-            output_format="xml",
-            include_comments=False,
-            include_tables=True,
-            include_images=False,
-            deduplicate=False,
-            favor_recall=side is not None,  # the container is already the article...
-            fast=side is not None,  # ...so trafilatura's fallback extractors add nothing
-        )
+        main, candidates = _main_tree(tree, side)
+        # bare_extraction: the body as a tree, without the XML round trip and the content
+        # fingerprint that trafilatura.extract adds for XML output
+        options = copy.copy(_extractor_options(side is not None))
+        options.url = options.source = url
+        document = trafilatura.bare_extraction(main, options=options)
     title = meta.title if meta and meta.title else None
     if title is None and page.strip():
         found = trafilatura.extract_metadata(page)
         title = found.title if found else None
-    blocks = _blocks(xml) if xml else []
+    body = getattr(document, "body", None)
+    blocks = _blocks(body) if body is not None else []
 
     rules = _compiled(GENERIC_RULES) + (_compiled(side.extraction) if side else ())
     title_key = comparison_form(title) if title else None
@@ -164,7 +176,7 @@ def extract_article(
             reason = _rule_reason(block, rules, language) or "not main text (trafilatura)"
             removed.append(RemovedBlock(text=block, reason=reason))
 
-    letters = sum(ch.isalpha() for p in kept for ch in p)
+    letters = sum(sum(map(str.isalpha, p)) for p in kept)
     whole = detect_language("\n".join(kept)) if kept else None
     status, detail = TextStatus.ok, None
     if letters < MIN_BODY_LETTERS:

@@ -58,12 +58,13 @@ def parse_page(page: str | Page) -> Page:
 
 
 @lru_cache(maxsize=1024)
-def _compiled(css: str) -> etree.XPath:
+def css_xpath(css: str) -> etree.XPath:
+    """A CSS selector compiled to XPath once per process."""
     return etree.XPath(_TRANSLATOR.css_to_xpath(css))
 
 
 def _strings(root: Page, css: str) -> list[str]:
-    found = _compiled(css)(root)
+    found = css_xpath(css)(root)
     out = []
     for item in found if isinstance(found, list) else [found]:
         text = item if isinstance(item, str) else " ".join(_VISIBLE_TEXT(item))
@@ -109,7 +110,7 @@ def read_article_page(page: str | Page, side: LanguageSite) -> PageMetadata:
     title = _first(root, side.title)
     body_text, has_body = "", False
     for query in side.body:
-        nodes = _compiled(query)(root)
+        nodes = css_xpath(query)(root)
         if nodes:
             has_body = True
             # Join text nodes with spaces: inline links otherwise glue words together.

@@ -1,0 +1,58 @@
+"""Language identification: our numpy run of langdetect against langdetect itself."""
+
+from __future__ import annotations
+
+from langdetect.detector import Detector
+
+from pipeline.language import MAX_TEXT, _model, _VectorisedDetector, detect_language
+
+TEXTS = {
+    "en": "The foreign minister said on Tuesday that the talks in Geneva would resume next "
+    "week, after the NATO summit and the U.S. elections, according to the BBC.",
+    "ar": "قال وزير الخارجية يوم الثلاثاء إن المحادثات في جنيف ستستأنف الأسبوع المقبل بعد "
+    "القمة، بحسب ما نقلته وكالة الأنباء.",
+    "fr": "Le ministre des Affaires étrangères a déclaré mardi que les négociations de Genève "
+    "reprendraient la semaine prochaine.",
+    "de": "Der Außenminister sagte am Dienstag, die Gespräche in Genf würden in der nächsten "
+    "Woche wieder aufgenommen.",
+    "es": "El ministro de Asuntos Exteriores dijo el martes que las conversaciones en Ginebra "
+    "se reanudarán la semana próxima.",
+    "fa": "وزیر امور خارجه روز سه‌شنبه گفت که مذاکرات ژنو هفته آینده از سر گرفته خواهد شد و "
+    "گفتگوها ادامه می‌یابد.",
+    "vi": "Bộ trưởng Ngoại giao cho biết hôm thứ Ba rằng các cuộc đàm phán tại Geneva sẽ được "
+    "nối lại vào tuần tới.",
+}
+TRICKY = [
+    "ABC Def GHI jkl, MNO-pqr; ĀĒ ț ș “quoted” ‘x’ — dash… http://example.com a@b.org  ",
+    "  leading and   repeated   spaces and a trailing one ",
+    "ＡＢＣ全角 カタカナ ひらがな 한국어 中文 UPPER lower MiXeD",
+]
+
+
+def _prepared(detector: Detector, text: str) -> Detector:
+    detector.set_max_text_length(MAX_TEXT)
+    detector.append(text)
+    detector.cleaning_text()
+    return detector
+
+
+def test_same_ngrams_as_langdetect() -> None:
+    model = _model()
+    for text in [*TEXTS.values(), *TRICKY]:
+        ours = _prepared(_VectorisedDetector(model), text)
+        theirs = _prepared(model.factory.create(), text)
+        assert ours.text == theirs.text
+        expected = [model.rows[g] for g in Detector._extract_ngrams(theirs)]
+        assert ours._ngram_rows().tolist() == expected
+
+
+def test_same_language_as_langdetect_and_deterministic() -> None:
+    model = _model()
+    for language, text in TEXTS.items():
+        theirs = model.factory.create()
+        theirs.append(text)
+        assert theirs.detect() == language
+        guess = detect_language(text)
+        assert (guess.language, guess.method) == (language, "langdetect")
+        assert guess.confidence > 0.9
+        assert detect_language(text) == guess  # the same answer every time
