@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import trafilatura
+from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Extractor
 from trafilatura.xml import strip_double_tags
@@ -49,7 +50,12 @@ def _compiled(rules: ExtractionRules) -> tuple[tuple[re.Pattern[str], str], ...]
     return tuple((re.compile(pattern), reason) for pattern, reason in rules.drop_patterns)
 
 
-@lru_cache(maxsize=2)  # trafilatura reads its settings file for each one made
+@lru_cache(maxsize=1024)  # a profile's expressions, compiled once per process
+def _xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression)
+
+
+@lru_cache(maxsize=2)  # Extractor() reads a dozen settings from its ConfigParser
 def _extractor_options(in_container: bool) -> Extractor:
     return Extractor(
         output_format="python",
@@ -100,7 +106,7 @@ def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str]]:
     else the whole page; and the candidate blocks. Changes `tree`: the page is parsed once, its
     metadata read first, and trafilatura takes the tree."""
     for xpath in side.extraction.prune_xpaths if side else ():
-        for element in tree.xpath(xpath):
+        for element in _xpath(xpath)(tree):
             element.drop_tree()
     for query in side.body if side else ():
         found = css_xpath(query)(tree)

@@ -154,7 +154,10 @@ def _script_of(text: str) -> tuple[str | None, int]:
 
 
 def detect_language(text: str) -> LanguageGuess:
-    script, letters = _script_of(text)
+    head = text[: 4 * MAX_TEXT]  # enough to know it is not short, which is all counted for
+    script, letters = _script_of(head)
+    if letters < SHORT and len(head) < len(text):
+        script, letters = _script_of(text)
     if letters == 0:
         return LanguageGuess(None, 0.0, "none")
     if letters < SHORT:
@@ -162,7 +165,7 @@ def detect_language(text: str) -> LanguageGuess:
         return LanguageGuess(language, 0.6 if language else 0.0, "script")
     detector = _VectorisedDetector(_model())
     detector.set_max_text_length(MAX_TEXT)  # enough for a confident guess; cost grows with length
-    detector.append(text[: 4 * MAX_TEXT])  # its clean-up runs on all it is given: a margin will do
+    detector.append(head)  # its clean-up runs on all it is given: a margin will do
     try:
         best = detector.get_probabilities()[0]
     except (LangDetectException, IndexError):
