@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -173,8 +174,45 @@ def _sizes(matrix: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(matrix.sum(axis=1), dtype=np.float32).ravel()
 
 
-class _PairSignal:
-    """One set-overlap signal between source and target spans, for every bead type."""
+class _SpanSignal:
+    """A signal between source and target spans, for every bead type, from how many of each
+    side's items (n-grams, known words) are found on the other side."""
+
+    left: dict[int, sparse.csr_matrix]  # bead width -> (span x item) binary matrix
+    right: dict[int, sparse.csr_matrix]
+
+    def found(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """(left items found in the right span, right items found in the left span), each a
+        (source span, target span) matrix of counts."""
+        raise NotImplementedError
+
+    def dice(self, a: int, b: int) -> np.ndarray:
+        left_found, right_found = self.found(a, b)
+        total = _sizes(self.left[a])[:, None] + _sizes(self.right[b])[None, :]
+        return np.divide(
+            left_found + right_found, total, out=np.zeros_like(left_found), where=total > 0
+        )
+
+    def weakest_part(self, a: int, b: int, hubness: float) -> np.ndarray | None:
+        """For a many-sentence bead: the smallest share of one part's items found on the other
+        side (background subtracted). A sentence that merely sits next to a merge adds
+        nothing to it, and this catches it where the union's Dice barely moves."""
+        parts = []
+        if a == 2:
+            contained = self.found(1, b)[0] / np.maximum(_sizes(self.left[1]), 1)[:, None]
+            contained = _corrected(contained, hubness)
+            parts += [contained[:-1], contained[1:]]
+        if b == 2:
+            contained = self.found(a, 1)[1] / np.maximum(_sizes(self.right[1]), 1)[None, :]
+            contained = _corrected(contained, hubness)
+            parts += [contained[:, :-1], contained[:, 1:]]
+        if not parts:
+            return None
+        return np.minimum.reduce(parts)
+
+
+class _PairSignal(_SpanSignal):
+    """Set overlap: the same items (n-grams, anchors) on both sides."""
 
     def __init__(self, left: Sequence[set[str]], right: Sequence[set[str]]) -> None:
         vocab: dict[str, int] = {}
@@ -192,27 +230,9 @@ class _PairSignal:
             self._overlaps[key] = _overlap(self.left[a], self.right[b])
         return self._overlaps[key]
 
-    def dice(self, a: int, b: int) -> np.ndarray:
+    def found(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         overlap = self.overlap(a, b)
-        total = _sizes(self.left[a])[:, None] + _sizes(self.right[b])[None, :]
-        return np.divide(2 * overlap, total, out=np.zeros_like(overlap), where=total > 0)
-
-    def weakest_part(self, a: int, b: int, hubness: float) -> np.ndarray | None:
-        """For a many-sentence bead: the smallest share of one part's n-grams found on the other
-        side (background subtracted). A sentence that merely sits next to a merge adds
-        nothing to it, and this catches it where the union's Dice barely moves."""
-        parts = []
-        if a == 2:
-            contained = self.overlap(1, b) / np.maximum(_sizes(self.left[1]), 1)[:, None]
-            contained = _corrected(contained, hubness)
-            parts += [contained[:-1], contained[1:]]
-        if b == 2:
-            contained = self.overlap(a, 1) / np.maximum(_sizes(self.right[1]), 1)[None, :]
-            contained = _corrected(contained, hubness)
-            parts += [contained[:, :-1], contained[:, 1:]]
-        if not parts:
-            return None
-        return np.minimum.reduce(parts)
+        return overlap, overlap
 
     def jaccard(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         """Jaccard and a mask of where either side has anything at all."""
@@ -223,17 +243,17 @@ class _PairSignal:
         return np.divide(overlap, union, out=np.zeros_like(overlap), where=present), present
 
 
-class _LexiconSignal:
-    """Dictionary coverage between source and target spans (Hunalign's dictionary score): the
-    share of words the lexicon knows, on both sides, that find a translation on the other side.
-    Set-Dice over translated word sets would be swamped by words with many translations."""
+class _LexiconSignal(_SpanSignal):
+    """Dictionary coverage (Hunalign's dictionary score): the share of words the lexicon knows,
+    on both sides, that find a translation on the other side. Set-Dice over translated word
+    sets would be swamped by words with many translations."""
 
     def __init__(
         self, src_words: Sequence[set[str]], tgt_words: Sequence[set[str]], lexicon: Lexicon
     ) -> None:
         src_vocab: dict[str, int] = {}
         tgt_vocab: dict[str, int] = {}
-        known_tgt = lexicon.targets()
+        known_tgt = lexicon.targets
         src = _binary([{w for w in ws if w in lexicon.pairs} for ws in src_words], src_vocab)
         tgt = _binary([{w for w in ws if w in known_tgt} for ws in tgt_words], tgt_vocab)
         rows, cols = [], []
@@ -251,47 +271,24 @@ class _LexiconSignal:
         )
         self.left = {1: src, 2: _spans(src, 2)}
         self.right = {1: tgt, 2: _spans(tgt, 2)}
-        self._matched: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._found: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
-    def matched(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        """(source words with a translation in the target span, target words with a source in
-        the source span), each as a (source span, target span) matrix of counts."""
+    def found(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
         key = (a, b)
-        if key not in self._matched:
+        if key not in self._found:
             left, right = self.left[a], self.right[b]
             reach_t = (self.dictionary @ right.T).tocsr()  # source word -> target spans
             reach_t.data[:] = 1.0
             reach_s = (self.dictionary.T @ left.T).tocsr()  # target word -> source spans
             reach_s.data[:] = 1.0
-            self._matched[key] = (
+            self._found[key] = (
                 np.asarray((left @ reach_t).todense(), dtype=np.float32),
                 np.asarray((right @ reach_s).todense(), dtype=np.float32).T,
             )
-        return self._matched[key]
-
-    def dice(self, a: int, b: int) -> np.ndarray:
-        src_hits, tgt_hits = self.matched(a, b)
-        total = _sizes(self.left[a])[:, None] + _sizes(self.right[b])[None, :]
-        return np.divide(src_hits + tgt_hits, total, out=np.zeros_like(src_hits), where=total > 0)
-
-    def weakest_part(self, a: int, b: int, hubness: float) -> np.ndarray | None:
-        parts = []
-        if a == 2:
-            src_hits, _ = self.matched(1, b)
-            share = _corrected(src_hits / np.maximum(_sizes(self.left[1]), 1)[:, None], hubness)
-            parts += [share[:-1], share[1:]]
-        if b == 2:
-            _, tgt_hits = self.matched(a, 1)
-            share = _corrected(tgt_hits / np.maximum(_sizes(self.right[1]), 1)[None, :], hubness)
-            parts += [share[:, :-1], share[:, 1:]]
-        if not parts:
-            return None
-        return np.minimum.reduce(parts)
+        return self._found[key]
 
 
-def _similarity(
-    signal: _PairSignal | _LexiconSignal, a: int, b: int, params: AlignParams
-) -> np.ndarray:
+def _similarity(signal: _SpanSignal, a: int, b: int, params: AlignParams) -> np.ndarray:
     sim = _corrected(signal.dice(a, b), params.hubness)
     weakest = signal.weakest_part(a, b, params.hubness)
     if weakest is not None:
@@ -322,12 +319,6 @@ class Lexicon:
     pairs: dict[str, frozenset[str]] = field(default_factory=dict)
     name: str = "lexicon"  # the signal's name in the output: "lexicon", "dictionary" or both
 
-    def translate(self, words: set[str]) -> set[str]:
-        out: set[str] = set()
-        for w in words:
-            out |= self.pairs.get(w, frozenset())
-        return out
-
     def __len__(self) -> int:
         return len(self.pairs)
 
@@ -337,9 +328,10 @@ class Lexicon:
             pairs[word] = pairs.get(word, frozenset()) | translations
         return Lexicon(self.src_language, self.tgt_language, pairs, f"{self.name}+{other.name}")
 
+    @cached_property
     def targets(self) -> frozenset[str]:
-        """Every target word the lexicon can produce."""
-        return frozenset().union(*self.pairs.values()) if self.pairs else frozenset()
+        """Every target word the lexicon can produce (once per lexicon, not per document)."""
+        return frozenset().union(*self.pairs.values())
 
 
 def learn_lexicon(
@@ -367,11 +359,11 @@ def learn_lexicon(
         dice = 2 * count / (src_counts[s] + tgt_counts[t])
         if dice >= min_dice:
             best.setdefault(s, []).append((dice, t))
-    lexicon = Lexicon(src_language, tgt_language)
+    pairs = {}
     for s, candidates in best.items():
         top = max(d for d, _ in candidates)
-        lexicon.pairs[s] = frozenset(t for d, t in candidates if d >= 0.8 * top)
-    return lexicon
+        pairs[s] = frozenset(t for d, t in candidates if d >= 0.8 * top)
+    return Lexicon(src_language, tgt_language, pairs)
 
 
 # ---------------------------------------------------------------- the aligner
@@ -636,7 +628,7 @@ def align_corpus(
     """Align many documents. Those without translations are aligned with the bilingual
     `dictionary` if one is given, then again with it plus a lexicon learned from the first pass's
     confident 1-1 beads over all documents (Hunalign's realign)."""
-    untranslated = {k for k, d in enumerate(docs) if not d.src_mt and not d.tgt_mt}
+    untranslated = [k for k, d in enumerate(docs) if not d.src_mt and not d.tgt_mt]
     options = {
         "src_language": src_language,
         "tgt_language": tgt_language,
@@ -645,14 +637,14 @@ def align_corpus(
         "diff": diff,
     }
     first = [
-        align(d, lexicon=dictionary if k in untranslated else None, **options)  # type: ignore[arg-type]
-        for k, d in enumerate(docs)
+        align(d, lexicon=None if d.src_mt or d.tgt_mt else dictionary, **options)  # type: ignore[arg-type]
+        for d in docs
     ]
     if not untranslated:
         return first
     confident = [
         (docs[k].src[b.src[0]], docs[k].tgt[b.tgt[0]])
-        for k in sorted(untranslated)
+        for k in untranslated
         for b in first[k].beads
         if len(b.src) == 1 and len(b.tgt) == 1 and "doubtful" not in b.flags
     ]
@@ -660,7 +652,7 @@ def align_corpus(
     if not len(learned):
         return first
     lexicon = dictionary.merged(learned) if dictionary is not None else learned
-    for k in sorted(untranslated):
+    for k in untranslated:
         first[k] = align(docs[k], lexicon=lexicon, **options)  # type: ignore[arg-type]
     return first
 
