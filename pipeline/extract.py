@@ -28,15 +28,13 @@ from pipeline.text import clean_text, comparison_form
 EXTRACTOR = f"bitext-extract/1 trafilatura/{trafilatura.__version__}"
 MIN_BODY_LETTERS = 200  # less than this after cleaning is not an article body
 
+RELATED_HEADINGS = ("Related Articles", "Related Posts", "Read also", "مقالات ذات صلة")
 GENERIC_RULES = ExtractionRules(
     drop_patterns=(
         (r"^(?:ADVERTISEMENT|Advertisement|إعلان)$", "advertisement"),
         (r"^Back to top(?: button)?$", "navigation"),
         (r"^Please enter your (?:comment|name here)!?$", "comment form"),
-        (
-            r"^(?:Related Articles|Related Posts|Read also|مقالات ذات صلة)$",
-            "related-articles heading",
-        ),
+        (f"^(?:{'|'.join(RELATED_HEADINGS)})$", "related-articles heading"),
         (r"^(?:A A A|ع ع ع)$", "font-size controls"),
         (r"^(?:All rights reserved|Copyright ©)", "copyright"),
         (r"^•?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} \w+ \d{4}$", "date header"),
@@ -101,10 +99,34 @@ def _candidate_blocks(root: lxml_html.HtmlElement) -> list[str]:
     return blocks
 
 
-def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str]]:
+RELATED_XPATH = etree.XPath(  # text nodes only: cheap on big pages
+    ".//text()[" + " or ".join(f"normalize-space()='{h}'" for h in RELATED_HEADINGS) + "]"
+)
+
+
+def _drop_related_lists(root: Any) -> list[RemovedBlock]:
+    """A link list right after a "Related Articles" heading, wherever the theme puts it (inside
+    the body on some pages): trafilatura keeps such lists when they look like body text."""
+    removed = []
+    for text in RELATED_XPATH(root):
+        heading = text.getparent()
+        # the heading may sit alone in a wrapper: the list then follows the wrapper
+        while heading is not root and heading.getnext() is None:
+            heading = heading.getparent()
+        following = heading.getnext() if heading is not root else None
+        if following is None or following.tag not in ("ul", "ol"):
+            continue
+        items = (clean_text(li.text_content()) for li in following.iter("li"))
+        removed.extend(RemovedBlock(text=i, reason="related-articles list") for i in items if i)
+        following.drop_tree()
+    return removed
+
+
+def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str], list[RemovedBlock]]:
     """The profile's body container (pruned) as a document of its own when the page has one,
-    else the whole page; and the candidate blocks. Changes `tree`: the page is parsed once, its
-    metadata read first, and trafilatura takes the tree."""
+    else the whole page; the candidate blocks; and what was pruned by rule before extraction.
+    Changes `tree`: the page is parsed once, its metadata read first, and trafilatura takes the
+    tree."""
     for xpath in side.extraction.prune_xpaths if side else ():
         for element in _xpath(xpath)(tree):
             element.drop_tree()
@@ -112,12 +134,15 @@ def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str]]:
         found = css_xpath(query)(tree)
         if found:
             container = found[0]
+            pruned = _drop_related_lists(container)
             blocks = _candidate_blocks(container)
             document = lxml_html.fromstring("<html><body><article></article></body></html>")
             document.find(".//article").append(container)  # moved, not copied
-            return document, blocks
-    body = tree.find("body")
-    return tree, _candidate_blocks(body if body is not None else tree)
+            return document, blocks, pruned
+    root = tree.find("body")
+    root = root if root is not None else tree
+    pruned = _drop_related_lists(root)
+    return tree, _candidate_blocks(root), pruned
 
 
 def _rule_reason(
@@ -144,7 +169,7 @@ def extract_article(
     removed: list[RemovedBlock] = []
     document, candidates = None, []
     if page.strip():
-        main, candidates = _main_tree(tree, side)
+        main, candidates, removed = _main_tree(tree, side)
         # bare_extraction: the body as a tree, without the XML round trip and the content
         # fingerprint that trafilatura.extract adds for XML output
         options = copy.copy(_extractor_options(side is not None))

@@ -75,6 +75,44 @@ def test_english_page_what_is_dropped_and_why() -> None:
     assert not result.paragraphs[0].startswith(result.title)
 
 
+def test_boilerplate_inside_the_body_container_is_dropped_with_reasons() -> None:
+    """Seed 000's order, all inside .entry-content: body, Arabic-version line, "Related
+    Articles" with a numbered link list, the donation plea one line a paragraph."""
+    page = (GOLD / "en-seed-000.html").read_text(encoding="utf-8")
+    _, expected = gold(GOLD / "en-seed-000.html")
+    related = [
+        "The 22nd attack on US interests in Iraq... Military response in Syria?",
+        "Al-Tanf: A Base for Washington or a Damascus-Tehran Crossing?",
+    ]
+    plea = [
+        "Propaganda distorts the truth and prolongs the war..",
+        "Syria needs free media.. We need your support to stay independent..",
+        "Support Enab Baladi..",
+        "$1 a month makes a difference..",
+    ]
+    inside = (
+        '<p>&nbsp;</p><p><a href="https://www.enabbaladi.net/700001/">'
+        "النسخة العربية من المقال</a></p>"
+        '<div class="related-inline"><h3>Related Articles</h3></div><ol>'
+        + "".join(f'<li><a href="/archives/{n}/">{t}</a></li>' for n, t in enumerate(related))
+        + "</ol><div>"
+        + "".join(f"<p>{p}</p>" for p in plea)
+        + '<p><a href="/support/">Click here to support</a></p></div>'
+    )
+    end_of_body = '</div>\n<div class="post-bottom-meta'
+    assert page.count(end_of_body) == 1
+    page = page.replace(end_of_body, inside + end_of_body)
+
+    result = extract_article(page, language="en", side=ENGLISH)
+
+    assert result.paragraphs == expected
+    removed = [(r.reason, r.text) for r in result.removed]
+    assert [t for why, t in removed if why == "related-articles list"] == related
+    assert [t for why, t in removed if why == "donation plea"] == [*plea, "Click here to support"]
+    assert ("related-articles heading", "Related Articles") in removed
+    assert ("other language (ar)", "النسخة العربية من المقال") in removed
+
+
 def test_arabic_sample_what_is_dropped_and_why() -> None:
     page = (GOLD / "ar-sample-2958.html").read_text(encoding="utf-8")
     result = extract_article(page, language="ar", side=ARABIC)

@@ -36,7 +36,12 @@ ENGLISH_RULES = ExtractionRules(
     drop_patterns=(
         (rf"^.{{0,300}} - (?:{EN_MONTHS}) \d{{1,2}}, \d{{4}} \([^()]{{1,80}}\)$", "image caption"),
         (r"^\(Enab Baladi\)$", "image caption"),
-        (r"Propaganda distorts the truth|\$1 a month makes a difference", "donation plea"),
+        (  # the plea comes as one paragraph or one a line
+            r"Propaganda distorts the truth|Syria needs free media|"
+            r"We need your support to stay independent|\$1 a month makes a difference|"
+            r"^Support Enab Baladi\.*$|^Click here to support$",
+            "donation plea",
+        ),
     ),
 )
 

@@ -230,10 +230,12 @@ def build_articles(n_pairs: int) -> list[Article]:
 
 # --------------------------------------------------------------------------- templates
 
-EN_DONATION = (
-    "Propaganda distorts the truth and prolongs the war.. Syria needs free media.. "
-    "We need your support to stay independent.. $1 a month makes a difference.. Click here to support"
-)
+EN_DONATION = [  # one paragraph a line, as on the real page (seed 000)
+    "Propaganda distorts the truth and prolongs the war..",
+    "Syria needs free media.. We need your support to stay independent..",
+    "Support Enab Baladi..",
+    "$1 a month makes a difference..",
+]
 AR_DONATION = [
     "الإعلام الموجّه يشوه الحقيقة في بلادنا ويطيل أمد الحرب..",
     "سوريا بحاجة للصحافة الحرة.. ونحن بحاجتك لنبقى مستقلين",
@@ -314,7 +316,7 @@ def en_page(a: Article, related: list[Article]) -> str:
 <div class="post-bottom-meta post-bottom-tags"><span class="tagcloud"><a href="{EN_HOST}/archives/tag/syria/">Syria</a> <a href="{EN_HOST}/archives/tag/{cat_slug}/">{cat_name}</a></span></div>
 </article>
 <div id="related-posts" class="container-wrapper"><h3 class="block-title">Related Articles</h3><ul>{rel}</ul></div>
-<div class="donation-box"><p>{EN_DONATION}</p></div>
+<div class="donation-box">{"".join(f"<p>{d}</p>" for d in EN_DONATION)}<p><a href="{EN_HOST}/support/">Click here to support</a></p></div>
 <div id="comments"><form id="commentform"><p>Please enter your comment!</p><textarea name="comment"></textarea><p>Please enter your name here</p><input name="author"></form></div>
 <a id="go-to-top" class="go-to-top-button" href="#go-to-tielabel">Back to top button</a>
 <footer id="footer"><p>{COPYRIGHT}</p></footer>
