@@ -1,7 +1,8 @@
 """Sentence alignment with divergence flags (Bleualign / Gale-Church / Hunalign family).
 
-A dynamic programme over beads 1-1, 1-2, 2-1, 2-2, 1-0 and 0-1. Each bead with sentences on both
-sides is scored from the signals that are there, combined as a weighted mean:
+A dynamic programme over beads 1-1, 1-2, 2-1, 2-2, 1-3, 3-1, 1-0 and 0-1 (1-3 and 3-1 only where
+a translation or a word list speaks: lengths alone cannot place them). Each bead with sentences on
+both sides is scored from the signals that are there, combined as a weighted mean:
   - similarity of the machine translation to the other side: Dice over character trigrams (the
     set form of chrF's core), in either direction where translations exist, minus the
     sentence's mean similarity to everything else (hubness correction, as Vecalign does);
@@ -37,9 +38,11 @@ from scipy import sparse
 from pipeline.models import ArticlePair, ArticleText, Bead, DiffOp, PairAlignment
 from pipeline.text import comparison_form
 
-ALIGNER_VERSION = "align-3"
+ALIGNER_VERSION = "align-4"
 # (source sentences, target sentences) per bead; skips are handled apart from these.
-BEAD_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))
+BEAD_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1))
+WIDTHS = (1, 2, 3)  # sentences on one side of a bead
+SKIP_SRC, SKIP_TGT = len(BEAD_TYPES), len(BEAD_TYPES) + 1  # 1-0 and 0-1 in the DP's choices
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 LATIN = re.compile(r"[a-z][a-z\-']{2,}")
 WORD = re.compile(r"\w+")
@@ -161,9 +164,16 @@ def _spans(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
     """Rows i..i+width-1 or-ed together, for each i (a bead's side as one set)."""
     if width == 1:
         return matrix
-    joined = matrix[: matrix.shape[0] - 1] + matrix[1:]
+    rows = matrix.shape[0] - width + 1
+    if rows <= 0:
+        return sparse.csr_matrix((0, matrix.shape[1]), dtype=matrix.dtype)
+    joined = sum(matrix[k : k + rows] for k in range(1, width)) + matrix[:rows]
     joined.data[:] = 1.0
     return joined.tocsr()
+
+
+def _by_width(matrix: sparse.csr_matrix) -> dict[int, sparse.csr_matrix]:
+    return {width: _spans(matrix, width) for width in WIDTHS}
 
 
 def _overlap(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
@@ -198,14 +208,16 @@ class _SpanSignal:
         side (background subtracted). A sentence that merely sits next to a merge adds
         nothing to it, and this catches it where the union's Dice barely moves."""
         parts = []
-        if a == 2:
+        if a > 1:
             contained = self.found(1, b)[0] / np.maximum(_sizes(self.left[1]), 1)[:, None]
             contained = _corrected(contained, hubness)
-            parts += [contained[:-1], contained[1:]]
-        if b == 2:
+            rows = contained.shape[0] - a + 1
+            parts += [contained[k : k + rows] for k in range(a)]
+        if b > 1:
             contained = self.found(a, 1)[1] / np.maximum(_sizes(self.right[1]), 1)[None, :]
             contained = _corrected(contained, hubness)
-            parts += [contained[:, :-1], contained[:, 1:]]
+            cols = contained.shape[1] - b + 1
+            parts += [contained[:, k : k + cols] for k in range(b)]
         if not parts:
             return None
         return np.minimum.reduce(parts)
@@ -220,8 +232,7 @@ class _PairSignal(_SpanSignal):
         size = len(vocab) or 1
         base_l.resize((base_l.shape[0], size))
         base_r.resize((base_r.shape[0], size))
-        self.left = {1: base_l, 2: _spans(base_l, 2)}
-        self.right = {1: base_r, 2: _spans(base_r, 2)}
+        self.left, self.right = _by_width(base_l), _by_width(base_r)
         self._overlaps: dict[tuple[int, int], np.ndarray] = {}
 
     def overlap(self, a: int, b: int) -> np.ndarray:
@@ -269,8 +280,7 @@ class _LexiconSignal(_SpanSignal):
             (np.ones(len(rows), dtype=np.float32), (rows, cols)),
             shape=(max(len(src_vocab), 1), max(len(tgt_vocab), 1)),
         )
-        self.left = {1: src, 2: _spans(src, 2)}
-        self.right = {1: tgt, 2: _spans(tgt, 2)}
+        self.left, self.right = _by_width(src), _by_width(tgt)
         self._found: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def found(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
@@ -414,10 +424,11 @@ def _signals(
 
     combined: dict[tuple[int, int], np.ndarray] = {}
     similarity: dict[tuple[int, int], np.ndarray] = {}
+    lexical = bool(mt_signals) or lexicon_signal is not None
     for a, b in BEAD_TYPES:
         rows, cols = n - a + 1, m - b + 1
-        if rows <= 0 or cols <= 0:
-            continue
+        if rows <= 0 or cols <= 0 or (max(a, b) > 2 and not lexical):
+            continue  # lengths alone cannot tell a 3-1 bead from a 2-1 and a skip
         weighted = np.zeros((rows, cols), dtype=np.float32)
         weights = np.zeros((rows, cols), dtype=np.float32)
         if mt_signals:
@@ -430,30 +441,31 @@ def _signals(
             weighted += params.weight_lexicon * sim
             weights += params.weight_lexicon
         # length (Gale-Church): spans' character lengths, separators counted
-        ls = np.convolve(src_len, np.ones(a), "valid") + (a - 1)
-        lt = np.convolve(tgt_len, np.ones(b), "valid") + (b - 1)
-        delta = (lt[None, :] - ls[:, None] * ratio) / np.sqrt(
-            np.maximum((ls[:, None] + lt[None, :] / ratio) / 2 * 6.8, 1.0)
+        ls = np.convolve(src_len, np.ones(a, np.float32), "valid") + np.float32(a - 1)
+        lt = np.convolve(tgt_len, np.ones(b, np.float32), "valid") + np.float32(b - 1)
+        ratio32 = np.float32(ratio)  # float32 throughout: these are (n x m) matrices
+        delta = (lt[None, :] - ls[:, None] * ratio32) / np.sqrt(
+            np.maximum((ls[:, None] + lt[None, :] / ratio32) * np.float32(3.4), np.float32(1))
         )
-        weighted += params.weight_length * np.exp(-(delta**2) / 8)
+        weighted += params.weight_length * np.exp(delta * delta * np.float32(-0.125))
         weights += params.weight_length
         agreement, present = anchors.jaccard(a, b)
         weighted += params.weight_anchor * agreement * present
         weights += params.weight_anchor * present
-        i_centre = (np.arange(rows) + a / 2) / max(n, 1)
-        j_centre = (np.arange(cols) + b / 2) / max(m, 1)
+        i_centre = ((np.arange(rows) + a / 2) / max(n, 1)).astype(np.float32)
+        j_centre = ((np.arange(cols) + b / 2) / max(m, 1)).astype(np.float32)
         drift = np.abs(i_centre[:, None] - j_centre[None, :])
         weighted += params.weight_position * np.clip(1 - 4 * drift, 0, 1)
         weights += params.weight_position
         score = weighted / weights
-        if doc.src_paragraphs and a == 2:  # a bead does not join sentences across paragraphs
+        if doc.src_paragraphs and a > 1:  # a bead does not join sentences across paragraphs
             crosses = np.array(
-                [doc.src_paragraphs[i] != doc.src_paragraphs[i + 1] for i in range(rows)]
+                [doc.src_paragraphs[i] != doc.src_paragraphs[i + a - 1] for i in range(rows)]
             )
             score[crosses, :] = 0.0
-        if doc.tgt_paragraphs and b == 2:
+        if doc.tgt_paragraphs and b > 1:
             crosses = np.array(
-                [doc.tgt_paragraphs[j] != doc.tgt_paragraphs[j + 1] for j in range(cols)]
+                [doc.tgt_paragraphs[j] != doc.tgt_paragraphs[j + b - 1] for j in range(cols)]
             )
             score[:, crosses] = 0.0
         combined[(a, b)] = score
@@ -466,7 +478,7 @@ def _dp(
     """Cheapest path; returns beads as (i, a, j, b) starts and sizes."""
     inf = np.float32(np.inf)
     cost = np.full((n + 1, m + 1), inf, dtype=np.float64)
-    choice = np.full((n + 1, m + 1), -1, dtype=np.int8)  # index in BEAD_TYPES, 4 = 1-0, 5 = 0-1
+    choice = np.full((n + 1, m + 1), -1, dtype=np.int8)  # index in BEAD_TYPES, or a skip
     steps = {
         (a, b): (1 - score) * (a + b) / 2 + params.merge_penalty * (a + b - 2)
         for (a, b), score in combined.items()
@@ -480,7 +492,7 @@ def _dp(
         else:
             candidate = cost[i - 1] + params.skip_cost  # 1-0: a source sentence left out
             better = candidate < base
-            base[better], pick[better] = candidate[better], 4
+            base[better], pick[better] = candidate[better], SKIP_SRC
             for k, (a, b) in enumerate(BEAD_TYPES):
                 if i - a < 0 or (a, b) not in steps:
                     continue
@@ -491,13 +503,13 @@ def _dp(
         # 0-1 beads chain along the row: cost[j] = min over k <= j of base[k] + (j - k) * skip
         running = np.minimum.accumulate(base - columns) + columns
         skipped = running < base - 1e-9
-        pick[skipped] = 5
+        pick[skipped] = SKIP_TGT
         cost[i], choice[i] = running, pick
     beads: list[tuple[int, int, int, int]] = []
     i, j = n, m
     while (i, j) != (0, 0):
         k = int(choice[i, j])
-        a, b = BEAD_TYPES[k] if k < 4 else ((1, 0) if k == 4 else (0, 1))
+        a, b = BEAD_TYPES[k] if k < SKIP_SRC else ((1, 0) if k == SKIP_SRC else (0, 1))
         beads.append((i - a, a, j - b, b))
         i, j = i - a, j - b
     beads.reverse()

@@ -51,6 +51,27 @@ def test_two_source_sentences_merged_into_one() -> None:
     assert beads(tgt) == [([0], [0], []), ([1, 2], [1], []), ([3], [2], [])]
 
 
+def test_three_source_sentences_merged_into_one() -> None:
+    tgt = [EN[0] + " " + EN[1] + " " + EN[2], EN[3]]
+    assert beads(tgt) == [([0, 1, 2], [0], []), ([3], [1], [])]
+
+
+def test_one_source_sentence_split_in_three() -> None:
+    tgt = [
+        EN[0],
+        "He added that 12 people were killed.",
+        "They were killed in the shelling of Idlib.",
+        "The shelling was on Tuesday.",
+        *EN[2:],
+    ]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1, 2, 3], []),
+        ([2], [4], []),
+        ([3], [5], []),
+    ]
+
+
 def test_one_source_sentence_split_in_two() -> None:
     tgt = [EN[0], "He added that 12 people were killed", "in the bombardment of Idlib on Tuesday."]
     tgt += EN[2:]
