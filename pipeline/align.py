@@ -167,7 +167,7 @@ def _spans(matrix: sparse.csr_matrix, width: int) -> sparse.csr_matrix:
     rows = matrix.shape[0] - width + 1
     if rows <= 0:
         return sparse.csr_matrix((0, matrix.shape[1]), dtype=matrix.dtype)
-    joined = sum(matrix[k : k + rows] for k in range(1, width)) + matrix[:rows]
+    joined = sum((matrix[k : k + rows] for k in range(1, width)), matrix[:rows])
     joined.data[:] = 1.0
     return joined.tocsr()
 
@@ -420,7 +420,8 @@ def _signals(
 
     src_len = np.array([len(comparison_form(s)) for s in doc.src], dtype=np.float32)
     tgt_len = np.array([len(comparison_form(t)) for t in doc.tgt], dtype=np.float32)
-    ratio = float(tgt_len.sum() or 1) / float(src_len.sum() or 1)
+    # float32 throughout: the length and position scores are (n x m) matrices
+    ratio = np.float32(float(tgt_len.sum() or 1) / float(src_len.sum() or 1))
 
     combined: dict[tuple[int, int], np.ndarray] = {}
     similarity: dict[tuple[int, int], np.ndarray] = {}
@@ -443,9 +444,8 @@ def _signals(
         # length (Gale-Church): spans' character lengths, separators counted
         ls = np.convolve(src_len, np.ones(a, np.float32), "valid") + np.float32(a - 1)
         lt = np.convolve(tgt_len, np.ones(b, np.float32), "valid") + np.float32(b - 1)
-        ratio32 = np.float32(ratio)  # float32 throughout: these are (n x m) matrices
-        delta = (lt[None, :] - ls[:, None] * ratio32) / np.sqrt(
-            np.maximum((ls[:, None] + lt[None, :] / ratio32) * np.float32(3.4), np.float32(1))
+        delta = (lt[None, :] - ls[:, None] * ratio) / np.sqrt(
+            np.maximum((ls[:, None] + lt[None, :] / ratio) * np.float32(3.4), np.float32(1))
         )
         weighted += params.weight_length * np.exp(delta * delta * np.float32(-0.125))
         weights += params.weight_length

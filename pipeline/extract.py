@@ -130,19 +130,19 @@ def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str], li
     for xpath in side.extraction.prune_xpaths if side else ():
         for element in _xpath(xpath)(tree):
             element.drop_tree()
-    for query in side.body if side else ():
-        found = css_xpath(query)(tree)
-        if found:
-            container = found[0]
-            pruned = _drop_related_lists(container)
-            blocks = _candidate_blocks(container)
-            document = lxml_html.fromstring("<html><body><article></article></body></html>")
-            document.find(".//article").append(container)  # moved, not copied
-            return document, blocks, pruned
-    root = tree.find("body")
-    root = root if root is not None else tree
+    container = next(
+        (found[0] for query in (side.body if side else ()) if (found := css_xpath(query)(tree))),
+        None,
+    )
+    body = tree.find("body")
+    root = container if container is not None else body if body is not None else tree
     pruned = _drop_related_lists(root)
-    return tree, _candidate_blocks(root), pruned
+    blocks = _candidate_blocks(root)
+    if container is None:
+        return tree, blocks, pruned
+    document = lxml_html.fromstring("<html><body><article></article></body></html>")
+    document.find(".//article").append(container)  # moved, not copied
+    return document, blocks, pruned
 
 
 def _rule_reason(
