@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, TextColumn, track
 from rich.table import Table
 
@@ -482,11 +483,16 @@ def export_command(
     skip_flagged: Annotated[bool, typer.Option("--skip-flagged")] = False,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (publication).")] = None,
     dedup: Annotated[bool, typer.Option("--dedup", help="Drop repeated segment pairs.")] = False,
+    reviewed_only: Annotated[
+        bool, typer.Option("--reviewed-only", help="Only beads a translator approved.")
+    ] = False,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
     """Export the aligned corpus: JSONL (one article pair a line, everything kept), TMX 1.4b,
-    Moses parallel text or XLIFF 2.0 (one segment pair a bead). Written atomically."""
+    Moses parallel text or XLIFF 2.0 (one segment pair a bead). Written atomically. A pair's
+    review (bitext review import) replaces its machine alignment and travels with it; beads a
+    translator rejected are left out of TMX, Moses and XLIFF."""
     from datetime import date
 
     from pipeline import exports
@@ -497,6 +503,7 @@ def export_command(
         min_score=min_score,
         skip_flagged=skip_flagged,
         since=date.fromisoformat(since) if since else None,
+        reviewed_only=reviewed_only,
     )
     corpus = _store(data_dir, store)
     counts: Counter[str] = Counter()
@@ -528,25 +535,111 @@ def report_command(
     output: Annotated[Path, typer.Option("-o", help="Directory for the HTML site.")] = Path(
         "data/output/report"
     ),
+    warc_dir: Annotated[
+        Path | None, typer.Option("--warc-dir", help="WARC files (default: DATA_DIR/warc).")
+    ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write the translators' review report: a static site, index plus one page per article."""
+    """Write the translators' review report: a static site, index plus one page per article,
+    where beads are reviewed (kept in the browser, saved as a review file for `bitext review
+    import`), with the archived captures of the WARC files in DATA_DIR/warc."""
     from pipeline.exports import exported_pairs
-    from pipeline.report import write_report
+    from pipeline.report import WarcPages, write_report
 
     corpus = _store(data_dir, store)
     counts: Counter[str] = Counter()
-    summary = write_report(exported_pairs(corpus, counts=counts), output)
+    archive = WarcPages(warc_dir or data_dir / "warc", corpus.captures())
+    summary = write_report(exported_pairs(corpus, counts=counts), output, archive=archive)
     corpus.close()
     flags = ", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items())) or "none"
     console.print(
         f"report: {summary.index.resolve()} ({summary.articles} articles, {summary.beads} beads, "
-        f"{summary.divergent_beads} with divergences: {flags})"
+        f"{summary.divergent_beads} with divergences: {flags}; "
+        f"{summary.archived_pages} archived pages, {summary.reviewed_articles} reviewed articles)"
     )
     for key, value in sorted(counts.items()):
         if value and key not in ("pairs", "beads filtered out"):
             console.print(f"  {key}: {value}")
+
+
+review_app = typer.Typer(
+    help="Translators' reviews: review files out of the store and back in.", no_args_is_help=True
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("export")
+def review_export(
+    output: Annotated[Path, typer.Option("-o", help="The review file (JSON) to write.")],
+    pair: Annotated[
+        list[str] | None,
+        typer.Option("--pair", help="SITE:ENGLISH_ARTICLE_ID; repeat it. Default: every pair."),
+    ] = None,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Write a review file (format bitext-review/1) of the current alignments: a reviewed pair
+    with its statuses and comments, the others with every bead pending."""
+    from pipeline.exports import atomic_writer, exported_pairs
+    from pipeline.review import ReviewRefused, export_reviews
+
+    corpus = _store(data_dir, store)
+    try:
+        review_file = export_reviews(exported_pairs(corpus), pair or None)
+    except ReviewRefused as exc:
+        progress_console.print(
+            f"[red]not exported:[/red] {escape(str(exc))}", soft_wrap=True, emoji=False
+        )
+        raise typer.Exit(1) from exc
+    finally:
+        corpus.close()
+    with atomic_writer(output) as out:
+        out.write(review_file.model_dump_json(indent=1) + "\n")
+    beads = sum(len(p.beads) for p in review_file.pairs)
+    console.print(f"{len(review_file.pairs)} pairs, {beads} beads written to {output}")
+
+
+@review_app.command("import")
+def review_import(
+    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/1).")],
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Who reviewed (kept with the review).")
+    ] = None,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Check the whole file against the store (every sentence in exactly one bead, in order;
+    pairs and sentences as stored), then store each pair's review as a new revision beside the
+    machine alignment. Nothing is written if any pair is wrong. Importing twice changes nothing."""
+    from pipeline.review import ReviewRefused, import_reviews
+
+    corpus = _store(data_dir, store)
+    try:
+        result = import_reviews(corpus, file, reviewer=reviewer)
+    except ReviewRefused as exc:
+        progress_console.print(
+            f"[red]refused, nothing imported:[/red] {escape(str(exc))}", soft_wrap=True, emoji=False
+        )
+        raise typer.Exit(1) from exc
+    finally:
+        corpus.close()
+    console.print(
+        f"{len(result.new)} reviews stored as new revisions, "
+        f"{len(result.unchanged)} unchanged (already imported)"
+    )
+
+
+@review_app.command("schema")
+def review_schema_command(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
+    """The JSON Schema of the review file, generated from its pydantic model."""
+    from pipeline.review import review_schema
+
+    text = json.dumps(review_schema(), indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)
 
 
 @app.command()

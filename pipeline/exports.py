@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from lxml import etree
 
-from pipeline.models import Bead, ExportedPair
+from pipeline.models import Bead, ExportedPair, ReviewStatus
 
 try:
     TOOL_VERSION = version("bitext")
@@ -69,6 +69,7 @@ class ExportFilter:
     min_score: float | None = None
     skip_flagged: bool = False
     since: date | None = None
+    reviewed_only: bool = False  # only beads a translator approved
 
     def keeps_pair(self, pair: ExportedPair) -> bool:
         if self.since is None:
@@ -78,6 +79,8 @@ class ExportFilter:
 
     def keeps_bead(self, bead: Bead) -> bool:
         if self.min_score is not None and bead.score < self.min_score:
+            return False
+        if self.reviewed_only and bead.status != ReviewStatus.approved:
             return False
         return not (self.skip_flagged and bead.flags)
 
@@ -93,6 +96,10 @@ class Segment:
     score: float
     flags: tuple[str, ...]
     key: str  # article id and bead number
+    article: str = ""  # site and English article id: one XLIFF <file> each
+    status: str | None = None  # pending | approved (rejected beads are not exported as segments)
+    comment: str | None = None
+    reviewer: str | None = None
 
 
 def exported_pairs(
@@ -102,12 +109,21 @@ def exported_pairs(
     (beads filtered by `keep`); a stale alignment (a version changed since) is left out."""
     counts = counts if counts is not None else Counter()
     alignments = {(a.site, a.en_article_id): a for a in corpus.iter_alignments()}
+    reviews = {(a.site, a.en_article_id): a for a in corpus.iter_reviews()}
     for pair in corpus.iter_pairs():
         if pair.status != "paired" or pair.ar is None:
             continue
         en = pair.en.model_copy(update={"text": corpus.text_of(pair.en)})
         ar = pair.ar.model_copy(update={"text": corpus.text_of(pair.ar)})
         alignment = alignments.get((pair.site, pair.en.site_article_id))
+        review = reviews.get((pair.site, pair.en.site_article_id))
+        if review is not None:
+            # A translator's review of these very versions wins over the machine alignment.
+            if (review.src_sha256, review.tgt_sha256) == (ar.content_sha256, en.content_sha256):
+                alignment = review
+                counts["reviewed pairs"] += 1
+            else:
+                counts["review outdated (texts changed since; review again)"] += 1
         if alignment is not None and (
             alignment.src_sha256 != ar.content_sha256 or alignment.tgt_sha256 != en.content_sha256
         ):
@@ -140,6 +156,9 @@ def segments(
         for number, bead in enumerate(alignment.beads):
             if not (bead.src and bead.tgt):
                 continue
+            if bead.status == ReviewStatus.rejected:
+                counts["beads rejected in review"] += 1
+                continue
             src = " ".join(alignment.src_sentences[i] for i in bead.src)
             tgt = " ".join(alignment.tgt_sentences[j] for j in bead.tgt)
             if dedup:
@@ -157,6 +176,10 @@ def segments(
                 score=bead.score,
                 flags=tuple(bead.flags),
                 key=f"{pair.site}-{pair.en.site_article_id}-{number}",
+                article=f"{pair.site}:{pair.en.site_article_id}",
+                status=bead.status.value if bead.status else None,
+                comment=bead.comment,
+                reviewer=alignment.reviewer,
             )
 
 
@@ -171,7 +194,8 @@ def write_jsonl(pairs: Iterable[ExportedPair], path: Path) -> int:
 
 def write_tmx(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
     """TMX 1.4b through translate-toolkit, with the header attributes OmegaT and Okapi read
-    (creationtool, creationtoolversion, segtype, o-tmf, adminlang, srclang, datatype)."""
+    (creationtool, creationtoolversion, segtype, o-tmf, adminlang, srclang, datatype). A review
+    travels as `<prop type="x-bitext-status">` and its comment as a `<note>`."""
     from translate.storage.tmx import tmxfile
 
     store = tmxfile(sourcelanguage=src_lang, targetlanguage=tgt_lang)
@@ -180,23 +204,32 @@ def write_tmx(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: s
     header.set("creationtool", "bitext")
     header.set("creationtoolversion", TOOL_VERSION)
     header.set("creationdate", datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    # o-tmf names the format of the memory the file was made from (toolkit default: "UTF-8",
+    # an encoding): ours is the bitext corpus store.
+    header.set("o-tmf", "bitext")
     written = 0
     for seg in segs:
         unit = store.addsourceunit(xml_safe(seg.src))
         unit.target = xml_safe(seg.tgt)
         tuv = unit.xmlelement.find(store.namespaced("tuv"))
+        if seg.comment:
+            note = etree.Element("note")
+            note.text = xml_safe(seg.comment)
+            tuv.addprevious(note)
         for kind, value in (
             ("x-url", seg.url),
             ("x-source-url", seg.src_url),
             ("x-score", f"{seg.score:.4f}"),
             ("x-flags", " ".join(seg.flags)),
             ("x-id", seg.key),
+            ("x-bitext-status", seg.status or ""),
+            ("x-bitext-reviewer", seg.reviewer or ""),
         ):
             if not value:
                 continue
             prop = etree.Element("prop", type=kind)
             prop.text = xml_safe(value)
-            tuv.addprevious(prop)  # the DTD wants note*, prop*, then tuv+
+            tuv.addprevious(prop)  # the DTD wants (note|prop)*, then tuv+
         written += 1
     with atomic_writer(path, mode="wb") as out:
         out.write(bytes(store))
@@ -216,18 +249,79 @@ def write_moses(segs: Iterable[Segment], prefix: Path, *, src_lang: str, tgt_lan
     return written
 
 
-def write_xliff(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
-    """XLIFF 2.0 through translate-toolkit; one unit a bead, its id the article and bead."""
-    from translate.storage.xliff2 import Xliff2File
+XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+# XLIFF 2.0 segment states: a bead the machine made is "translated", one a translator approved
+# "reviewed".
+XLIFF_STATE = {None: "translated", "pending": "translated", "approved": "reviewed"}
 
-    store = Xliff2File(sourcelanguage=src_lang, targetlanguage=tgt_lang)
-    store.settargetlanguage(tgt_lang)
+
+def _nmtoken(text: str) -> str:
+    return re.sub(r"[^\w.\-]", "_", text) or "_"
+
+
+def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> tuple[bytes, int]:
+    """XLIFF 2.0 core: one <file> per article (`original` its English URL), one <unit> per
+    bead with notes for score, flags, URLs and the reviewer's comment, its segment's state
+    "reviewed" when approved. Built with lxml: translate-toolkit's Xliff2File writes a single
+    <file> and puts xml:space on <segment>, which the OASIS core schema forbids."""
+    root = etree.Element(
+        f"{{{XLIFF2}}}xliff",
+        nsmap={None: XLIFF2},
+        version="2.0",
+        srcLang=src_lang,
+        trgLang=tgt_lang,
+    )
+    files: dict[str, etree._Element] = {}
     written = 0
     for seg in segs:
-        unit = store.addsourceunit(xml_safe(seg.src))
-        unit.target = xml_safe(seg.tgt)
-        unit.setid(re.sub(r"[^\w.\-]", "_", seg.key))  # an NMTOKEN
+        article = seg.article or seg.url
+        file = files.get(article)
+        if file is None:
+            file = etree.SubElement(
+                root, f"{{{XLIFF2}}}file", id=f"f{len(files) + 1}", original=xml_safe(seg.url)
+            )
+            file_notes = etree.SubElement(file, f"{{{XLIFF2}}}notes")
+            for category, value in (("article", article), ("source-url", seg.src_url)):
+                note = etree.SubElement(file_notes, f"{{{XLIFF2}}}note", category=category)
+                note.text = xml_safe(value)
+            files[article] = file
+        unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id=_nmtoken(seg.key))
+        notes = etree.SubElement(unit, f"{{{XLIFF2}}}notes")
+        for category, value in (
+            ("score", f"{seg.score:.4f}"),
+            ("flags", " ".join(seg.flags)),
+            ("url", seg.url),
+            ("review-status", seg.status or ""),
+            ("reviewer", seg.reviewer or ""),
+            ("comment", seg.comment or ""),
+        ):
+            if value:
+                note = etree.SubElement(notes, f"{{{XLIFF2}}}note", category=category)
+                note.text = xml_safe(value)
+        segment = etree.SubElement(
+            unit, f"{{{XLIFF2}}}segment", id="s1", state=XLIFF_STATE.get(seg.status, "translated")
+        )
+        source = etree.SubElement(segment, f"{{{XLIFF2}}}source")
+        source.set(XML_SPACE, "preserve")
+        source.text = xml_safe(seg.src)
+        target = etree.SubElement(segment, f"{{{XLIFF2}}}target")
+        target.set(XML_SPACE, "preserve")
+        target.text = xml_safe(seg.tgt)
         written += 1
+    if not files:  # the schema wants at least one <file> holding at least one unit
+        file = etree.SubElement(root, f"{{{XLIFF2}}}file", id="f1", translate="no")
+        unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id="empty")
+        note = etree.SubElement(etree.SubElement(unit, f"{{{XLIFF2}}}notes"), f"{{{XLIFF2}}}note")
+        note.text = "no segments matched the export filters"
+        etree.SubElement(etree.SubElement(unit, f"{{{XLIFF2}}}ignorable"), f"{{{XLIFF2}}}source")
+    document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return document, written
+
+
+def write_xliff(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
+    """XLIFF 2.0 (see `xliff_document`); one unit a bead, its id the article and bead."""
+    document, written = xliff_document(segs, src_lang=src_lang, tgt_lang=tgt_lang)
     with atomic_writer(path, mode="wb") as out:
-        out.write(bytes(store))
+        out.write(document)
     return written

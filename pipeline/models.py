@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
 
@@ -132,6 +132,12 @@ class DiffOp(Record):
     tgt: str
 
 
+class ReviewStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class Bead(Record):
     """Sentences that correspond: indices into the source and target sentence lists."""
 
@@ -142,6 +148,10 @@ class Bead(Record):
     )
     flags: list[BeadFlag] = Field(default_factory=list)
     diff: list[DiffOp] | None = None
+    status: ReviewStatus | None = Field(
+        default=None, description="A translator's verdict; None in a machine alignment"
+    )
+    comment: str | None = Field(default=None, description="A translator's comment, if any")
 
 
 class PairAlignment(Record):
@@ -160,6 +170,13 @@ class PairAlignment(Record):
     src_translation: list[str] | None = None
     beads: list[Bead]
     aligned_at: datetime
+    reviewer: str | None = Field(
+        default=None, description="Set on a reviewed alignment (a revision of its own)"
+    )
+    reviewed_at: datetime | None = None
+    review_revision: int | None = Field(
+        default=None, description="1, 2, ...: the review revisions of this pair, in order"
+    )
 
 
 class PairStatus(StrEnum):
@@ -252,6 +269,37 @@ class ExportedPair(Record):
     )
 
 
+REVIEW_FORMAT = "bitext-review/1"
+
+
+class ReviewBead(Record):
+    """One bead as a translator leaves it: 0-based sentence indices (as in align-files)."""
+
+    src: list[int] = Field(description="Indices into src_sentences (the original, Arabic)")
+    tgt: list[int] = Field(description="Indices into tgt_sentences (the English)")
+    status: ReviewStatus = ReviewStatus.pending
+    comment: str = ""
+
+
+class PairReview(Record):
+    """The review of one article pair: its sentences and the beads over them."""
+
+    pair_id: str = Field(description="SITE:ENGLISH_ARTICLE_ID, as `bitext review export` wrote")
+    src_lang: LanguageCode
+    tgt_lang: LanguageCode
+    src_sentences: list[str]
+    tgt_sentences: list[str]
+    beads: list[ReviewBead]
+
+
+class ReviewFile(Record):
+    """A review file: written by `bitext review export` and the report, read by `bitext review
+    import`. Every sentence in exactly one bead, in order."""
+
+    format: Literal["bitext-review/1"] = REVIEW_FORMAT
+    pairs: list[PairReview]
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of every top-level record, generated from the models."""
     models = [
@@ -262,6 +310,7 @@ def json_schema() -> dict[str, Any]:
         ArticleText,
         PairAlignment,
         ExportedPair,
+        ReviewFile,
     ]
     return {
         "schema_version": SCHEMA_VERSION,

@@ -1,14 +1,16 @@
 """The translators' review report: a static HTML site (works from file://, no server).
 
 Jinja2 renders it with autoescaping on for every template, so scraped text (titles, sentences,
-URLs) is always text: a `<script>` in an article shows as `<script>`.
+URLs) is always text: a `<script>` in an article shows as `<script>`. The review script builds
+its rows with textContent only. Archived captures are shown from the WARC in a sandboxed iframe
+(no scripts, no network) on a page of their own.
 """
 
 from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,9 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from warcio.archiveiterator import ArchiveIterator
 
+from pipeline.align import TRANSLATION_PARAMS
 from pipeline.exports import atomic_writer
-from pipeline.models import ExportedPair
+from pipeline.models import ArticleVersion, ExportedPair, WarcCapture
+from pipeline.review import review_of
 
 TEMPLATES = Path(__file__).parent / "report_templates"
 FLAG_KINDS = (
@@ -29,6 +34,92 @@ FLAG_KINDS = (
     "low_similarity",
     "doubtful",
 )
+
+# What a translator reads for each flag: a name and one line of explanation.
+FLAG_NAMES = {
+    "omitted": "Missing in English",
+    "added": "Added in English",
+    "number_mismatch": "Numbers differ",
+    "name_mismatch": "Names differ",
+    "low_similarity": "Meaning differs",
+    "doubtful": "Doubtful pairing",
+}
+FLAG_HELP = {
+    "omitted": "An Arabic sentence with no English counterpart: the English leaves it out.",
+    "added": "An English sentence with no Arabic counterpart: the English adds it.",
+    "number_mismatch": "The two sides do not carry the same numbers (figures, dates, counts).",
+    "name_mismatch": "A name on one side is not found on the other (compared in the "
+    "machine translation).",
+    "low_similarity": "The machine translation of the Arabic shares little with the English: "
+    "the content may have been changed.",
+    "doubtful": "The aligner is unsure these sentences belong together: its score is below "
+    f"{TRANSLATION_PARAMS.doubtful_below:.2f} (0 = no evidence, 1 = certain). Without a "
+    "translation (mode none) the score rests on a word list, lengths and numbers only, so "
+    "many correct beads are doubtful there.",
+}
+
+
+@dataclass(frozen=True)
+class ArchivedPage:
+    """One capture as the WARC holds it: what the report shows as the archived page."""
+
+    url: str
+    fetched_at: str
+    record_id: str
+    warc_filename: str
+    http_status: int | None
+    body: bytes
+
+
+class WarcPages:
+    """Archived pages by WARC record id, read from the WARC files the store's captures name;
+    each file is scanned once for record offsets, then records are read by seeking."""
+
+    def __init__(self, warc_dir: Path, captures: Iterable[WarcCapture]) -> None:
+        self.warc_dir = Path(warc_dir)
+        self.file_of = {c.warc_record_id: c.warc_filename for c in captures}
+        self._offsets: dict[str, dict[str, int]] = {}
+
+    def _offsets_in(self, filename: str) -> dict[str, int]:
+        if filename not in self._offsets:
+            offsets: dict[str, int] = {}
+            path = self.warc_dir / filename
+            if path.is_file():
+                with open(path, "rb") as f:
+                    iterator = ArchiveIterator(f)
+                    for record in iterator:
+                        record_id = record.rec_headers.get_header("WARC-Record-ID")
+                        offsets[record_id] = iterator.get_record_offset()
+            self._offsets[filename] = offsets
+        return self._offsets[filename]
+
+    def page(self, record_id: str | None, *, hops: int = 2) -> ArchivedPage | None:
+        """The response record `record_id`, following a revisit to the record it refers to."""
+        filename = self.file_of.get(record_id or "")
+        if not record_id or filename is None:
+            return None
+        offset = self._offsets_in(filename).get(record_id)
+        if offset is None:
+            return None
+        with open(self.warc_dir / filename, "rb") as f:
+            f.seek(offset)
+            record = next(iter(ArchiveIterator(f)))
+            headers = record.rec_headers
+            if record.rec_type == "revisit":
+                refers = headers.get_header("WARC-Refers-To")
+                return self.page(refers, hops=hops - 1) if refers and hops > 0 else None
+            if record.rec_type != "response":
+                return None
+            return ArchivedPage(
+                url=headers.get_header("WARC-Target-URI") or "",
+                fetched_at=headers.get_header("WARC-Date") or "",
+                record_id=record_id,
+                warc_filename=filename,
+                http_status=int(record.http_headers.get_statuscode())
+                if record.http_headers
+                else None,
+                body=record.content_stream().read(),
+            )
 
 
 def _environment() -> Environment:
@@ -59,13 +150,48 @@ class ReportSummary:
     divergent_beads: int
     flags: Counter[str]
     index: Path
+    archived_pages: int = 0
+    reviewed_articles: int = 0
 
 
-def write_report(pairs: Iterable[ExportedPair], out_dir: Path) -> ReportSummary:
-    """Write index.html, one page per aligned article, and the CSS and JS beside them."""
+def _write_archived(
+    env: Environment, out_dir: Path, name: str, version: ArticleVersion, page: ArchivedPage
+) -> str:
+    """archive/NAME.html: the capture in a sandboxed iframe (srcdoc, no allow-scripts) under a
+    Content-Security-Policy that blocks every fetch, so the scraped page neither runs nor calls
+    home. Returns the path relative to the report root."""
+    html = page.body.decode(version.encoding or "utf-8", errors="replace")
+    relative = f"archive/{name}"
+    rendered = env.get_template("archived.html").render(
+        url=_safe_url(page.url),
+        shown_url=page.url,
+        language=version.language,
+        fetched_at=page.fetched_at,
+        record_id=page.record_id,
+        warc_filename=page.warc_filename,
+        http_status=page.http_status,
+        encoding=version.encoding,
+        size=len(page.body),
+        srcdoc=html,
+    )
+    with atomic_writer(out_dir / relative) as out:
+        out.write(rendered)
+    return relative
+
+
+def write_report(
+    pairs: Iterable[ExportedPair],
+    out_dir: Path,
+    *,
+    archive: WarcPages | Callable[[str | None], ArchivedPage | None] | None = None,
+) -> ReportSummary:
+    """Write index.html, one page per aligned article (with the review tools), the archived
+    captures the WARC holds (`archive`), and the CSS and JS beside them."""
     env = _environment()
     article_template = env.get_template("article.html")
     (out_dir / "articles").mkdir(parents=True, exist_ok=True)
+    lookup = archive.page if isinstance(archive, WarcPages) else archive
+    archived_pages = reviewed_articles = 0
     rows: list[dict[str, Any]] = []
     totals: Counter[str] = Counter()
     beads_total = divergent_total = 0
@@ -89,23 +215,41 @@ def write_report(pairs: Iterable[ExportedPair], out_dir: Path) -> ReportSummary:
                     "diff": bead.diff,
                     "flags": bead.flags,
                     "score": bead.score,
+                    "key": f"{','.join(map(str, bead.src))}|{','.join(map(str, bead.tgt))}",
                 }
             )
+        reviewed_articles += alignment.reviewer is not None or alignment.reviewed_at is not None
         divergent = sum(1 for b in alignment.beads if b.flags)
         beads_total += len(alignment.beads)
         divergent_total += divergent
         totals.update(flags)
         title = pair.en.title or (pair.en.text.title if pair.en.text else None) or "(no title)"
         page = _page_name(pair)
+        archived = {}
+        for side in (pair.en, pair.ar):
+            capture = lookup(side.warc_record_id) if lookup else None
+            if capture is not None:
+                name = f"{Path(page).stem}-{side.language}.html"
+                archived[side.language] = "../" + _write_archived(env, out_dir, name, side, capture)
+                archived_pages += 1
+        review = review_of(alignment)
         html = article_template.render(
             title=title,
             en_url=_safe_url(pair.en.canonical_url),
             ar_url=_safe_url(pair.ar.canonical_url),
+            en_archived=archived.get(pair.en.language),
+            ar_archived=archived.get(pair.ar.language),
             date=published.date().isoformat() if published else "",
             mode=alignment.mode,
             aligner=alignment.aligner,
+            reviewer=alignment.reviewer,
+            review_revision=alignment.review_revision,
             beads=beads,
             kinds=FLAG_KINDS,
+            names=FLAG_NAMES,
+            help=FLAG_HELP,
+            has_translation=bool(translation),
+            review_data=review.model_dump(mode="json"),
         )
         with atomic_writer(out_dir / page) as out:
             out.write(html)
@@ -127,6 +271,8 @@ def write_report(pairs: Iterable[ExportedPair], out_dir: Path) -> ReportSummary:
     index = env.get_template("index.html").render(
         articles=rows,
         kinds=FLAG_KINDS,
+        names=FLAG_NAMES,
+        help=FLAG_HELP,
         total_beads=beads_total,
         total_divergent=divergent_total,
         degraded=degraded,
@@ -137,4 +283,12 @@ def write_report(pairs: Iterable[ExportedPair], out_dir: Path) -> ReportSummary:
         shutil.copyfile(TEMPLATES / asset, out_dir / asset)
     with atomic_writer(out_dir / "index.html") as out:
         out.write(index)
-    return ReportSummary(len(rows), beads_total, divergent_total, totals, out_dir / "index.html")
+    return ReportSummary(
+        len(rows),
+        beads_total,
+        divergent_total,
+        totals,
+        out_dir / "index.html",
+        archived_pages=archived_pages,
+        reviewed_articles=reviewed_articles,
+    )

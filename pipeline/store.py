@@ -150,6 +150,23 @@ class AlignmentRow(Base):
     record: Mapped[dict] = mapped_column(JSON)  # PairAlignment
 
 
+class ReviewRow(Base):
+    """A translator's review of a pair's alignment: a revision of its own, never overwritten by
+    re-aligning (which only replaces the machine alignment in `alignments`)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("pair_id", "revision"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    src_sha256: Mapped[str] = mapped_column(String(64))
+    tgt_sha256: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    digest: Mapped[str] = mapped_column(String(64))  # of the beads reviewed: import is idempotent
+    record: Mapped[dict] = mapped_column(JSON)  # PairAlignment with statuses and comments
+
+
 class ErrorRow(Base):
     __tablename__ = "errors"
     __table_args__ = (UniqueConstraint("url", "kind"),)
@@ -504,6 +521,82 @@ class SqlCorpusStore:
     def iter_alignments(self) -> Iterator[PairAlignment]:
         with self.engine.connect() as c:
             rows = c.execute(select(AlignmentRow.record).order_by(AlignmentRow.id)).scalars().all()
+        for record in rows:
+            yield PairAlignment.model_validate(record)
+
+    # -- reviews (additive: a store made before them gets the table on open) ------------------
+
+    def latest_review(self, site: str, en_article_id: str) -> PairAlignment | None:
+        """The newest review revision of a pair, whatever versions it was made on."""
+        reviews = ReviewRow.__table__
+        with self.engine.connect() as c:
+            pair_id = c.execute(
+                self._statements()["pair_id"], {"site": site, "en_article_id": en_article_id}
+            ).scalar()
+            record = c.execute(
+                select(reviews.c.record)
+                .where(reviews.c.pair_id == pair_id)
+                .order_by(reviews.c.revision.desc())
+                .limit(1)
+            ).scalar()
+        return None if record is None else PairAlignment.model_validate(record)
+
+    def save_reviews(self, reviews: list[tuple[PairAlignment, str]]) -> list[bool]:
+        """Store (review, digest) pairs in one transaction, each as a new revision unless the
+        pair's newest revision has the same digest; says which were new."""
+        table = ReviewRow.__table__
+        saved: list[bool] = []
+        with self.engine.begin() as c:
+            for review, digest in reviews:
+                pair_id = c.execute(
+                    self._statements()["pair_id"],
+                    {"site": review.site, "en_article_id": review.en_article_id},
+                ).scalar_one()
+                last = c.execute(
+                    select(table.c.revision, table.c.digest)
+                    .where(table.c.pair_id == pair_id)
+                    .order_by(table.c.revision.desc())
+                    .limit(1)
+                ).first()
+                if last is not None and last.digest == digest:
+                    saved.append(False)
+                    continue
+                revision = 1 if last is None else last.revision + 1
+                record = review.model_copy(update={"review_revision": revision})
+                c.execute(
+                    insert(table),
+                    {
+                        "pair_id": pair_id,
+                        "revision": revision,
+                        "src_sha256": review.src_sha256,
+                        "tgt_sha256": review.tgt_sha256,
+                        "reviewer": review.reviewer,
+                        "reviewed_at": review.reviewed_at or now(),
+                        "digest": digest,
+                        "record": record.model_dump(mode="json"),
+                    },
+                )
+                saved.append(True)
+        return saved
+
+    def iter_reviews(self) -> Iterator[PairAlignment]:
+        """The newest review revision of every reviewed pair."""
+        table = ReviewRow.__table__
+        newest = (
+            select(table.c.pair_id, func.max(table.c.revision).label("revision"))
+            .group_by(table.c.pair_id)
+            .subquery()
+        )
+        query = (
+            select(table.c.record)
+            .join(
+                newest,
+                (newest.c.pair_id == table.c.pair_id) & (newest.c.revision == table.c.revision),
+            )
+            .order_by(table.c.pair_id)
+        )
+        with self.engine.connect() as c:
+            rows = c.execute(query).scalars().all()
         for record in rows:
             yield PairAlignment.model_validate(record)
 

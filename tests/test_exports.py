@@ -206,3 +206,33 @@ def test_export_cli_and_schema(corpus, tmp_path: Path) -> None:
     records = json.loads(schema.stdout)["records"]
     assert "ExportedPair" in records and "PairAlignment" in records
     assert (repo / "data" / "schema.json").read_text(encoding="utf-8") == schema.stdout
+
+
+def test_every_xml_export_is_valid_against_the_standard_schemas(corpus, tmp_path: Path) -> None:
+    """XLIFF against the OASIS XLIFF 2.0 core schema, TMX against the TMX 1.4 DTD (copies in
+    tests/schemas/), hostile text and all; one XLIFF <file> per article, with `original`."""
+    from lxml import etree
+
+    schemas = Path(__file__).parent / "schemas"
+    xlf, tmx = tmp_path / "c.xlf", tmp_path / "c.tmx"
+    write_xliff(segments(exported_pairs(corpus)), xlf, src_lang="ar", tgt_lang="en")
+    write_tmx(segments(exported_pairs(corpus)), tmx, src_lang="ar", tgt_lang="en")
+    xsd = etree.XMLSchema(etree.parse(str(schemas / "xliff_core_2.0.xsd")))
+    assert xsd.validate(etree.parse(str(xlf))), xsd.error_log
+    dtd = etree.DTD(str(schemas / "tmx14.dtd"))
+    assert dtd.validate(etree.parse(str(tmx))), dtd.error_log
+    ns = "{urn:oasis:names:tc:xliff:document:2.0}"
+    root = etree.parse(str(xlf)).getroot()
+    files = root.findall(f"{ns}file")
+    assert [(f.get("id"), f.get("original")) for f in files] == [
+        ("f1", "https://x/one/"),
+        ("f2", "https://x/two/"),
+    ]
+    unit = files[0].find(f"{ns}unit")
+    notes = {n.get("category"): n.text for n in unit.iter(f"{ns}note")}
+    assert notes["url"] == "https://x/one/" and float(notes["score"]) > 0
+    assert unit.find(f"{ns}segment").get("state") == "translated"  # not reviewed yet
+    assert etree.parse(str(tmx)).getroot().find("header").get("o-tmf") == "bitext"
+    # an export with nothing in it is valid too
+    write_xliff(iter(()), xlf, src_lang="ar", tgt_lang="en")
+    assert xsd.validate(etree.parse(str(xlf))), xsd.error_log
