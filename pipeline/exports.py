@@ -256,7 +256,7 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 XLIFF_STATE = {None: "translated", "pending": "translated", "approved": "reviewed"}
 
 
-def _nmtoken(text: str) -> str:
+def nmtoken(text: str) -> str:
     return re.sub(r"[^\w.\-]", "_", text) or "_"
 
 
@@ -286,7 +286,7 @@ def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> 
                 note = etree.SubElement(file_notes, f"{{{XLIFF2}}}note", category=category)
                 note.text = xml_safe(value)
             files[article] = file
-        unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id=_nmtoken(seg.key))
+        unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id=nmtoken(seg.key))
         notes = etree.SubElement(unit, f"{{{XLIFF2}}}notes")
         for category, value in (
             ("score", f"{seg.score:.4f}"),

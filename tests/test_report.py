@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 
 from pipeline.align import align, document_of, pair_alignment
 from tests.conftest import REPO, Site, run_crawl, store_of
@@ -101,13 +102,26 @@ def test_injected_script_is_text_not_code(report: Path, browser, tmp_path: Path)
     browser.get(page.as_uri())
     assert browser.execute_script("return window.__injected === undefined") is True
     assert INJECTED in browser.title
-    english = [
-        r.find_elements("tag name", "td")[0].text
-        for r in browser.find_elements("css selector", "table.beads tbody tr")
-    ]
+    english = [c.text for c in browser.find_elements("css selector", "table.beads td.en")]
     assert any(INJECTED in cell for cell in english), english
     first = browser.find_element("css selector", "table.beads tbody tr")
     assert "number_mismatch" in first.get_attribute("data-flags")
+    assert "Numbers differ" in first.find_element("css selector", "td.en").text
+    # this pair has a translation: its column sits right after the English it is compared with
+    headers = [h.text for h in browser.find_elements("css selector", "table.beads th")]
+    assert headers[:3] == ["#", "Arabic original", "English version"]
+    assert headers[3].startswith("Machine translation") and headers[4] == "Review"
+    # a row the review script builds (two beads merged) shows the script as text, too
+    browser.execute_script("localStorage.clear()")
+    browser.refresh()
+    body = browser.find_element("tag name", "body")
+    body.send_keys("j")
+    body.send_keys("m")
+    merged = browser.find_element("css selector", "table.beads tbody tr")
+    assert "edited" in merged.get_attribute("class")
+    assert INJECTED in merged.find_element("css selector", "td.en").text
+    assert browser.execute_script("return window.__injected === undefined") is True
+    browser.execute_script("localStorage.clear()")
     browser.save_screenshot(str(tmp_path / "hostile.png"))
 
 
@@ -118,7 +132,10 @@ def test_article_page_columns_direction_toggle_and_keys(
     link = browser.find_element("css selector", "#articles tbody tr[data-flags*='omitted'] a")
     link.click()
     headers = [h.text for h in browser.find_elements("css selector", "table.beads th")]
-    assert headers[0] == "English version" and headers[1] == "Arabic original"
+    # no translation in the sample corpus: no translation column
+    assert headers == ["#", "Arabic original", "English version", "Review"]
+    number, score = browser.find_element("css selector", "table.beads td.num").text.split()
+    assert number == "1" and 0 <= float(score) <= 1
     arabic_cells = browser.find_elements("css selector", "table.beads td[lang='ar']")
     assert arabic_cells
     assert {
@@ -143,7 +160,169 @@ def test_article_page_columns_direction_toggle_and_keys(
         assert browser.find_element("css selector", "tr.current") == shown[1]
     body.send_keys("p")
     assert browser.find_element("css selector", "tr.current") == shown[0]
-    links = [a.get_attribute("href") for a in browser.find_elements("css selector", "p.meta a")]
-    assert all(h.startswith("http://127.0.0.1:") for h in links)
+    live = [a.get_attribute("href") for a in browser.find_elements("css selector", "p.meta a.live")]
+    assert len(live) == 2 and all(h.startswith("http://127.0.0.1:") for h in live)
+    archived = [
+        a.get_attribute("href") for a in browser.find_elements("css selector", "p.meta a.archived")
+    ]
+    assert len(archived) == 2 and all(h.startswith("file://") for h in archived)
     browser.save_screenshot(str(tmp_path / "article.png"))
     assert (tmp_path / "article.png").stat().st_size > 10_000
+
+
+def test_archived_capture_is_shown_sandboxed_from_the_warc(report: Path, browser) -> None:
+    browser.get((report / "index.html").as_uri())
+    browser.find_element("css selector", "#articles tbody tr a").click()
+    title = browser.find_element("tag name", "h1").text
+    browser.find_element("css selector", "p.meta a.archived").click()
+    assert "Archived capture" in browser.title
+    header = browser.find_element("tag name", "header").text
+    assert "WARC record <urn:uuid:" in header and "HTTP 200" in header
+    frame = browser.find_element("id", "capture")
+    assert frame.get_attribute("sandbox") == ""  # no scripts, no same origin, no top navigation
+    csp = browser.find_element("css selector", "meta[http-equiv='Content-Security-Policy']")
+    assert "default-src 'none'" in csp.get_attribute("content")
+    browser.switch_to.frame(frame)
+    assert title.split()[0] in browser.find_element("tag name", "body").text
+    browser.switch_to.default_content()
+
+
+def test_archived_page_never_runs_the_scraped_scripts(tmp_path: Path, browser) -> None:
+    from pipeline.report import ArchivedPage, _environment, _write_archived
+
+    body = (
+        b"<html><body><p id=text>archived words</p>"
+        b"<script>document.body.setAttribute('data-ran', '1'); parent.__ran = 1</script>"
+        b'<img src="http://127.0.0.1:9/tracker.gif"></body></html>'
+    )
+    page = ArchivedPage(
+        "https://x/a", "2025-01-01T00:00:00Z", "<urn:uuid:1>", "w.warc.gz", 200, body
+    )
+    en = version("en", "a", "x")
+    relative = _write_archived(_environment(), tmp_path, "a.html", en, page)
+    browser.get((tmp_path / relative).as_uri())
+    assert browser.execute_script("return window.__ran === undefined") is True
+    browser.switch_to.frame(browser.find_element("id", "capture"))
+    assert browser.find_element("id", "text").text == "archived words"
+    assert browser.find_element("tag name", "body").get_attribute("data-ran") is None
+    browser.switch_to.default_content()
+
+
+def _reviewable_page(report: Path) -> tuple[Path, dict]:
+    """An article page whose first two beads both have sentences on both sides."""
+    import json
+    import re
+
+    for page in sorted((report / "articles").glob("enab-*.html")):
+        html = page.read_text(encoding="utf-8")
+        data = json.loads(re.search(r'id="review-data">(.*?)</script>', html, re.S).group(1))
+        beads = data["beads"]
+        if len(beads) > 2 and all(b["src"] and b["tgt"] for b in beads[:2]):
+            return page, data
+    raise AssertionError("no article with two full beads to merge")
+
+
+def test_review_in_the_browser_then_import_and_export(
+    report: Path, browser, tmp_path: Path
+) -> None:
+    """The issue's loop: merge two beads, approve, comment, save the review file from the page;
+    `bitext review import` it; the TMX and XLIFF carry the review and pass their schemas."""
+    import json
+
+    from lxml import etree
+
+    from pipeline.exports import nmtoken
+
+    page, data = _reviewable_page(report)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    browser.get(page.as_uri())
+    browser.execute_script("localStorage.clear()")
+    browser.refresh()
+    body = browser.find_element("tag name", "body")
+    for key in "jma":  # first row, merge it with the next, approve
+        body.send_keys(key)
+    body.send_keys("c")
+    comment = browser.switch_to.active_element
+    assert comment.get_attribute("class") == "comment"
+    comment.send_keys("merged: one sentence in the English <b>")
+    comment.send_keys(Keys.ESCAPE)
+    rows = browser.find_elements("css selector", "table.beads tbody tr")
+    assert len(rows) == len(data["beads"]) - 1
+    assert rows[0].get_attribute("data-status") == "approved"
+    # kept in the browser: a reload carries on
+    browser.refresh()
+    rows = browser.find_elements("css selector", "table.beads tbody tr")
+    assert rows[0].get_attribute("data-status") == "approved"
+    assert "one sentence in the English <b>" in rows[0].find_element(
+        "css selector", "textarea"
+    ).get_attribute("value")
+    browser.find_element("tag name", "body").send_keys("w")
+    saved = _wait_for(downloads)
+    review = json.loads(saved.read_text(encoding="utf-8"))
+    assert review["format"] == "bitext-review/1"
+    pair = next(p for p in review["pairs"] if p["pair_id"] == data["pair_id"])
+    first, second = data["beads"][0], data["beads"][1]
+    assert pair["beads"][0] == {
+        "src": first["src"] + second["src"],
+        "tgt": first["tgt"] + second["tgt"],
+        "status": "approved",
+        "comment": "merged: one sentence in the English <b>",
+    }
+
+    # loading the file in a browser with nothing kept carries on from it
+    browser.execute_script("localStorage.clear()")
+    browser.refresh()
+    rows = browser.find_elements("css selector", "table.beads tbody tr")
+    assert rows[0].get_attribute("data-status") == "pending"
+    browser.find_element("id", "review-load").send_keys(str(saved))
+    _wait(lambda: browser.find_elements("css selector", "table.beads tbody tr")[0].get_attribute(
+        "data-status") == "approved")  # fmt: skip
+    browser.execute_script("localStorage.clear()")
+
+    data_dir = report.parent
+    cli = [sys.executable, "-m", "pipeline.cli"]
+    imported = subprocess.run(
+        [*cli, "review", "import", str(saved), "--data-dir", str(data_dir), "--reviewer", "test"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    for fmt in ("tmx", "xliff"):
+        done = subprocess.run(
+            [*cli, "export", "--format", fmt, "--data-dir", str(data_dir),
+             "-o", str(tmp_path / f"c.{fmt}")],
+            cwd=REPO, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    schemas = Path(__file__).parent / "schemas"
+    tmx = etree.parse(str(tmp_path / "c.tmx"))
+    assert etree.DTD(str(schemas / "tmx14.dtd")).validate(tmx)
+    xliff = etree.parse(str(tmp_path / "c.xliff"))
+    assert etree.XMLSchema(etree.parse(str(schemas / "xliff_core_2.0.xsd"))).validate(xliff)
+    key = data["pair_id"].replace(":", "-", 1) + "-0"
+    unit = next(u for u in tmx.iter("tu") if u.find("prop[@type='x-id']").text == key)
+    props = {p.get("type"): p.text for p in unit.findall("prop")}
+    assert props["x-bitext-status"] == "approved"
+    src_sentences = [data["src_sentences"][i] for i in first["src"] + second["src"]]
+    assert unit.findall("tuv")[0].find("seg").text == " ".join(src_sentences)
+    assert unit.find("note").text == "merged: one sentence in the English <b>"
+    ns = "{urn:oasis:names:tc:xliff:document:2.0}"
+    segment = xliff.find(f".//{ns}unit[@id='{nmtoken(key)}']/{ns}segment")
+    assert segment.get("state") == "reviewed"
+
+
+def _wait(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def _wait_for(folder: Path) -> Path:
+    _wait(lambda: [p for p in folder.glob("*.json")])
+    return next(folder.glob("*.json"))
