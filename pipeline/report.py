@@ -265,6 +265,10 @@ def write_report(
                 "beads": len(alignment.beads),
                 "flags": flags,
                 "flag_kinds": sorted(flags),
+                "pair_id": review.pair_id,
+                "approved": sum(1 for b in alignment.beads if b.status == "approved"),
+                "rejected": sum(1 for b in alignment.beads if b.status == "rejected"),
+                "reviewed": alignment.reviewed_at is not None,
             }
         )
     rows.sort(key=lambda r: r["date_sort"], reverse=True)

@@ -29,12 +29,47 @@ bitext translate --data-dir "$out" || true
 echo "== bitext align: sentence alignment and divergence flags (no translation here: degraded)"
 bitext align --data-dir "$out"
 
+echo "== bitext review: a translator's round trip (the report's review tools write the same file)"
+bitext review export --data-dir "$out" -o "$out/review.json"
+# As a translator would in the report: the first two beads of one article merged and approved.
+python - "$out/review.json" "$out/review-edited.json" "$out/review-bad.json" <<'PY'
+import copy, json, sys
+data = json.load(open(sys.argv[1], encoding="utf-8"))
+pair = next(p for p in data["pairs"] if len(p["beads"]) > 2 and all(b["src"] and b["tgt"] for b in p["beads"][:2]))
+first, second = pair["beads"][:2]
+merged = {"src": first["src"] + second["src"], "tgt": first["tgt"] + second["tgt"],
+          "status": "approved", "comment": "demo: two beads merged by a translator"}
+pair["beads"][:2] = [merged]
+edited = {"format": data["format"], "pairs": [pair]}
+json.dump(edited, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False, indent=1)
+bad = copy.deepcopy(edited)
+bad["pairs"][0]["beads"][1]["src"] = bad["pairs"][0]["beads"][0]["src"][-1:] + bad["pairs"][0]["beads"][1]["src"]
+json.dump(bad, open(sys.argv[3], "w", encoding="utf-8"), ensure_ascii=False, indent=1)
+print(f"  edited {pair['pair_id']}: beads 0 and 1 merged and approved")
+PY
+bitext review import "$out/review-edited.json" --data-dir "$out" --reviewer demo
+echo "-- a file with a sentence in two beads is refused whole:"
+bitext review import "$out/review-bad.json" --data-dir "$out" --reviewer demo || true
+
 echo "== exports and the review report"
 bitext export --data-dir "$out" --format jsonl -o "$out/corpus.jsonl"
 bitext export --data-dir "$out" --format tmx --dedup -o "$out/corpus.tmx"
 bitext export --data-dir "$out" --format moses --dedup -o "$out/corpus"
 bitext export --data-dir "$out" --format xliff --dedup -o "$out/corpus.xlf"
+bitext export --data-dir "$out" --format tmx --reviewed-only -o "$out/reviewed.tmx"
 bitext report --data-dir "$out" -o "$out/report"
+if command -v xmllint >/dev/null; then
+  echo "== the exports against the standards (xmllint)"
+  xmllint --noout --schema tests/schemas/xliff_core_2.0.xsd "$out/corpus.xlf"
+  for tmx in "$out/corpus.tmx" "$out/reviewed.tmx"; do
+    # quiet unless it fails: xmllint also warns that the DOCTYPE's own "tmx14.dtd" is not beside it
+    xmllint --noout --dtdvalid tests/schemas/tmx14.dtd "$tmx" 2>/dev/null \
+      && echo "$tmx validates (TMX 1.4 DTD)" \
+      || { xmllint --noout --dtdvalid tests/schemas/tmx14.dtd "$tmx"; exit 1; }
+  done
+else
+  echo "== xmllint (Debian libxml2-utils) not installed: schema check of the exports skipped"
+fi
 
 bitext stats --data-dir "$out"
 echo
@@ -46,6 +81,8 @@ echo "  corpus (JSONL) $out/corpus.jsonl"
 echo "  TMX 1.4b       $out/corpus.tmx"
 echo "  Moses          $out/corpus.ar, $out/corpus.en"
 echo "  XLIFF 2.0      $out/corpus.xlf"
+echo "  reviewed TMX   $out/reviewed.tmx (approved beads only)"
+echo "  review file    $out/review.json (bitext review import after editing)"
 echo "  review report  file://$(cd "$out/report" && pwd)/index.html"
 echo
 echo "One pair's clean Arabic text (first sentences) and what was removed from it:"

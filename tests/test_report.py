@@ -273,6 +273,11 @@ def test_review_in_the_browser_then_import_and_export(
         "comment": "merged: one sentence in the English <b>",
     }
 
+    # the index marks the article as in progress in this browser
+    browser.get((report / "index.html").as_uri())
+    state = browser.find_element("css selector", f"td.review-state[data-pair='{data['pair_id']}']")
+    assert "in this browser: 1/" in state.text
+    browser.get(page.as_uri())
     # loading the file in a browser with nothing kept carries on from it
     browser.execute_script("localStorage.clear()")
     browser.refresh()

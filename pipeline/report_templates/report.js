@@ -335,6 +335,17 @@
     });
   } else {
     summary();
+    var inProgress = {};
+    storedPairs().forEach(function (pair) { inProgress[pair.pair_id] = pair; });
+    document.querySelectorAll("td.review-state[data-pair]").forEach(function (td) {
+      var pair = inProgress[td.getAttribute("data-pair")];
+      if (!pair) return;
+      var approved = pair.beads.filter(function (b) { return b.status === "approved"; }).length;
+      var mark = cell("span", "in this browser: " + approved + "/" + pair.beads.length + " approved",
+                      {"class": "in-progress"});
+      if (td.textContent) td.appendChild(document.createElement("br"));
+      td.appendChild(mark);
+    });
   }
   var save = document.getElementById("review-save");
   if (save) save.addEventListener("click", download);
