@@ -286,6 +286,20 @@ def test_review_in_the_browser_then_import_and_export(
     browser.find_element("id", "review-load").send_keys(str(saved))
     _wait(lambda: browser.find_elements("css selector", "table.beads tbody tr")[0].get_attribute(
         "data-status") == "approved")  # fmt: skip
+    # a file with a sentence in two beads is not loaded, and says so
+    broken = json.loads(saved.read_text(encoding="utf-8"))
+    broken_pair = next(p for p in broken["pairs"] if p["pair_id"] == data["pair_id"])
+    broken_pair["beads"][1]["src"] = (
+        broken_pair["beads"][0]["src"][-1:] + broken_pair["beads"][1]["src"]
+    )
+    broken_pair["beads"][0]["status"] = "rejected"
+    bad = tmp_path / "bad-review.json"
+    bad.write_text(json.dumps(broken))
+    browser.find_element("id", "review-load").send_keys(str(bad))
+    _wait(lambda: "not loaded" in browser.find_element("id", "review-message").text)
+    assert "error" in browser.find_element("id", "review-message").get_attribute("class")
+    rows = browser.find_elements("css selector", "table.beads tbody tr")
+    assert rows[0].get_attribute("data-status") == "approved"
     browser.execute_script("localStorage.clear()")
 
     data_dir = report.parent

@@ -133,6 +133,25 @@
       counts.rejected + " rejected, " + counts.pending + " pending · " + pairs.length +
       " article(s) with review work in this browser";
   }
+  function coverageProblem(pair) {
+    // The same rule as `bitext review import`: every sentence in exactly one bead, in order.
+    var next = {src: 0, tgt: 0};
+    for (var k = 0; k < pair.beads.length; k++) {
+      var bead = pair.beads[k];
+      if (!bead || !Array.isArray(bead.src) || !Array.isArray(bead.tgt) ||
+          !(bead.src.length + bead.tgt.length)) return "bead " + k + " is malformed or empty";
+      for (var side in next) {
+        for (var i = 0; i < bead[side].length; i++) {
+          if (bead[side][i] !== next[side]) return "bead " + k + " breaks the sentence order";
+          next[side] += 1;
+        }
+      }
+    }
+    if (next.src !== pair.src_sentences.length || next.tgt !== pair.tgt_sentences.length) {
+      return "some sentences are in no bead";
+    }
+    return null;
+  }
   function keyOf(bead) { return bead.src.join(",") + "|" + bead.tgt.join(","); }
   function cell(tag, text, attributes) {
     var el = document.createElement(tag);
@@ -281,7 +300,12 @@
       var loaded = 0;
       var skipped = [];
       parsed.pairs.forEach(function (pair) {
-        if (!pair || typeof pair.pair_id !== "string" || !Array.isArray(pair.beads)) return;
+        if (!pair || typeof pair.pair_id !== "string" || !Array.isArray(pair.beads) ||
+            !Array.isArray(pair.src_sentences) || !Array.isArray(pair.tgt_sentences) ||
+            coverageProblem(pair)) {
+          skipped.push(pair && typeof pair.pair_id === "string" ? pair.pair_id : "a malformed pair");
+          return;
+        }
         if (base && pair.pair_id === base.pair_id) {
           if (!sameSentences(pair, base)) { skipped.push(pair.pair_id); return; }
           review = pair;
@@ -291,7 +315,8 @@
       });
       render(0);
       message("Loaded " + loaded + " article(s) from " + file.name +
-              (skipped.length ? "; not " + skipped.join(", ") + ": its sentences differ from this report" : ""),
+              (skipped.length ? "; not loaded: " + skipped.join(", ") +
+               " (sentences differ from this report, or beads do not cover them in order)" : ""),
               skipped.length > 0);
     };
     reader.readAsText(file);
