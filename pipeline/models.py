@@ -294,7 +294,8 @@ class PairReview(Record):
 
 class ReviewFile(Record):
     """A review file: written by `bitext review export` and the report, read by `bitext review
-    import`. Every sentence in exactly one bead, in order."""
+    import`. Every sentence in exactly one bead, in order. Its JSON Schema is shipped on its
+    own, data/review.schema.json (`bitext review schema`)."""
 
     format: Literal["bitext-review/1"] = REVIEW_FORMAT
     pairs: list[PairReview]
@@ -310,7 +311,6 @@ def json_schema() -> dict[str, Any]:
         ArticleText,
         PairAlignment,
         ExportedPair,
-        ReviewFile,
     ]
     return {
         "schema_version": SCHEMA_VERSION,
