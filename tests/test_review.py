@@ -295,3 +295,43 @@ def test_review_schema_is_shipped_and_generated() -> None:
     schema = json.loads(result.stdout)
     assert schema["properties"]["format"]["const"] == "bitext-review/1"
     assert set(schema["$defs"]["ReviewBead"]["properties"]) == {"src", "tgt", "status", "comment"}
+
+
+def test_export_of_an_unknown_pair_is_refused(store_path: Path, tmp_path: Path) -> None:
+    out = bitext("review", "export", "--store", str(store_path), "--pair", "enab:one",
+                 "--pair", "enab:nope", "-o", str(tmp_path / "r.json"))  # fmt: skip
+    assert out.returncode == 1 and not (tmp_path / "r.json").exists()
+    assert "pair enab:nope: no current alignment in the store" in " ".join(out.stderr.split())
+    one = bitext("review", "export", "--store", str(store_path), "--pair", "enab:one",
+                 "-o", str(tmp_path / "r.json"))  # fmt: skip
+    assert one.returncode == 0, one.stderr
+    file = ReviewFile.model_validate_json((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [p.pair_id for p in file.pairs] == ["enab:one"]
+
+
+def test_the_report_finds_archived_pages_through_revisits(tmp_path: Path) -> None:
+    """The report's archive lookup (no browser needed): a record id, or a revisit of it."""
+    from pipeline.models import WarcCapture
+    from pipeline.report import WarcPages
+    from pipeline.warc import PreviousCapture, WarcArchive
+    from tests.test_store_warc import T0, exchange
+
+    archive = WarcArchive(tmp_path)
+    body = "<p>عربي</p>".encode()
+    first = archive.write(exchange("https://x/a", body))
+    again = archive.write(
+        exchange("https://x/a", body), PreviousCapture(first.record_id, first.payload_digest, T0)
+    )
+    archive.close()
+    captures = [
+        WarcCapture(url="https://x/a", warc_filename=w.filename, warc_record_id=w.record_id,
+                    record_type=w.record_type, payload_sha1=w.payload_digest, http_status=200,
+                    fetched_at=T0)
+        for w in (first, again)
+    ]  # fmt: skip
+    pages = WarcPages(tmp_path, captures)
+    assert again.record_type == "revisit"
+    for record_id in (first.record_id, again.record_id):
+        page = pages.page(record_id)
+        assert page is not None and page.body == body and page.record_id == first.record_id
+    assert pages.page("<urn:uuid:unknown>") is None and pages.page(None) is None
