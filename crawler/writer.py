@@ -178,7 +178,9 @@ def writer_main(
 def apply(kind: str, payload: Any, store: Any, archive: Any, stats: Counter[str]) -> None:
     if kind == "capture":
         exchange, record_id = payload
-        last = store.last_capture(exchange.url)
+        # a 304 (or a page) repeats the last successful fetch, not a failed try since
+        successful = exchange.status == 304 or 200 <= exchange.status < 300
+        last = store.last_capture(exchange.url, successful=successful)
         previous = (
             PreviousCapture(last.warc_record_id, last.payload_sha1, last.fetched_at)
             if last

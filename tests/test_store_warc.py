@@ -8,14 +8,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter
 
 from pipeline.models import (
     ArticlePair,
     ArticleVersion,
     CrawlError,
     CrawlErrorKind,
+    FeedRecord,
     PairStatus,
     UnpairedReason,
+    WarcCapture,
     json_schema,
 )
 from pipeline.store import SqlCorpusStore, open_store
@@ -155,8 +158,29 @@ def test_raw_html_is_pickled_with_the_item_but_never_exported() -> None:
         "CrawlError",
         "WarcCapture",
         "ArticleText",
+        "FeedRecord",
     }
     assert "raw_html" not in schema["records"]["ArticleVersion"]["properties"]
+
+
+def test_every_feed_record_says_its_type() -> None:
+    feed = TypeAdapter(FeedRecord)
+    pair = paired(version("en", "e1", "text"), version("ar", "1", "نص"))
+    alone = unpaired(version("en", "e2", "text"), UnpairedReason.no_arabic_link)
+    error = CrawlError(
+        site="enab", url="https://x/", kind=CrawlErrorKind.empty_page, detail="x", at=T0
+    )
+    assert [r.model_dump()["type"] for r in (pair, alone, error)] == [
+        "pair",
+        "unpaired",
+        "crawl_error",
+    ]
+    for record in (pair, alone, error):
+        assert feed.validate_json(record.model_dump_json()).model_dump() == record.model_dump()
+    with pytest.raises(ValueError, match="contradicts status"):
+        ArticlePair.model_validate({**alone.model_dump(), "type": "pair"})
+    mapping = json_schema()["records"]["FeedRecord"]["discriminator"]["mapping"]
+    assert set(mapping) == {"pair", "unpaired", "crawl_error"}
 
 
 def exchange(
@@ -306,3 +330,29 @@ def test_an_open_file_of_a_live_crawl_is_left_alone(tmp_path: Path) -> None:
     assert recover_open_files(tmp_path) == []
     assert (tmp_path / (live.filename + ".open")).exists()
     live.close()
+
+
+def test_a_revisit_never_names_a_failed_try(store) -> None:
+    def capture(record_id: str, status: int, record_type: str = "response") -> WarcCapture:
+        return WarcCapture(
+            url="https://x/a",
+            warc_filename="f.warc.gz",
+            warc_record_id=record_id,
+            record_type=record_type,
+            payload_sha1="sha1:X",
+            http_status=status,
+            fetched_at=T0,
+        )
+
+    store.record_capture(capture("<urn:uuid:page>", 200))
+    store.record_capture(capture("<urn:uuid:failed-try>", 500))
+    store.record_capture(capture("<urn:uuid:revisit>", 200, "revisit"))
+    for _ in range(2):
+        # what a 304 confirms: the last successful fetch
+        assert store.last_capture("https://x/a", successful=True).warc_record_id == (
+            "<urn:uuid:page>"
+        )
+        # what an identical payload repeats: the last full capture, a failed one too
+        assert store.last_capture("https://x/a").warc_record_id == "<urn:uuid:failed-try>"
+        store.flush_captures()
+        store._capture_index = None  # as a new crawl reads it back

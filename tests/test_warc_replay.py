@@ -1,4 +1,5 @@
-"""The WARC archive replays in pywb, the standard replay tool, after incremental re-crawls too.
+"""The WARC archive replays in pywb, the standard replay tool, after incremental re-crawls too;
+and a re-crawl's feed says what it holds.
 
 Three real crawls of the sample site into one data directory: a full one, an incremental one
 where every article answers 304 to its conditional GET, and one after an Arabic page was edited.
@@ -69,8 +70,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, di
     site: Site = start_site(copy_site(tmp))
     data = tmp / "out"
     try:
-        run_crawl(site, data)
-        second = run_crawl(site, data).stderr
+        run_crawl(site, data, "-O", str(data / "feed-1.jsonl"))
+        second = run_crawl(site, data, "-O", str(data / "feed-2.jsonl")).stderr
+        (data / "crawl-2.log").write_text(second, encoding="utf-8")
         assert "'bitext/not_modified/en': 46" in second  # the 304 path, every English article
         page = site.root / "ar" / "700104" / "index.html"
         added = "تصحيح: أضيفت هذه الجملة بعد النشر."
@@ -206,3 +208,30 @@ def test_the_304s_are_kept_as_received_beside_their_revisits(crawled) -> None:
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "0 missing" in check.stdout and "0 replay problems" in check.stdout
+
+
+def test_a_recrawl_feed_holds_every_article_typed_and_says_so(crawled) -> None:
+    data, _ = crawled
+    feeds = [
+        [json.loads(line) for line in (data / f"feed-{n}.jsonl").read_text("utf-8").splitlines()]
+        for n in (1, 2)
+    ]
+    for feed in feeds:
+        types = defaultdict(int)
+        for record in feed:
+            types[record["type"]] += 1
+            assert (record["type"] == "crawl_error") == ("kind" in record)
+            if record["type"] != "crawl_error":
+                assert (
+                    record["type"] == {"paired": "pair", "unpaired": "unpaired"}[record["status"]]
+                )
+        assert dict(types) == {"pair": 40, "unpaired": 6, "crawl_error": 3}
+    # The re-crawl found nothing new, and its log says so instead of leaving the user to guess.
+    assert {r["en"]["url"] for r in feeds[1] if "en" in r} == {
+        r["en"]["url"] for r in feeds[0] if "en" in r
+    }
+    log = (data / "crawl-2.log").read_text("utf-8")
+    assert (
+        f"{data / 'feed-2.jsonl'}: 40 pairs, 6 unpaired articles and 3 crawl errors; of the 46 "
+        "articles, 0 are new or changed since the last crawl and 46 unchanged"
+    ) in log
