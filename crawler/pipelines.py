@@ -6,9 +6,11 @@ import asyncio
 import logging
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.settings import BaseSettings
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.resources import close_writer, store_for, writer_for
@@ -240,6 +242,8 @@ class CorpusStorePipeline:
 
     def process_item(self, item: object) -> object:
         writer = writer_for(self.crawler)
+        if isinstance(item, ArticlePair | CrawlError):
+            self.stats.inc_value(f"bitext/feed/{item.type}")
         try:
             if isinstance(item, ArticlePair):
                 writer.pair(item)
@@ -261,8 +265,32 @@ class CorpusStorePipeline:
                 logger.info("WARC file written: %s", report.warc_file)
             for failure in report.failures:
                 logger.error("store writer failure: %s", failure)
+        stats = self.stats.get_stats()
+        nothing = not any(k.startswith("bitext/feed/") for k in stats)
+        # an empty feed is worth a warning: it looks like a lost crawl
+        logger.log(
+            logging.WARNING if nothing else logging.INFO,
+            "%s",
+            feed_summary(stats, self.crawler.settings),
+        )
 
     def _fold(self, report: WriterReport) -> None:
         for key, value in report.stats.items():
             self.stats.inc_value(key, value)
         report.stats.clear()
+
+
+def feed_summary(stats: dict[str, Any], settings: BaseSettings) -> str:
+    """One line on what this crawl's feed holds: a re-crawl's feed is mostly articles that did
+    not change, and an empty one must not look like a lost crawl."""
+    pairs, unpaired, errors = (
+        stats.get(f"bitext/feed/{t}", 0) for t in ("pair", "unpaired", "crawl_error")
+    )
+    unchanged = stats.get("bitext/pairs/unchanged", 0)
+    feeds = ", ".join(str(uri) for uri in settings.getdict("FEEDS")) or "no feed (-O/-o)"
+    return (
+        f"{feeds}: {pairs} pairs, {unpaired} unpaired articles and {errors} crawl errors; "
+        f"of the {pairs + unpaired} articles, {pairs + unpaired - unchanged} are new or changed "
+        f"since the last crawl and {unchanged} unchanged (checked again, included all the same); "
+        "the whole corpus: `bitext export`"
+    )

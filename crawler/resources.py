@@ -14,6 +14,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.writer import StoreWriter, WriterReport
 from pipeline.store import SqlCorpusStore, open_store
+from pipeline.warc import warcinfo_fields
 
 _stores: WeakKeyDictionary[Crawler, SqlCorpusStore] = WeakKeyDictionary()
 _writers: WeakKeyDictionary[Crawler, StoreWriter] = WeakKeyDictionary()
@@ -42,9 +43,33 @@ def writer_for(crawler: Crawler) -> StoreWriter:
     """The crawl's writer process (store and WARC writes); reads go through store_for."""
     if crawler not in _writers:
         _writers[crawler] = StoreWriter(
-            store_location(crawler.settings), warc_dir(crawler.settings), crawler.spidercls.name
+            store_location(crawler.settings),
+            warc_dir(crawler.settings),
+            crawler.spidercls.name,
+            warcinfo=crawl_warcinfo(crawler),
         )
     return _writers[crawler]
+
+
+def crawl_warcinfo(crawler: Crawler) -> dict[str, str]:
+    """What the crawl's WARC file says about the crawl that made it (its `warcinfo` record)."""
+    settings = crawler.settings
+    # The store's id of this run, given by CrawlRunRecorder when the spider opened.
+    run_ids = [
+        getattr(ext, "crawl_id", None) for ext in getattr(crawler.extensions, "middlewares", ())
+    ]
+    run_id = next((i for i in run_ids if i is not None), None)
+    name = crawler.spidercls.name
+    return warcinfo_fields(
+        crawl_id=f"{name}-crawl-{run_id}" if run_id is not None else None,
+        user_agent=settings.get("USER_AGENT"),
+        robots_obey=settings.getbool("ROBOTSTXT_OBEY"),
+        operator=settings.get("BITEXT_OPERATOR") or None,
+        hostname=settings.getbool("BITEXT_WARC_HOSTNAME", True),
+        # the store's location is left out: a database URL may hold a password
+        description=f"bitext: scrapy crawl {name}"
+        + (f", run {run_id} in its corpus store" if run_id is not None else ""),
+    )
 
 
 def close_writer(crawler: Crawler) -> WriterReport | None:

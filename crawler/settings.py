@@ -12,6 +12,10 @@ NEWSPIDER_MODULE = "crawler.spiders"
 BITEXT_DATA_DIR = os.environ.get("BITEXT_DATA_DIR", "data/output")
 BITEXT_STORE = os.environ.get("BITEXT_STORE", "")  # default: <BITEXT_DATA_DIR>/corpus.sqlite
 BITEXT_WARC_DIR = os.environ.get("BITEXT_WARC_DIR", "")  # default: <BITEXT_DATA_DIR>/warc
+# Named in each WARC file's warcinfo record: who runs the crawl (a name and a contact address),
+# and whether the machine's hostname is written there too.
+BITEXT_OPERATOR = os.environ.get("BITEXT_OPERATOR", "")
+BITEXT_WARC_HOSTNAME = True
 
 USER_AGENT = "bitext/0.1 (+https://github.com/bitext-corpus/bitext; bilingual news corpus research)"
 ROBOTSTXT_OBEY = True

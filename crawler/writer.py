@@ -47,13 +47,27 @@ class WriterReport:
 class StoreWriter:
     """The crawler's end: send work, collect stats and failures."""
 
-    def __init__(self, store_location: str, warc_dir: Path, prefix: str) -> None:
+    def __init__(
+        self,
+        store_location: str,
+        warc_dir: Path,
+        prefix: str,
+        warcinfo: dict[str, str] | None = None,
+    ) -> None:
         ctx = mp.get_context("spawn")  # no fork of a running reactor
         self._tasks: mp.Queue[tuple[str, Any]] = ctx.Queue(maxsize=QUEUE_SIZE)
         self._results: mp.Queue[tuple[str, Any]] = ctx.Queue()
         self._process = ctx.Process(
             target=writer_main,
-            args=(store_location, str(warc_dir), prefix, self._tasks, self._results, os.getpid()),
+            args=(
+                store_location,
+                str(warc_dir),
+                prefix,
+                self._tasks,
+                self._results,
+                os.getpid(),
+                warcinfo,
+            ),
             name="bitext-writer",
         )
         self._process.start()
@@ -126,13 +140,14 @@ def writer_main(
     tasks: mp.Queue[tuple[str, Any]],
     results: mp.Queue[tuple[str, Any]],
     parent_pid: int,
+    warcinfo: dict[str, str] | None = None,
 ) -> None:
     """The writer process: apply tasks in order until told to close or the crawler is gone."""
     from pipeline.store import open_store
     from pipeline.warc import WarcArchive
 
     store = open_store(store_location)
-    archive = WarcArchive(Path(warc_dir), prefix=prefix)
+    archive = WarcArchive(Path(warc_dir), prefix=prefix, info=warcinfo)
     stats: Counter[str] = Counter()
     last_report = time.monotonic()
     while True:
@@ -163,7 +178,9 @@ def writer_main(
 def apply(kind: str, payload: Any, store: Any, archive: Any, stats: Counter[str]) -> None:
     if kind == "capture":
         exchange, record_id = payload
-        last = store.last_capture(exchange.url)
+        # a 304 (or a page) repeats the last successful fetch, not a failed try since
+        successful = exchange.status == 304 or 200 <= exchange.status < 300
+        last = store.last_capture(exchange.url, successful=successful)
         previous = (
             PreviousCapture(last.warc_record_id, last.payload_sha1, last.fetched_at)
             if last

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from pipeline.models import json_schema
 from pipeline.store import open_store
-from pipeline.warc import read_records
+from pipeline.warc import check_archive, read_records
 
 app = typer.Typer(help="Bilingual news corpus pipeline.", no_args_is_help=True)
 console = Console()
@@ -654,16 +654,22 @@ def schema(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
 
 @app.command("warc-check")
 def warc_check(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> None:
-    """Check that every capture the store refers to is a complete record in the WARC files."""
+    """Check that every capture the store refers to is a complete record in the WARC files,
+    and that every revisit resolves to the full capture it names (as replay tools need)."""
     corpus = _store(data_dir, store)
     ids: set[str] = set()
-    for path in sorted((data_dir / "warc").glob("*.warc.gz")):
+    paths = sorted((data_dir / "warc").glob("*.warc.gz"))
+    for path in paths:
         ids.update(str(r["id"]) for r in read_records(path))
     captures = corpus.captures()
     missing = [c for c in captures if c.warc_record_id not in ids]
     console.print(f"{len(captures)} captures, {len(ids)} WARC records, {len(missing)} missing")
     corpus.close()
-    if missing:
+    problems = check_archive(paths)
+    for problem in problems:
+        console.print(problem, style="red", markup=False, highlight=False)
+    console.print(f"{len(problems)} replay problems")
+    if missing or problems:
         raise typer.Exit(1)
 
 

@@ -10,7 +10,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
 
 SCHEMA_VERSION = "1"
 
@@ -208,6 +216,10 @@ CONTENT_REASONS = frozenset(
 class ArticlePair(Record):
     """An English article and its Arabic original, or the English article alone with the reason."""
 
+    type: Literal["pair", "unpaired"] = Field(
+        default="pair",
+        description="The record's type in the crawl feed; follows status (paired: pair)",
+    )
     site: str
     status: PairStatus
     en: ArticleVersion
@@ -220,6 +232,16 @@ class ArticlePair(Record):
     alignment: PairAlignment | None = Field(
         default=None, description="Set in the crawl when both clean texts are there"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_follows_status(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "status" in data:
+            kind = "pair" if PairStatus(data["status"]) == PairStatus.paired else "unpaired"
+            if data.get("type", kind) != kind:
+                raise ValueError(f"type {data['type']!r} contradicts status {data['status']!r}")
+            data = {**data, "type": kind}
+        return data
 
 
 class CrawlErrorKind(StrEnum):
@@ -235,6 +257,9 @@ class CrawlErrorKind(StrEnum):
 class CrawlError(Record):
     """A page that could not be turned into a record, and why: nothing is dropped silently."""
 
+    type: Literal["crawl_error"] = Field(
+        default="crawl_error", description="The record's type in the crawl feed"
+    )
     site: str
     url: str
     kind: CrawlErrorKind
@@ -301,6 +326,10 @@ class ReviewFile(Record):
     pairs: list[PairReview]
 
 
+# One line of the crawl feed (`scrapy crawl enab -O feed.jsonl`), told apart by `type`.
+FeedRecord = Annotated[ArticlePair | CrawlError, Field(discriminator="type")]
+
+
 def json_schema() -> dict[str, Any]:
     """JSON Schema of every top-level record, generated from the models."""
     models = [
@@ -312,7 +341,6 @@ def json_schema() -> dict[str, Any]:
         PairAlignment,
         ExportedPair,
     ]
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "records": {m.__name__: m.model_json_schema(mode="serialization") for m in models},
-    }
+    records = {m.__name__: m.model_json_schema(mode="serialization") for m in models}
+    records["FeedRecord"] = TypeAdapter(FeedRecord).json_schema(mode="serialization")
+    return {"schema_version": SCHEMA_VERSION, "records": records}

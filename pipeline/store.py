@@ -209,7 +209,7 @@ class CorpusStore(Protocol):
     def save_pair(self, pair: ArticlePair) -> SaveResult: ...
     def record_error(self, error: CrawlError) -> None: ...
     def record_capture(self, capture: WarcCapture) -> None: ...
-    def last_capture(self, url: str) -> WarcCapture | None: ...
+    def last_capture(self, url: str, *, successful: bool = False) -> WarcCapture | None: ...
     def validators(
         self, site: str, language: str, site_article_id: str
     ) -> tuple[str | None, str | None]: ...
@@ -651,7 +651,9 @@ class SqlCorpusStore:
         at a missing record; rows are written every CAPTURE_BATCH and on close."""
         self._pending_captures.append(capture.model_dump())
         if capture.record_type == "response":
-            self._last_captures()[capture.url] = capture
+            self._last_captures()[capture.url, False] = capture
+            if 200 <= capture.http_status < 300:
+                self._last_captures()[capture.url, True] = capture
         if len(self._pending_captures) >= CAPTURE_BATCH:
             self.flush_captures()
 
@@ -661,7 +663,8 @@ class SqlCorpusStore:
                 c.execute(insert(CaptureRow.__table__), self._pending_captures)
             self._pending_captures = []
 
-    def _last_captures(self) -> dict[str, WarcCapture]:
+    def _last_captures(self) -> dict[tuple[str, bool], WarcCapture]:
+        """(url, successful) -> the URL's last full capture, of any status or a 2xx one."""
         if self._capture_index is None:
             captures = CaptureRow.__table__
             with self.engine.connect() as c:
@@ -670,11 +673,17 @@ class SqlCorpusStore:
                     .where(captures.c.record_type == "response")
                     .order_by(captures.c.id)
                 )
-                self._capture_index = {r.url: _capture(r) for r in rows}
+                self._capture_index = {}
+                for r in rows:
+                    self._capture_index[r.url, False] = _capture(r)
+                    if 200 <= r.http_status < 300:
+                        self._capture_index[r.url, True] = self._capture_index[r.url, False]
         return self._capture_index
 
-    def last_capture(self, url: str) -> WarcCapture | None:
-        return self._last_captures().get(url)
+    def last_capture(self, url: str, *, successful: bool = False) -> WarcCapture | None:
+        """The URL's last `response` capture; `successful`: its last 2xx one (what a 304
+        confirms, never a failed try before a retry)."""
+        return self._last_captures().get((url, successful))
 
     def captures(self) -> list[WarcCapture]:
         self.flush_captures()

@@ -335,6 +335,9 @@ class EnabSpider(scrapy.Spider):
             yield response.request.replace(headers={}, dont_filter=True)
             return
         if stored.arabic_url is None or stored.reason in CONTENT_REASONS:
+            # Nothing to re-check: the stored record, so the crawl's feed holds every article
+            # it checked (changed or not), as a first crawl's does.
+            yield stored
             return
         ar_key = (
             stored.ar.site_article_id
