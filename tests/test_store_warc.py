@@ -356,3 +356,26 @@ def test_a_revisit_never_names_a_failed_try(store) -> None:
         assert store.last_capture("https://x/a").warc_record_id == "<urn:uuid:failed-try>"
         store.flush_captures()
         store._capture_index = None  # as a new crawl reads it back
+
+
+def test_the_archive_check_flags_a_304_revisit_that_replays_blank(tmp_path: Path) -> None:
+    """As this project wrote them before: the 304's head in the revisit's block, no metadata."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    archive = WarcArchive(tmp_path)
+    first = archive.write(exchange("https://x/a", b"<p>a</p>"))
+    old_style = archive._writer.create_revisit_record(
+        "https://x/a",
+        digest=first.payload_digest,
+        refers_to_uri="https://x/a",
+        refers_to_date="2026-01-01T00:00:00Z",
+        http_headers=StatusAndHeaders("304 Not Modified", [], protocol="HTTP/1.1"),
+    )
+    old_style.rec_headers.replace_header("WARC-Profile", PROFILE_NOT_MODIFIED)
+    old_style.rec_headers.add_header("WARC-Refers-To", first.record_id)
+    archive._write(old_style)
+    problems = check_archive([archive.close()])
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "its block holds an HTTP 304 head",
+        "no metadata record keeps its 304",
+    ]
