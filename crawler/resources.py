@@ -25,6 +25,10 @@ def store_location(settings: BaseSettings) -> str:
     )
 
 
+def data_dir(settings: BaseSettings) -> Path:
+    return Path(settings.get("BITEXT_DATA_DIR", "data/output"))
+
+
 def warc_dir(settings: BaseSettings) -> Path:
     return Path(
         settings.get("BITEXT_WARC_DIR")
@@ -42,9 +46,17 @@ def writer_for(crawler: Crawler) -> StoreWriter:
     """The crawl's writer process (store and WARC writes); reads go through store_for."""
     if crawler not in _writers:
         _writers[crawler] = StoreWriter(
-            store_location(crawler.settings), warc_dir(crawler.settings), crawler.spidercls.name
+            store_location(crawler.settings),
+            warc_dir(crawler.settings),
+            crawler.spidercls.name,
+            lock_dir=data_dir(crawler.settings),
         )
     return _writers[crawler]
+
+
+def started_writer(crawler: Crawler) -> StoreWriter | None:
+    """The crawl's writer if it was started (supervision must not start one)."""
+    return _writers.get(crawler)
 
 
 def close_writer(crawler: Crawler) -> WriterReport | None:
