@@ -535,17 +535,19 @@ class SqlCorpusStore:
                 for r in c.execute(query)
             ]
 
-    def pair_keys(self, site: str) -> set[str]:
-        """English article ids of every stored pair of a site (paired or not)."""
+    def pair_keys(self, site: str, *, checked_since: datetime | None = None) -> set[str]:
+        """English article ids of the stored pairs of a site (paired or not); with
+        `checked_since`, only those whose English page was fetched since then."""
         pairs, articles = PairRow.__table__, ArticleRow.__table__
         with self.engine.connect() as c:
-            return set(
-                c.execute(
-                    select(articles.c.site_article_id)
-                    .join(pairs, pairs.c.en_article_id == articles.c.id)
-                    .where(pairs.c.site == site)
-                ).scalars()
-            )
+            rows = c.execute(
+                select(articles.c.site_article_id, articles.c.last_checked)
+                .join(pairs, pairs.c.en_article_id == articles.c.id)
+                .where(pairs.c.site == site)
+            ).all()
+        return {
+            key for key, checked in rows if checked_since is None or _utc(checked) >= checked_since
+        }
 
     def _save_alignment(self, c: Connection, alignment: PairAlignment) -> None:
         sql = self._statements()
@@ -921,6 +923,11 @@ class SqlCorpusStore:
     def close(self) -> None:
         self.flush_captures()
         self.engine.dispose()
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stamp we write is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _version(row: VersionRow) -> ArticleVersion:

@@ -13,11 +13,13 @@ with conditional GETs (ETag / Last-Modified): a 304 costs nothing and stores not
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from hashlib import sha256
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -168,18 +170,27 @@ class EnabSpider(scrapy.Spider):
     # -- resuming: the store, not JOBDIR, says what is done ----------------------------------------
 
     def reconcile_with_store(self) -> None:
-        """What the store holds is done; everything else is to do, whatever JOBDIR remembers.
+        """Under JOBDIR, what the store holds from this job is done; everything else is to do,
+        whatever JOBDIR's queue, dupefilter and spider state remember.
 
-        A JOBDIR's dupefilter and spider state record requests when they are scheduled, not
-        when their pair is stored, so a killed or force-stopped run leaves articles marked seen
-        that the store lacks. Discovery therefore runs on every start (its requests bypass the
-        dupefilter), and an article request bypasses it unless the store holds the article: a
-        resumed crawl never skips a pair the store lacks (at the price, after a forced stop, of
-        fetching a few pages twice)."""
-        self.stored_keys = self.store.pair_keys(self.profile.name)
-        self.error_urls = {e.url for e in self.store.errors() if e.site == self.profile.name}
+        Those record requests when they are scheduled, not when their pair is stored, so a
+        killed or force-stopped run leaves articles marked seen that the store lacks (and a
+        killed run's request queue is dropped, see crawler.extensions). So discovery runs on
+        every start (its requests bypass the dupefilter), an article stored since the job began
+        is skipped, and any other article is requested, bypassing the dupefilter: a resumed
+        crawl never skips a pair the store lacks."""
+        jobdir = self.crawler.settings.get("JOBDIR")
+        since = _job_started(Path(jobdir)) if jobdir else None
+        self.done_in_job: set[str] = set()
+        if since is not None:
+            self.done_in_job = self.store.pair_keys(self.profile.name, checked_since=since)
+            self.done_in_job |= {
+                e.url
+                for e in self.store.errors()
+                if e.site == self.profile.name and e.at.replace(tzinfo=e.at.tzinfo or UTC) >= since
+            }
         scheduled: set[str] = self.state.setdefault("scheduled", set())
-        missing = {c for c in scheduled if not self.is_stored(c)}
+        missing = {c for c in scheduled if not self.is_done(c)}
         if missing:
             self.logger.info(
                 "resuming: %d articles scheduled by the last run are not in the store; "
@@ -192,10 +203,11 @@ class EnabSpider(scrapy.Spider):
     def article_key(self, canonical: str) -> str:
         return self.profile.article_id(self.source, urlsplit(canonical).path) or canonical
 
-    def is_stored(self, canonical: str) -> bool:
+    def is_done(self, canonical: str) -> bool:
+        """Stored by a run of this JOBDIR job (never true without JOBDIR)."""
         return (
-            self.article_key(canonical) in self.stored_keys
-            or request_url(canonical) in self.error_urls
+            self.article_key(canonical) in self.done_in_job
+            or request_url(canonical) in self.done_in_job
         )
 
     def discovery_request(
@@ -321,6 +333,8 @@ class EnabSpider(scrapy.Spider):
         if self.limit is not None and len(scheduled) >= self.limit:
             return None
         scheduled.add(canonical)
+        if self.is_done(canonical):
+            return None  # this JOBDIR job stored it already
         self.crawler.stats.inc_value(f"bitext/discovered/{source}")
         key = self.article_key(canonical)
         return scrapy.Request(
@@ -328,8 +342,8 @@ class EnabSpider(scrapy.Spider):
             callback=self.parse_english,
             errback=self.english_failed,
             headers=self.conditional_headers(self.source.language, key),
-            # not in the store: fetch it even if a resumed JOBDIR saw the request (see above)
-            dont_filter=not self.is_stored(canonical),
+            # once per run by `scheduled`; never dropped because a killed run saw it (see above)
+            dont_filter=True,
             meta={"en_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
         )
 
@@ -552,6 +566,21 @@ class EnabSpider(scrapy.Spider):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+JOB_FILE = "bitext-job.json"
+
+
+def _job_started(jobdir: Path) -> datetime:
+    """When this JOBDIR job began (written by its first run)."""
+    path = jobdir / JOB_FILE
+    try:
+        return datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["started_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        started = _now()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"started_at": started.isoformat()}), encoding="utf-8")
+        return started
 
 
 def _header(response: Response, name: str) -> str | None:
