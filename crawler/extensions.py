@@ -17,6 +17,7 @@ from crawler.supervision import stop_crawl
 logger = logging.getLogger(__name__)
 
 FINISHED_WITH_STAGE_FAILURES = "finished_with_stage_failures"
+FINISHED_WITH_WRITE_FAILURES = "finished_with_write_failures"
 # Written into JOBDIR when a crawl starts, removed when it closes cleanly: found at start, it
 # says the last run was killed, so its request queue (written without a final sync) is dropped;
 # discovery and the store then bring back whatever that run did not store.
@@ -75,7 +76,11 @@ class CrawlRunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         failures = stage_failure_count(stats)
-        if reason == "finished" and failures:
+        if reason == "finished" and stats.get("bitext/writer/failures"):
+            # the store refused some records (each logged): they are not stored (exit status 1)
+            reason = FINISHED_WITH_WRITE_FAILURES
+            self.crawler.stats.set_value("finish_reason", reason)  # type: ignore[union-attr]
+        elif reason == "finished" and failures:
             # Everything is stored, but some stage must be run again: say so (exit status 3).
             reason = FINISHED_WITH_STAGE_FAILURES
             self.crawler.stats.set_value("finish_reason", reason)  # type: ignore[union-attr]

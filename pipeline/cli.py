@@ -322,6 +322,8 @@ def translate(
                     save=corpus.save_translations,
                     progress=advance,
                 )
+        if file is None:  # every stored text translated: the crawl's failure marks are settled
+            corpus.settle_stage_failures("translation", f"{source}-{target}")
         if file is not None:
             out = "\n".join(result) + "\n"
             if output:

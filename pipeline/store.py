@@ -506,6 +506,15 @@ class SqlCorpusStore:
                 },
             )
 
+    def settle_stage_failures(self, stage: str, scope: str) -> int:
+        """Forget every failure of `stage` on `scope` (it has since been run for the whole
+        store, e.g. `bitext translate`); how many there were."""
+        table = StageFailureRow.__table__
+        with self.engine.begin() as c:
+            return c.execute(
+                delete(table).where(table.c.stage == stage, table.c.scope == scope)
+            ).rowcount
+
     def stage_failures(self) -> list[tuple[str, str, StageFailure]]:
         """(site, English article id, failure) of every stage failure on record."""
         table, pairs, articles = (
@@ -866,6 +875,21 @@ class SqlCorpusStore:
                     "language_ok": text.language_ok,
                     "record": text.model_dump(mode="json"),
                 },
+            )
+            # extracted now: an extraction failure the crawl recorded for it is settled
+            versions, pairs = VersionRow.__table__, PairRow.__table__
+            failures = StageFailureRow.__table__
+            article = select(versions.c.article_id).where(versions.c.id == version_id)
+            c.execute(
+                delete(failures).where(
+                    failures.c.stage == "extraction",
+                    failures.c.scope == text.language,
+                    failures.c.pair_id.in_(
+                        select(pairs.c.id).where(
+                            pairs.c.en_article_id.in_(article) | pairs.c.ar_article_id.in_(article)
+                        )
+                    ),
+                )
             )
 
     def cached_translations(self, engine: str, source_keys: list[str]) -> dict[str, str]:

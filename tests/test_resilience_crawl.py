@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
-from pipeline.models import PipelineStage
+from pipeline.models import ArticlePair, ArticleVersion, PipelineStage
 from tests.conftest import (
     REPO,
     Site,
@@ -483,3 +483,90 @@ def test_retry_after_longer_than_the_bound_is_not_waited_for(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "asks to retry after 3600 s, over RETRY_AFTER_MAX (120 s): not retried" in result.stderr
     assert [(e.kind.value, e.http_status) for e in store_of(data).errors()] == [("http_error", 503)]
+
+
+# -- the pieces, in process ---------------------------------------------------------------------
+
+
+def _pair() -> ArticlePair:
+    from datetime import UTC, datetime
+
+    def version(language: str, key: str) -> ArticleVersion:
+        return ArticleVersion(
+            site="enab",
+            language=language,
+            url=f"http://example.test/{key}/",
+            requested_url=f"http://example.test/{key}/",
+            canonical_url=f"http://example.test/{key}/",
+            site_article_id=key,
+            raw_html_sha256="a" * 64,
+            content_sha256="b" * 64,
+            fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
+            http_status=200,
+            encoding="utf-8",
+        ).with_raw_html(b"<html><body><p>x</p></body></html>")
+
+    return ArticlePair(
+        site="enab", status="paired", en=version("en", "/e/1/"), ar=version("ar", "7001")
+    )
+
+
+def test_stage_failures_are_stored_with_the_pair_and_cleared_by_success(tmp_path: Path) -> None:
+    from pipeline.store import open_store
+
+    db = tmp_path / "corpus.sqlite"
+    open_store(db).close()
+    with sqlite3.connect(db) as con:  # a store made before stage failures were recorded
+        con.execute("drop table stage_failures")
+    store = open_store(db)  # still opens; the table is added
+    pair = _pair()
+    pair.stage_failed(PipelineStage.translation, "ar-en", "model_load_failed", "bad model")
+    pair.stage_failed(PipelineStage.extraction, "ar", "too_large", "3000000 characters")
+    store.save_pair(pair)
+    store.save_pair(pair)  # the next crawl: same failures, counted again
+    assert store.counts()["pairs"] == 1 and store.counts()["stage_failures"] == 2
+    with sqlite3.connect(db) as con:
+        assert con.execute(
+            "select stage, scope, count from stage_failures order by id"
+        ).fetchall() == [("translation", "ar-en", 2), ("extraction", "ar", 2)]
+    again = _pair()
+    again.stage_ok(PipelineStage.extraction, "ar")  # extraction worked this time
+    store.save_pair(again)
+    assert [(f.stage.value, f.reason) for _, _, f in store.stage_failures()] == [
+        ("translation", "model_load_failed")
+    ]
+    assert store.settle_stage_failures("translation", "ar-en") == 1  # bitext translate ran
+    assert store.stage_failures() == []
+    store.close()
+
+
+def test_retry_after_values() -> None:
+    from datetime import UTC, datetime
+
+    from crawler.middlewares import retry_after_seconds
+
+    now = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds(b"120") == 120.0
+    assert retry_after_seconds(b"Wed, 01 Jan 2025 12:00:30 GMT", now) == 30.0
+    assert retry_after_seconds(b"Wed, 01 Jan 2025 11:00:00 GMT", now) == 0.0  # in the past
+    assert retry_after_seconds(b"soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_exit_status_of_each_finish_reason() -> None:
+    from crawler.commands.crawl import exit_status
+
+    assert [
+        exit_status(r)
+        for r in (
+            "finished",
+            "closespider_pagecount",
+            "finished_with_stage_failures",
+            "finished_with_write_failures",
+            "writer_died",
+            "extraction_worker_died",
+            "shutdown",
+            "shutdown_forced",
+            None,
+        )
+    ] == [0, 0, 3, 1, 1, 1, 130, 130, 1]
