@@ -367,6 +367,36 @@ def test_a_killed_crawler_takes_its_helpers_along(
     assert "0 missing" in warc_check(data)
 
 
+def test_a_killed_extraction_worker_stops_the_crawl_and_keeps_its_pairs(
+    sample_site: Site, tmp_path: Path
+) -> None:
+    data = tmp_path / "out"
+    process = start_slow_crawl(sample_site, data)
+    try:
+        processes = family(process)
+        wait_for_pairs(data, 5)
+        writer = writer_pid(data)
+        (worker,) = [
+            p
+            for p in processes[1:]
+            if p.pid != writer and any("spawn_main" in part for part in p.cmdline())
+        ]
+        worker.kill()
+        assert process.wait(timeout=STOPPED_WITHIN_S) == 1
+        assert_all_gone(processes)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert "'finish_reason': 'extraction_worker_died'" in log_of(data)
+    store = store_of(data)
+    failed = {key for _, key, f in store.stage_failures() if f.reason == "worker_died"}
+    assert failed  # pairs in flight when it died: stored, extraction marked failed
+    for pair in store.iter_pairs():
+        key = pair.en.site_article_id
+        assert (store.text_of(pair.en) is None) == (key in failed)
+    assert not list((data / "warc").glob("*.open"))
+
+
 # -- operator mistakes ---------------------------------------------------------------------------
 
 
