@@ -301,7 +301,6 @@ def json_schema() -> dict[str, Any]:
         ArticleVersion,
         ArticlePair,
         CrawlError,
-        StageFailure,
         WarcCapture,
         ArticleText,
         PairAlignment,

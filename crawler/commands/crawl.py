@@ -76,6 +76,8 @@ class Command(ScrapyCrawl):
             acquire_crawl_lock(data_dir)  # held until this process exits
         except CrawlLocked as exc:
             _fail(str(exc), 1)
+        except OSError as exc:
+            _fail(f"cannot use the data directory {data_dir}: {exc.strerror or exc}", 1)
         if not wait_for_writer_lock(data_dir, WRITER_WAIT_S):
             _fail(
                 f"the store writer of an earlier crawl into {data_dir} is still running after "
