@@ -119,7 +119,11 @@ class StoreWriter:
         while True:
             if self.dead or self._abort.value or not self._process.is_alive():
                 self.mark_dead()
-                raise WriterFailed(f"writer exited with code {self._process.exitcode}")
+                raise WriterFailed(
+                    "writer told to stop (forced stop or SIGTERM)"
+                    if self._abort.value
+                    else f"writer exited with code {self._process.exitcode}"
+                )
             try:
                 self._tasks.put(task, timeout=1)
                 return
