@@ -346,8 +346,8 @@ def test_a_killed_writer_stops_the_crawl(
 def test_a_killed_crawler_takes_its_helpers_along(
     sample_site: Site, reference: dict[str, object], tmp_path: Path
 ) -> None:
-    data = tmp_path / "out"
-    process = start_slow_crawl(sample_site, data)
+    data, job = tmp_path / "out", tmp_path / "job"
+    process = start_slow_crawl(sample_site, data, "-s", f"JOBDIR={job}")
     try:
         processes = family(process)
         wait_for_pairs(data, 5)
@@ -360,9 +360,11 @@ def test_a_killed_crawler_takes_its_helpers_along(
     # the writer wrote what it had been sent and closed its WARC file
     assert not list((data / "warc").glob("*.open"))
     assert len(list((data / "warc").glob("*.warc.gz"))) == 1
-    # the dead crawler's lock does not block the next crawl, which completes the corpus
-    again = crawl(sample_site, data)
+    # the dead crawler's lock does not block the next crawl, which resumes the job and
+    # completes the corpus although the killed run's JOBDIR saw requests it never stored
+    again = crawl(sample_site, data, "-s", f"JOBDIR={job}")
     assert again.returncode == 0, again.stderr[-3000:]
+    assert "did not close cleanly" in again.stderr
     assert snapshot(store_of(data)) == reference
     assert "0 missing" in warc_check(data)
 
