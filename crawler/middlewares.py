@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
@@ -19,9 +21,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.robotstxt import RobotParser
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
 from crawler.resources import writer_for
+from pipeline.models import CrawlError, CrawlErrorKind
 from pipeline.warc import HttpExchange
 
 logger = logging.getLogger(__name__)
@@ -57,14 +61,26 @@ class AllowedHostsMiddleware:
 
 
 class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, with every request waiting on a host's robots.txt judged.
+    """Scrapy's robots.txt middleware, with every request waiting on a host's robots.txt judged,
+    and an unreachable robots.txt meaning "disallow all" (RFC 9309, 2.3.1.4).
 
     In Scrapy 2.19 the requests that arrive while a host's robots.txt is being fetched await one
     shared Deferred; the first awaiter consumes its result and the others get None, which means
     "no robots.txt": they are let through. Reading the parser back from the cache fixes that.
+
+    Scrapy parses a 5xx answer's error page as the rules (allow all) and lets everything through
+    when robots.txt cannot be fetched; here both disallow the host for this run (after the usual
+    retries), recorded as a robots_unavailable crawl error; the next run asks again.
     """
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.unavailable: dict[str, str] = {}  # netloc -> why its robots.txt could not be had
+        self.schemes: dict[str, str] = {}
+
     async def robot_parser(self, request: Request) -> RobotParser | None:
+        parsed = urlparse_cached(request)
+        self.schemes.setdefault(parsed.netloc, parsed.scheme)
         parser = await super().robot_parser(request)
         if parser is None:
             cached = self._parsers.get(urlparse_cached(request).netloc)
@@ -72,28 +88,109 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
                 return cached
         return parser
 
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._disallow_all(netloc, response.url, f"HTTP {response.status}", response.status)
+            return
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        if isinstance(exc, IgnoreRequest):
+            super()._robots_error(exc, netloc)
+            return
+        url = f"{self.schemes.get(netloc, 'http')}://{netloc}/robots.txt"
+        self._disallow_all(netloc, url, f"{type(exc).__name__}: {exc}", None)
+
+    def _disallow_all(self, netloc: str, url: str, why: str, status: int | None) -> None:
+        self.unavailable[netloc] = why
+        self.crawler.stats.inc_value("bitext/robots/unavailable")
+        logger.warning(
+            "robots.txt of %s unavailable (%s): nothing on that host is fetched in this run "
+            "(RFC 9309); the next run asks again",
+            netloc,
+            why,
+        )
+        spider = self.crawler.spider
+        writer_for(self.crawler).error(
+            CrawlError(
+                site=getattr(getattr(spider, "profile", None), "name", None) or spider.name,
+                url=url,
+                kind=CrawlErrorKind.robots_unavailable,
+                detail=f"robots.txt unavailable ({why}): host disallowed for the run",
+                http_status=status,
+                at=datetime.now(UTC),
+            )
+        )
+        parser = build_from_crawler(self._parserimpl, self.crawler, b"User-agent: *\nDisallow: /\n")
+        pending = self._parsers[netloc]
+        self._parsers[netloc] = parser
+        if isinstance(pending, Deferred):
+            pending.callback(parser)
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        why = self.unavailable.get(urlparse_cached(request).netloc)
+        if why is None:
+            super().process_request_2(rp, request)
+            return
+        self.crawler.stats.inc_value("robotstxt/forbidden")
+        raise IgnoreRequest(f"robots.txt unavailable ({why}): disallowed by RFC 9309")
+
 
 class BackoffRetryMiddleware(RetryMiddleware):
-    """Scrapy's retries with an exponential pause before each new try.
+    """Scrapy's retries with an exponential pause before each new try, and a 429/503's
+    Retry-After honoured for the whole host.
 
     RETRY_BACKOFF_BASE seconds before the first retry, doubling, capped at RETRY_BACKOFF_MAX;
-    the pause is awaited, so other requests go on meanwhile.
+    the pause is awaited, so other hosts go on meanwhile. A Retry-After (seconds or an HTTP
+    date) holds every request to that host until it has passed; one longer than RETRY_AFTER_MAX
+    is not waited for: the request is not retried and its HTTP error is recorded.
     """
+
+    RETRY_AFTER_CODES = (429, 503)
 
     def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
+        self.retry_after_max = settings.getfloat("RETRY_AFTER_MAX", 120.0)
+        self.host_paused_until: dict[str, float] = {}
 
-    async def _pause(self, retry: Request | None) -> None:
-        if retry is not None:
-            times = retry.meta.get("retry_times", 1)
-            await asyncio.sleep(min(self.backoff_base * 2 ** (times - 1), self.backoff_max))
+    def _backoff(self, retry: Request) -> float:
+        times = retry.meta.get("retry_times", 1)
+        return min(self.backoff_base * 2 ** (times - 1), self.backoff_max)
+
+    async def process_request(self, request: Request) -> None:
+        netloc = urlparse_cached(request).netloc
+        wait = self.host_paused_until.get(netloc, 0.0) - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+        asked = (
+            retry_after_seconds(response.headers.get("Retry-After"))
+            if response.status in self.RETRY_AFTER_CODES
+            else None
+        )
+        if asked is not None and asked > self.retry_after_max:
+            logger.warning(
+                "%s asks to retry after %.0f s, over RETRY_AFTER_MAX (%.0f s): not retried",
+                request.url,
+                asked,
+                self.retry_after_max,
+            )
+            self.crawler.stats.inc_value("bitext/retry_after/too_long")
+            return response
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            await self._pause(result)
+            pause = self._backoff(result)
+            if asked is not None:
+                pause = max(pause, asked)
+                netloc = urlparse_cached(request).netloc
+                until = time.monotonic() + asked
+                self.host_paused_until[netloc] = max(self.host_paused_until.get(netloc, 0), until)
+                self.crawler.stats.inc_value("bitext/retry_after/honoured")
+                logger.info("%s: Retry-After %.1f s honoured for %s", request.url, asked, netloc)
+            await asyncio.sleep(pause)
         return result
 
     async def process_exception(
@@ -101,8 +198,24 @@ class BackoffRetryMiddleware(RetryMiddleware):
     ) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
-            await self._pause(result)
+            await asyncio.sleep(self._backoff(result))
         return result
+
+
+def retry_after_seconds(value: bytes | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 class WarcCaptureMiddleware:

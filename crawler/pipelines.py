@@ -6,34 +6,68 @@ import asyncio
 import logging
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler.resources import close_writer, store_for, writer_for
+from crawler.supervision import die_with_parent, stop_crawl
 from crawler.writer import WriterFailed, WriterReport
-from pipeline.extract import extract_article
-from pipeline.models import ArticlePair, ArticleText, CrawlError
+from pipeline.extract import PageTooLarge, extract_article
+from pipeline.models import ArticlePair, ArticleText, CrawlError, PipelineStage
 
 logger = logging.getLogger(__name__)
 
+ExtractJob = tuple[str, str, str, str, str, str | None, int | None]
 
-def _extract_texts(jobs: list[tuple[str, str, str, str, str, str | None]]) -> list[ArticleText]:
-    """Worker-process side: (profile, language, html, url, site, sha) -> ArticleText each."""
+
+def _failed(
+    crawler: Crawler,
+    item: ArticlePair,
+    stage: PipelineStage,
+    scope: str,
+    reason: str,
+    detail: str,
+    *,
+    log: bool = True,
+) -> None:
+    """Record a stage's failure on the pair (stored with it) and in the crawl's stats."""
+    item.stage_failed(stage, scope, reason, detail)
+    crawler.stats.inc_value(f"bitext/stage_failures/{stage.value}/{reason}")
+    if log:
+        logger.warning(
+            "%s (%s) failed for %s: %s: %s", stage.value, scope, item.en.url, reason, detail
+        )
+
+
+def _extract_texts(jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]]:
+    """Worker-process side: (profile, language, html, url, site, sha, cap) -> an ArticleText,
+    or (reason, detail) where extraction failed for that page (the others go on)."""
     from crawler.profiles import PROFILES
 
-    texts = []
-    for profile_name, language, html, url, site, sha in jobs:
+    texts: list[ArticleText | tuple[str, str]] = []
+    for profile_name, language, html, url, site, sha, cap in jobs:
         profile = PROFILES.get(profile_name)
         side = profile.side(language) if profile is not None else None
-        texts.append(
-            extract_article(
-                html, language=language, side=side, url=url, site=site, content_sha256=sha
+        try:
+            texts.append(
+                extract_article(
+                    html,
+                    language=language,
+                    side=side,
+                    url=url,
+                    site=site,
+                    content_sha256=sha,
+                    max_chars=cap,
+                )
             )
-        )
+        except PageTooLarge as exc:
+            texts.append(("too_large", str(exc)))
+        except Exception as exc:  # one page's failure is recorded with its pair, never fatal
+            texts.append(("extract_error", f"{type(exc).__name__}: {exc}"))
     return texts
 
 
@@ -49,10 +83,17 @@ class ArticleTextPipeline:
         if not crawler.settings.getbool("BITEXT_EXTRACT", True):
             raise NotConfigured("BITEXT_EXTRACT is off")
         self.crawler = crawler
+        cap = crawler.settings.getint("BITEXT_EXTRACT_MAX_CHARS", 0)
+        self.max_chars = cap if cap > 0 else None
         workers = crawler.settings.getint("BITEXT_EXTRACT_WORKERS", 1)
         self.pool = (
-            ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers else None
+            ProcessPoolExecutor(
+                workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent
+            )
+            if workers
+            else None
         )
+        self.pool_broken = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleTextPipeline:
@@ -78,23 +119,40 @@ class ArticleTextPipeline:
                 v.url,
                 v.site,
                 v.content_sha256,
+                self.max_chars,
             )
             for v in todo
         ]
-        if self.pool is None:
-            texts = _extract_texts(jobs)
-        else:
-            texts = await asyncio.wrap_future(self.pool.submit(_extract_texts, jobs))
+        texts = await self._extract(jobs)
         for version, text in zip(todo, texts, strict=True):
+            if isinstance(text, tuple):
+                _failed(self.crawler, item, PipelineStage.extraction, version.language, *text)
+                continue
+            item.stage_ok(PipelineStage.extraction, version.language)
             version.text = text
             self.crawler.stats.inc_value(f"bitext/texts/{version.language}/{text.status.value}")
             if text.status == "ok" and not text.language_ok:
                 self.crawler.stats.inc_value(f"bitext/texts/{version.language}/wrong_language")
         return item
 
+    async def _extract(self, jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]]:
+        if self.pool is None:
+            return _extract_texts(jobs)
+        if not self.pool_broken:
+            try:
+                return await asyncio.wrap_future(self.pool.submit(_extract_texts, jobs))
+            except BrokenProcessPool:
+                self.pool_broken = True
+                stop_crawl(
+                    self.crawler,
+                    "extraction_worker_died",
+                    "the extraction worker process died: stopping the crawl",
+                )
+        return [("worker_died", "the extraction worker process died")] * len(jobs)
+
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class TranslationPipeline:
@@ -120,6 +178,8 @@ class TranslationPipeline:
             batch_size=s.getint("BITEXT_TRANSLATE_BATCH_SIZE", 32),
         )
         self.engines: dict[tuple[str, str], object] = {}
+        # direction -> why its package could not be loaded (tried once per crawl)
+        self.broken: dict[tuple[str, str], str | None] = {}
         self.one_at_a_time = asyncio.Semaphore(1)  # one decode at a time; it uses every core
 
     @classmethod
@@ -155,17 +215,63 @@ class TranslationPipeline:
             if engine is None:
                 self.crawler.stats.inc_value(f"bitext/translation/{source}-{target}/pending")
                 continue
-            sentences = [s.text for s in version.text.sentences]
-            async with self.one_at_a_time:
-                await asyncio.to_thread(
-                    translate_cached,
-                    engine,
-                    sentences,
-                    lookup=store.cached_translations,
-                    save=store.save_translations,
+            scope = f"{source}-{target}"
+            broken = await self._load(engine, source, target)
+            if broken is not None:
+                # said once in the log when loading failed, not once per article
+                _failed(
+                    self.crawler,
+                    item,
+                    PipelineStage.translation,
+                    scope,
+                    "model_load_failed",
+                    broken,
+                    log=False,
                 )
+                continue
+            sentences = [s.text for s in version.text.sentences]
+            try:
+                async with self.one_at_a_time:
+                    await asyncio.to_thread(
+                        translate_cached,
+                        engine,
+                        sentences,
+                        lookup=store.cached_translations,
+                        save=store.save_translations,
+                    )
+            except Exception as exc:  # this article's failure; the crawl and the pair go on
+                _failed(
+                    self.crawler,
+                    item,
+                    PipelineStage.translation,
+                    scope,
+                    "translate_error",
+                    f"{type(exc).__name__}: {exc}",
+                )
+                continue
+            item.stage_ok(PipelineStage.translation, scope)
             self.crawler.stats.inc_value(f"bitext/translation/{source}-{target}/done")
         return item
+
+    async def _load(self, engine: object, source: str, target: str) -> str | None:
+        """Load the direction's packages once (a one-word translation runs the whole path:
+        SentencePiece, CTranslate2 on the configured device); why it failed, or None."""
+        async with self.one_at_a_time:  # also makes the first article's load the only one
+            if (source, target) not in self.broken:
+                try:
+                    await asyncio.to_thread(engine.translate, ["test"])  # type: ignore[attr-defined]
+                    self.broken[(source, target)] = None
+                except Exception as exc:
+                    why = f"{type(exc).__name__}: {exc}".strip()
+                    self.broken[(source, target)] = why
+                    logger.error(
+                        "translation %s->%s unavailable in this crawl, the package does not "
+                        "load (%s); pairs are stored with translation marked failed",
+                        source,
+                        target,
+                        why,
+                    )
+        return self.broken[(source, target)]
 
 
 class AlignmentPipeline:
@@ -220,10 +326,22 @@ class AlignmentPipeline:
             if doc.src_mt or doc.tgt_mt
             else await asyncio.to_thread(bundled_dictionary, "ar", "en")
         )
-        alignment = await asyncio.to_thread(
-            align, doc, src_language="ar", tgt_language="en", lexicon=lexicon
-        )
-        item.alignment = pair_alignment(item, doc, alignment)
+        try:
+            alignment = await asyncio.to_thread(
+                align, doc, src_language="ar", tgt_language="en", lexicon=lexicon
+            )
+            item.alignment = pair_alignment(item, doc, alignment)
+        except Exception as exc:  # this pair's failure; stored without an alignment
+            _failed(
+                self.crawler,
+                item,
+                PipelineStage.alignment,
+                "ar-en",
+                "align_error",
+                f"{type(exc).__name__}: {exc}",
+            )
+            return item
+        item.stage_ok(PipelineStage.alignment, "ar-en")
         self.crawler.stats.inc_value(f"bitext/alignment/{alignment.mode}")
         return item
 
@@ -251,9 +369,10 @@ class CorpusStorePipeline:
                 writer.error(item)
                 logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
         except WriterFailed as exc:
-            logger.error("store writer failed, stopping the crawl: %s", exc)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="writer_failed"))  # type: ignore[union-attr]
-            raise
+            stop_crawl(self.crawler, "writer_died", f"the store writer is gone ({exc})")
+            raise DropItem(
+                "not stored: the store writer is gone; the next crawl fetches it again"
+            ) from exc
         self._fold(writer.poll())
         return item
 

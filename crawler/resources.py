@@ -26,6 +26,10 @@ def store_location(settings: BaseSettings) -> str:
     )
 
 
+def data_dir(settings: BaseSettings) -> Path:
+    return Path(settings.get("BITEXT_DATA_DIR", "data/output"))
+
+
 def warc_dir(settings: BaseSettings) -> Path:
     return Path(
         settings.get("BITEXT_WARC_DIR")
@@ -47,6 +51,7 @@ def writer_for(crawler: Crawler) -> StoreWriter:
             warc_dir(crawler.settings),
             crawler.spidercls.name,
             warcinfo=crawl_warcinfo(crawler),
+            lock_dir=data_dir(crawler.settings),
         )
     return _writers[crawler]
 
@@ -70,6 +75,11 @@ def crawl_warcinfo(crawler: Crawler) -> dict[str, str]:
         description=f"bitext: scrapy crawl {name}"
         + (f", run {run_id} in its corpus store" if run_id is not None else ""),
     )
+
+
+def started_writer(crawler: Crawler) -> StoreWriter | None:
+    """The crawl's writer if it was started (supervision must not start one)."""
+    return _writers.get(crawler)
 
 
 def close_writer(crawler: Crawler) -> WriterReport | None:

@@ -7,6 +7,9 @@ import os
 BOT_NAME = "bitext"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# Our `scrapy crawl`: checks spider arguments, one crawl per data directory, an exit status
+# from the finish reason, a second Ctrl-C that still closes cleanly (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # Where the corpus goes: a SQLite file (or any SQLAlchemy URL) and a folder of WARC files.
 BITEXT_DATA_DIR = os.environ.get("BITEXT_DATA_DIR", "data/output")
@@ -36,6 +39,7 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled each time
 RETRY_BACKOFF_MAX = 60.0
+RETRY_AFTER_MAX = 120.0  # a 429/503 Retry-After is honoured up to this; longer: give up, record
 
 # Scrapy starts this many asyncio workers for *every* callback's output; ours yield 1-10 objects
 # and the store pipeline is synchronous, so 100 (the default) only costs CPU (bench/crawl.py).
@@ -67,6 +71,9 @@ ITEM_PIPELINES = {
 }
 BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
 BITEXT_EXTRACT_WORKERS = 1  # extraction processes beside the crawler; 0 = in the crawler
+# A page longer than this (characters) is not extracted: stored, extraction marked failed
+# (too_large). A 20 MB page took 21.7 s and 766 MB; real articles are under 0.5 MB.
+BITEXT_EXTRACT_MAX_CHARS = 2_000_000
 BITEXT_ALIGN = True  # align each pair in the crawl (mode "none" until a package is installed)
 # Translation with the installed Argos packages (ARGOS_PACKAGES_DIR); none installed: pending.
 BITEXT_TRANSLATE = True
@@ -76,6 +83,7 @@ BITEXT_TRANSLATE_THREADS = 0  # 0: CTranslate2 decides
 BITEXT_TRANSLATE_BATCH_SIZE = 32
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
+    "crawler.extensions.HelperSupervisor": 510,
     "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler
 }
 

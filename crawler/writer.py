@@ -4,25 +4,33 @@ The crawl is CPU-bound in one Python process (bench/crawl.py); writing WARC reco
 rows took 40% of it. The crawler sends each capture, pair and error down a bounded queue (back
 pressure: memory stays bounded if writing falls behind); the writer applies them in order, so a
 WARC record is always flushed before a store row refers to it, and each pair is still one
-transaction. If the crawler dies, the writer drains what it was sent, closes the WARC file and
-exits; if both die, the next run recovers the WARC file (pipeline.warc) and the store is
-consistent by its transactions.
+transaction.
+
+Supervision: the writer ignores SIGINT (a terminal's Ctrl-C reaches the whole process group; the
+crawler decides how to stop) and stops after its current task on SIGTERM or when the crawler
+raises the abort flag (a second Ctrl-C). It holds no copy of the task pipe's sending end, so when
+the crawler dies, however it dies, the writer reads what was sent, meets end-of-file, closes the
+WARC file and exits. If both die, the next run recovers the WARC file (pipeline.warc) and the
+store is consistent by its transactions. On the crawler's side, a dead writer is noticed by the
+HelperSupervisor extension, which stops the crawl (finish reason `writer_died`).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import multiprocessing as mp
 import os
 import queue
+import signal
 import time
 import traceback
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import psutil
 
 from pipeline.models import ArticlePair, CrawlError, WarcCapture
 from pipeline.warc import HttpExchange, PreviousCapture
@@ -31,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
 STATS_EVERY_S = 0.5
+EXIT_JOIN_S = 20.0  # at interpreter exit, how long an aborted writer may take to close
+
+_live: weakref.WeakSet[StoreWriter] = weakref.WeakSet()
 
 
 class WriterFailed(RuntimeError):
@@ -52,11 +63,14 @@ class StoreWriter:
         store_location: str,
         warc_dir: Path,
         prefix: str,
+        lock_dir: Path | None = None,
         warcinfo: dict[str, str] | None = None,
     ) -> None:
         ctx = mp.get_context("spawn")  # no fork of a running reactor
         self._tasks: mp.Queue[tuple[str, Any]] = ctx.Queue(maxsize=QUEUE_SIZE)
         self._results: mp.Queue[tuple[str, Any]] = ctx.Queue()
+        # Lock-free shared byte: set from a signal handler (second Ctrl-C) without deadlock risk.
+        self._abort = ctx.RawValue("b", 0)
         self._process = ctx.Process(
             target=writer_main,
             args=(
@@ -66,12 +80,37 @@ class StoreWriter:
                 self._tasks,
                 self._results,
                 os.getpid(),
+                self._abort,
+                str(lock_dir) if lock_dir else None,
                 warcinfo,
             ),
             name="bitext-writer",
         )
         self._process.start()
         self.report = WriterReport()
+        self.dead = False
+        _live.add(self)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def is_alive(self) -> bool:
+        return self._process.is_alive()
+
+    def exitcode(self) -> int | None:
+        return self._process.exitcode
+
+    def abort(self) -> None:
+        """Stop now (signal-safe): the writer ends its current task, closes the WARC file and
+        the store and exits; what is still queued is not written (a resumed crawl refetches it).
+        """
+        self._abort.value = 1
+        self._tasks.cancel_join_thread()  # never block exit on a pipe nobody reads any more
+
+    def mark_dead(self) -> None:
+        self.dead = True
+        self._tasks.cancel_join_thread()
 
     def capture(self, exchange: HttpExchange, record_id: str) -> None:
         self._put(("capture", (exchange, record_id)))
@@ -84,14 +123,18 @@ class StoreWriter:
 
     def _put(self, task: tuple[str, Any]) -> None:
         while True:
+            if self.dead or self._abort.value or not self._process.is_alive():
+                self.mark_dead()
+                raise WriterFailed(
+                    "writer told to stop (forced stop or SIGTERM)"
+                    if self._abort.value
+                    else f"writer exited with code {self._process.exitcode}"
+                )
             try:
-                self._tasks.put(task, timeout=5)
+                self._tasks.put(task, timeout=1)
                 return
             except queue.Full:
-                if not self._process.is_alive():
-                    raise WriterFailed(
-                        f"writer exited with code {self._process.exitcode}"
-                    ) from None
+                continue
 
     def poll(self) -> WriterReport:
         """Take in what the writer reported so far, without waiting."""
@@ -112,25 +155,50 @@ class StoreWriter:
             self.report.warc_file = Path(payload) if payload else None
 
     def close(self, timeout: float = 300) -> WriterReport:
-        if self._process.is_alive():
+        """Ask the writer to finish what it was sent and close; wait for it (bounded)."""
+        with contextlib.suppress(WriterFailed):
             self._put(("close", None))
         deadline = time.monotonic() + timeout
         closed = False
         while not closed and time.monotonic() < deadline:
             try:
-                kind, payload = self._results.get(timeout=1)
+                kind, payload = self._results.get(timeout=0.5)
             except queue.Empty:
                 if not self._process.is_alive():
                     break
                 continue
+            except (EOFError, OSError):
+                break
             self._take(kind, payload)
             closed = kind == "closed"
+        self.poll()
         self._process.join(timeout=10)
+        if self._process.is_alive():  # past every bound: it must not outlive the crawl
+            self._process.terminate()
+            self._process.join(timeout=5)
         if not closed:
+            self.mark_dead()
             self.report.failures.append(
                 f"writer did not close (exit code {self._process.exitcode})"
             )
+        _live.discard(self)
         return self.report
+
+    def _reap_at_exit(self) -> None:
+        """Interpreter exit with the writer still running (forced stop): abort, wait, kill."""
+        if not self._process.is_alive():
+            return
+        self.abort()
+        self._process.join(timeout=EXIT_JOIN_S)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(timeout=5)
+
+
+@atexit.register  # runs before multiprocessing's own exit hook, which would join forever
+def _reap_writers() -> None:
+    for writer in list(_live):
+        writer._reap_at_exit()
 
 
 def writer_main(
@@ -140,23 +208,35 @@ def writer_main(
     tasks: mp.Queue[tuple[str, Any]],
     results: mp.Queue[tuple[str, Any]],
     parent_pid: int,
+    abort: Any,
+    lock_dir: str | None = None,
     warcinfo: dict[str, str] | None = None,
 ) -> None:
-    """The writer process: apply tasks in order until told to close or the crawler is gone."""
+    """The writer process: apply tasks in order until told to close, told to abort, or the
+    crawler is gone."""
+    from crawler.lock import hold_writer_lock
     from pipeline.store import open_store
     from pipeline.warc import WarcArchive
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(abort, "value", 1))
+    # Our copy of the sending end would keep the pipe open after the crawler died, and a read
+    # cut mid-message would then wait forever; without it the read ends in EOFError.
+    tasks._writer.close()  # type: ignore[attr-defined]
+    lock = hold_writer_lock(Path(lock_dir)) if lock_dir else None
     store = open_store(store_location)
     archive = WarcArchive(Path(warc_dir), prefix=prefix, info=warcinfo)
     stats: Counter[str] = Counter()
     last_report = time.monotonic()
-    while True:
+    while not abort.value:
         try:
             kind, payload = tasks.get(timeout=1)
         except queue.Empty:
-            if not psutil.pid_exists(parent_pid):
+            if os.getppid() != parent_pid:
                 break  # the crawler died: everything it sent is written; close cleanly
             continue
+        except (EOFError, OSError):
+            break  # the crawler died: the pipe is closed
         if kind == "close":
             break
         try:
@@ -173,6 +253,13 @@ def writer_main(
     store.close()
     results.put(("stats", dict(stats)))
     results.put(("closed", str(path)))
+    results.close()
+    if os.getppid() == parent_pid:
+        results.join_thread()  # the messages are in the pipe before the lock says "done"
+    else:
+        results.cancel_join_thread()  # nobody reads them: a full pipe would block forever
+    if lock is not None:
+        lock.close()
 
 
 def apply(kind: str, payload: Any, store: Any, archive: Any, stats: Counter[str]) -> None:

@@ -54,6 +54,7 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
         "texts_wrong_language",
         "translations",
         "alignments",
+        "stage_failures",
     ):
         table.add_row(key, str(counts[key]))
     console.print(table)
@@ -100,7 +101,10 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
     console.print(aligned)
     reasons = Counter(p.reason.value for p in corpus.iter_pairs() if p.reason)
     errors = Counter(e.kind.value for e in corpus.errors())
-    if reasons or errors:
+    failed_stages = Counter(
+        (f.stage.value, f.scope, f.reason) for _, _, f in corpus.stage_failures()
+    )
+    if reasons or errors or failed_stages:
         why = Table(title="Not paired / failed, by reason")
         why.add_column("record")
         why.add_column("reason")
@@ -109,6 +113,9 @@ def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> No
             why.add_row("unpaired article", reason, str(n))
         for kind, n in sorted(errors.items()):
             why.add_row("crawl error", kind, str(n))
+        for (stage, scope, reason), n in sorted(failed_stages.items()):
+            # the pair is stored; the stage is to be run again (bitext extract/translate/align)
+            why.add_row(f"{stage} failed ({scope})", reason, str(n))
         console.print(why)
     corpus.close()
 
@@ -316,6 +323,8 @@ def translate(
                     save=corpus.save_translations,
                     progress=advance,
                 )
+        if file is None:  # every stored text translated: the crawl's failure marks are settled
+            corpus.settle_stage_failures("translation", f"{source}-{target}")
         if file is not None:
             out = "\n".join(result) + "\n"
             if output:

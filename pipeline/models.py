@@ -6,7 +6,7 @@ them (`pipeline.models.json_schema`), never written by hand.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -213,6 +213,29 @@ CONTENT_REASONS = frozenset(
 )
 
 
+class PipelineStage(StrEnum):
+    extraction = "extraction"
+    translation = "translation"
+    alignment = "alignment"
+
+
+class StageFailure(Record):
+    """A processing stage that failed for one pair in the crawl: the pair is stored anyway, with
+    this record, and counted by reason in `bitext stats`; a later run that succeeds clears it."""
+
+    stage: PipelineStage
+    scope: str = Field(
+        description="What the stage worked on: a language (extraction), a direction such as "
+        "ar-en (translation, alignment)"
+    )
+    reason: str = Field(
+        description="Countable cause: too_large, extract_error, worker_died, model_load_failed, "
+        "translate_error, align_error"
+    )
+    detail: str
+    at: datetime
+
+
 class ArticlePair(Record):
     """An English article and its Arabic original, or the English article alone with the reason."""
 
@@ -232,6 +255,25 @@ class ArticlePair(Record):
     alignment: PairAlignment | None = Field(
         default=None, description="Set in the crawl when both clean texts are there"
     )
+    stage_failures: list[StageFailure] = Field(
+        default_factory=list, description="Stages that failed for this pair in the crawl"
+    )
+    # (stage, scope) that ran and succeeded in the crawl: the store clears their old failures.
+    _stages_ok: set[tuple[str, str]] = PrivateAttr(default_factory=set)
+
+    def stage_ok(self, stage: PipelineStage, scope: str) -> None:
+        self._stages_ok.add((stage.value, scope))
+
+    def stage_failed(self, stage: PipelineStage, scope: str, reason: str, detail: str) -> None:
+        self.stage_failures.append(
+            StageFailure(
+                stage=stage, scope=scope, reason=reason, detail=detail[:2000], at=datetime.now(UTC)
+            )
+        )
+
+    @property
+    def stages_ok(self) -> set[tuple[str, str]]:
+        return self._stages_ok
 
     @model_validator(mode="before")
     @classmethod
@@ -250,6 +292,7 @@ class CrawlErrorKind(StrEnum):
     robots_disallowed = "robots_disallowed"
     redirect_offsite = "redirect_offsite"
     empty_page = "empty_page"
+    robots_unavailable = "robots_unavailable"
     not_an_article = "not_an_article"
     parse_error = "parse_error"
 

@@ -46,6 +46,7 @@ from pipeline.models import (
     CrawlError,
     PairAlignment,
     PairStatus,
+    StageFailure,
     UnpairedReason,
     WarcCapture,
 )
@@ -165,6 +166,24 @@ class ReviewRow(Base):
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     digest: Mapped[str] = mapped_column(String(64))  # of the beads reviewed: import is idempotent
     record: Mapped[dict] = mapped_column(JSON)  # PairAlignment with statuses and comments
+
+
+class StageFailureRow(Base):
+    """A stage that failed for a pair in the crawl (one row per pair, stage and scope); deleted
+    when the stage later succeeds. A table of its own, so stores made before it keep working
+    (create_all adds it)."""
+
+    __tablename__ = "stage_failures"
+    __table_args__ = (UniqueConstraint("pair_id", "stage", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class ErrorRow(Base):
@@ -463,7 +482,98 @@ class SqlCorpusStore:
                 result.pair_changed = True
             if pair.alignment is not None:
                 self._save_alignment(c, pair.alignment)
+            if pair.stage_failures or pair.stages_ok:
+                pair_id = (
+                    row.id
+                    if row is not None
+                    else c.execute(sql["pair_select"], {"en_id": en_id}).first().id
+                )
+                self._save_stage_outcomes(c, pair_id, pair)
         return result
+
+    def _save_stage_outcomes(self, c: Connection, pair_id: int, pair: ArticlePair) -> None:
+        table = StageFailureRow.__table__
+        for stage, scope in pair.stages_ok:
+            c.execute(
+                delete(table).where(
+                    table.c.pair_id == pair_id, table.c.stage == stage, table.c.scope == scope
+                )
+            )
+        for failure in pair.stage_failures:
+            upsert = self._upsert(table)
+            c.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["pair_id", "stage", "scope"],
+                    set_={
+                        "reason": upsert.excluded.reason,
+                        "detail": upsert.excluded.detail,
+                        "last_seen": upsert.excluded.last_seen,
+                        "count": table.c.count + 1,
+                    },
+                ),
+                {
+                    "pair_id": pair_id,
+                    "stage": failure.stage.value,
+                    "scope": failure.scope,
+                    "reason": failure.reason,
+                    "detail": failure.detail,
+                    "first_seen": failure.at,
+                    "last_seen": failure.at,
+                    "count": 1,
+                },
+            )
+
+    def settle_stage_failures(self, stage: str, scope: str) -> int:
+        """Forget every failure of `stage` on `scope` (it has since been run for the whole
+        store, e.g. `bitext translate`); how many there were."""
+        table = StageFailureRow.__table__
+        with self.engine.begin() as c:
+            return c.execute(
+                delete(table).where(table.c.stage == stage, table.c.scope == scope)
+            ).rowcount
+
+    def stage_failures(self) -> list[tuple[str, str, StageFailure]]:
+        """(site, English article id, failure) of every stage failure on record."""
+        table, pairs, articles = (
+            StageFailureRow.__table__,
+            PairRow.__table__,
+            ArticleRow.__table__,
+        )
+        query = (
+            select(articles.c.site, articles.c.site_article_id, table)
+            .join(pairs, pairs.c.id == table.c.pair_id)
+            .join(articles, articles.c.id == pairs.c.en_article_id)
+            .order_by(table.c.id)
+        )
+        with self.engine.connect() as c:
+            return [
+                (
+                    r.site,
+                    r.site_article_id,
+                    StageFailure(
+                        stage=r.stage,
+                        scope=r.scope,
+                        reason=r.reason,
+                        detail=r.detail,
+                        at=r.last_seen,
+                    ),
+                )
+                for r in c.execute(query)
+            ]
+
+    def pair_keys(self, site: str, *, checked_since: datetime | None = None) -> set[str]:
+        """English article ids of the stored pairs of a site (paired or not); with
+        `checked_since`, only those whose English page was fetched since then."""
+        pairs, articles = PairRow.__table__, ArticleRow.__table__
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(articles.c.site_article_id, articles.c.last_checked)
+                .join(pairs, pairs.c.en_article_id == articles.c.id)
+                .where(pairs.c.site == site)
+            ).all()
+        return {
+            key for key, checked in rows if checked_since is None or _utc(checked) >= checked_since
+        }
 
     def _save_alignment(self, c: Connection, alignment: PairAlignment) -> None:
         sql = self._statements()
@@ -487,6 +597,16 @@ class SqlCorpusStore:
     def save_alignment(self, alignment: PairAlignment) -> None:
         with self.engine.begin() as c:
             self._save_alignment(c, alignment)
+            pair_id = c.execute(
+                self._statements()["pair_id"],
+                {"site": alignment.site, "en_article_id": alignment.en_article_id},
+            ).scalar_one()
+            failures = StageFailureRow.__table__
+            c.execute(  # aligned now: an alignment failure from the crawl is settled
+                delete(failures).where(
+                    failures.c.pair_id == pair_id, failures.c.stage == "alignment"
+                )
+            )
 
     def alignment_of(self, site: str, en_article_id: str) -> PairAlignment | None:
         with self.engine.connect() as c:
@@ -858,6 +978,21 @@ class SqlCorpusStore:
                     "record": text.model_dump(mode="json"),
                 },
             )
+            # extracted now: an extraction failure the crawl recorded for it is settled
+            versions, pairs = VersionRow.__table__, PairRow.__table__
+            failures = StageFailureRow.__table__
+            article = select(versions.c.article_id).where(versions.c.id == version_id)
+            c.execute(
+                delete(failures).where(
+                    failures.c.stage == "extraction",
+                    failures.c.scope == text.language,
+                    failures.c.pair_id.in_(
+                        select(pairs.c.id).where(
+                            pairs.c.en_article_id.in_(article) | pairs.c.ar_article_id.in_(article)
+                        )
+                    ),
+                )
+            )
 
     def cached_translations(self, engine: str, source_keys: list[str]) -> dict[str, str]:
         """Translations already made by `engine`, by source sentence hash."""
@@ -907,12 +1042,18 @@ class SqlCorpusStore:
                 "captures": count(CaptureRow),
                 "translations": count(TranslationRow),
                 "alignments": count(AlignmentRow),
+                "stage_failures": count(StageFailureRow),
                 "crawls": count(CrawlRow),
             }
 
     def close(self) -> None:
         self.flush_captures()
         self.engine.dispose()
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stamp we write is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _version(row: VersionRow) -> ArticleVersion:

@@ -13,11 +13,13 @@ with conditional GETs (ETag / Last-Modified): a 304 costs nothing and stores not
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from hashlib import sha256
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -56,12 +58,43 @@ def _date_arg(value: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"-a {name}= must be YYYY-MM-DD, got {value!r}") from exc
+        raise ValueError(f"-a {name}= must be a date YYYY-MM-DD, got {value!r}") from exc
+
+
+def _limit_arg(value: str | int | None) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        limit = int(value)  # type: ignore[arg-type]
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise ValueError(f"-a limit= must be a whole number, got {value!r}")
+    return limit
 
 
 class EnabSpider(scrapy.Spider):
     name = "enab"
     profile: SiteProfile = PROFILE
+    ARGUMENTS = ("since", "until", "limit", "urls", "base_url_en", "base_url_ar")
+
+    @classmethod
+    def check_arguments(cls, arguments: dict[str, str]) -> None:
+        """Raise ValueError (one line, the valid arguments listed) for an unknown argument or a
+        bad value: checked before the crawl starts, so a typo never runs a full crawl."""
+        unknown = sorted(set(arguments) - set(cls.ARGUMENTS))
+        if unknown:
+            raise ValueError(
+                f"unknown spider argument{'s' if len(unknown) > 1 else ''} "
+                + ", ".join(f"-a {name}={arguments[name]}" for name in unknown)
+                + "; valid: "
+                + ", ".join(cls.ARGUMENTS)
+            )
+        since = _date_arg(arguments.get("since"), "since")
+        until = _date_arg(arguments.get("until"), "until")
+        if since and until and since > until:
+            raise ValueError(f"-a since={since} is after -a until={until}")
+        _limit_arg(arguments.get("limit"))
 
     def __init__(
         self,
@@ -73,10 +106,12 @@ class EnabSpider(scrapy.Spider):
         base_url_ar: str | None = None,
         **kwargs: Any,
     ) -> None:
+        given = {"since": since, "until": until, "limit": limit}
+        self.check_arguments({k: str(v) for k, v in {**given, **kwargs}.items() if v is not None})
         super().__init__(**kwargs)
         self.since = _date_arg(since, "since")
         self.until = _date_arg(until, "until")
-        self.limit = int(limit) if limit not in (None, "") else None
+        self.limit = _limit_arg(limit)
         self.urls = [u.strip() for u in (urls or "").split(",") if u.strip()]
         self.source: LanguageSite = replace(
             self.profile.source, base_url=(base_url_en or self.profile.source.base_url).rstrip("/")
@@ -111,6 +146,7 @@ class EnabSpider(scrapy.Spider):
     # -- discovery ------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.reconcile_with_store()
         if self.urls:
             for url in self.urls:
                 request = self.article_request(url, source="urls")
@@ -119,23 +155,76 @@ class EnabSpider(scrapy.Spider):
             return
         base = self.source.base_url
         for path in self.profile.feed_paths:
-            yield scrapy.Request(
-                base + path,
-                callback=self.parse_feed,
-                errback=self.discovery_failed,
-                meta={"optional": True},
-            )
+            request = self.discovery_request(base + path, self.parse_feed, optional=True)
+            if request is not None:
+                yield request
         for path in self.profile.sitemap_paths:
-            yield scrapy.Request(
-                base + path,
-                callback=self.parse_sitemap,
-                errback=self.discovery_failed,
-                meta={"optional": True},
-            )
+            request = self.discovery_request(base + path, self.parse_sitemap, optional=True)
+            if request is not None:
+                yield request
         for path in self.profile.listing_paths:
-            yield scrapy.Request(
-                base + path, callback=self.parse_listing, errback=self.discovery_failed
+            request = self.discovery_request(base + path, self.parse_listing)
+            if request is not None:
+                yield request
+
+    # -- resuming: the store, not JOBDIR, says what is done ----------------------------------------
+
+    def reconcile_with_store(self) -> None:
+        """Under JOBDIR, what the store holds from this job is done; everything else is to do,
+        whatever JOBDIR's queue, dupefilter and spider state remember.
+
+        Those record requests when they are scheduled, not when their pair is stored, so a
+        killed or force-stopped run leaves articles marked seen that the store lacks (and a
+        killed run's request queue is dropped, see crawler.extensions). So discovery runs on
+        every start (its requests bypass the dupefilter), an article stored since the job began
+        is skipped, and any other article is requested, bypassing the dupefilter: a resumed
+        crawl never skips a pair the store lacks."""
+        jobdir = self.crawler.settings.get("JOBDIR")
+        since = _job_started(Path(jobdir)) if jobdir else None
+        self.done_in_job: set[str] = set()
+        if since is not None:
+            self.done_in_job = self.store.pair_keys(self.profile.name, checked_since=since)
+            self.done_in_job |= {
+                e.url
+                for e in self.store.errors()
+                if e.site == self.profile.name and e.at.replace(tzinfo=e.at.tzinfo or UTC) >= since
+            }
+        scheduled: set[str] = self.state.setdefault("scheduled", set())
+        missing = {c for c in scheduled if not self.is_done(c)}
+        if missing:
+            self.logger.info(
+                "resuming: %d articles scheduled by the last run are not in the store; "
+                "scheduling them again",
+                len(missing),
             )
+            scheduled -= missing
+        self.discovery_seen: set[str] = set()
+
+    def article_key(self, canonical: str) -> str:
+        return self.profile.article_id(self.source, urlsplit(canonical).path) or canonical
+
+    def is_done(self, canonical: str) -> bool:
+        """Stored by a run of this JOBDIR job (never true without JOBDIR)."""
+        return (
+            self.article_key(canonical) in self.done_in_job
+            or request_url(canonical) in self.done_in_job
+        )
+
+    def discovery_request(
+        self, url: str, callback: Any, *, optional: bool = False
+    ) -> scrapy.Request | None:
+        """A feed, sitemap or listing request: once per run (no loop through pagination),
+        fetched on every run (dont_filter: a resumed JOBDIR must discover again)."""
+        if url in self.discovery_seen:
+            return None
+        self.discovery_seen.add(url)
+        return scrapy.Request(
+            url,
+            callback=callback,
+            errback=self.discovery_failed,
+            dont_filter=True,
+            meta={"optional": True} if optional else {},
+        )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         sel = Selector(text=response.text, type="xml")
@@ -158,12 +247,9 @@ class EnabSpider(scrapy.Spider):
             loc = urljoin(response.url, entry.get("loc", "").strip())
             if sitemap.type == "sitemapindex":
                 if same_site(loc, self.source.base_url):
-                    yield scrapy.Request(
-                        loc,
-                        callback=self.parse_sitemap,
-                        errback=self.discovery_failed,
-                        meta={"optional": True},
-                    )
+                    request = self.discovery_request(loc, self.parse_sitemap, optional=True)
+                    if request is not None:
+                        yield request
                 continue
             lastmod = entry.get("lastmod")
             if self.since and lastmod and lastmod[:10] < self.since.isoformat():
@@ -189,11 +275,9 @@ class EnabSpider(scrapy.Spider):
         if found and older_than_window == found:
             return  # newest first: every later page is older still
         for href in links(html, self.profile.next_page)[:1]:
-            yield scrapy.Request(
-                urljoin(response.url, href),
-                callback=self.parse_listing,
-                errback=self.discovery_failed,
-            )
+            request = self.discovery_request(urljoin(response.url, href), self.parse_listing)
+            if request is not None:
+                yield request
 
     def discovery_failed(self, failure: Failure) -> Iterator[CrawlError]:
         request = failure.request  # type: ignore[attr-defined]
@@ -249,13 +333,17 @@ class EnabSpider(scrapy.Spider):
         if self.limit is not None and len(scheduled) >= self.limit:
             return None
         scheduled.add(canonical)
+        if self.is_done(canonical):
+            return None  # this JOBDIR job stored it already
         self.crawler.stats.inc_value(f"bitext/discovered/{source}")
-        key = self.profile.article_id(self.source, urlsplit(canonical).path) or canonical
+        key = self.article_key(canonical)
         return scrapy.Request(
             request_url(canonical),
             callback=self.parse_english,
             errback=self.english_failed,
             headers=self.conditional_headers(self.source.language, key),
+            # once per run by `scheduled`; never dropped because a killed run saw it (see above)
+            dont_filter=True,
             meta={"en_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
         )
 
@@ -463,6 +551,8 @@ class EnabSpider(scrapy.Spider):
             kind, detail = CrawlErrorKind.redirect_offsite, str(failure.value)
         elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
             kind, detail = CrawlErrorKind.robots_disallowed, "disallowed by robots.txt"
+            if "unavailable" in str(failure.value):  # robots.txt 5xx: RFC 9309 says disallow
+                detail = str(failure.value)
         else:
             kind = CrawlErrorKind.network_error
             detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"
@@ -479,6 +569,21 @@ class EnabSpider(scrapy.Spider):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+JOB_FILE = "bitext-job.json"
+
+
+def _job_started(jobdir: Path) -> datetime:
+    """When this JOBDIR job began (written by its first run)."""
+    path = jobdir / JOB_FILE
+    try:
+        return datetime.fromisoformat(json.loads(path.read_text(encoding="utf-8"))["started_at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        started = _now()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"started_at": started.isoformat()}), encoding="utf-8")
+        return started
 
 
 def _header(response: Response, name: str) -> str | None:

@@ -5,9 +5,9 @@
 Port 0 picks free ports; `--ready-file` receives {"en": base_url, "ar": base_url} once both
 listen, so tests and the demo know where to point the crawler. Links to the real hosts inside
 pages are rewritten to these addresses. Behaviours from `behaviors.json`: pages that fail the
-first N times (then succeed), redirects, a wrong Content-Type charset. ETag and Last-Modified
-with conditional GET (304), as WordPress behind a cache does. Files are read on every request, so
-a test may edit a page while the server runs.
+first N times (then succeed; with headers, e.g. Retry-After, if given), redirects, a wrong
+Content-Type charset. ETag and Last-Modified with conditional GET (304), as WordPress behind a
+cache does. Files are read on every request, so a test may edit a page while the server runs.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
             st.hits[key] += 1
             hit = st.hits[key]
         if hit <= behavior.get("fail_first", 0):
-            return self.send_plain(behavior["status"], "temporary failure")
+            return self.send_plain(behavior["status"], "temporary failure", behavior.get("headers"))
         if "redirect" in behavior:
             self.send_response(behavior.get("status", 301))
             self.send_header("Location", st.rewrite(behavior["redirect"].encode()).decode())
@@ -123,9 +123,11 @@ class Handler(BaseHTTPRequestHandler):
             return "application/xml; charset=utf-8"
         return "text/html; charset=UTF-8"
 
-    def send_plain(self, status: int, text: str) -> None:
+    def send_plain(self, status: int, text: str, headers: dict[str, str] | None = None) -> None:
         body = text.encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():  # e.g. Retry-After on a 429
+            self.send_header(name, value)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -1,0 +1,51 @@
+"""Helper processes that die with the crawl, and a crawl that stops when a helper dies.
+
+The crawl has two kinds of helper process: the store writer (crawler.writer, which notices its
+crawler's death by end-of-file on its task pipe) and the extraction workers (a process pool,
+which would sit on its queue forever: they ask the kernel for SIGKILL when the crawler dies).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+from weakref import WeakKeyDictionary
+
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+
+logger = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+_stopping: WeakKeyDictionary[Crawler, str] = WeakKeyDictionary()
+
+
+def die_with_parent() -> None:
+    """In a helper process: ignore the terminal's Ctrl-C (the crawler decides how to stop) and
+    be killed when the crawler dies (Linux; elsewhere the pool's own shutdown applies)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the crawler died before the request took effect
+        os._exit(1)
+
+
+def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
+    """Stop the crawl with this finish reason (the first reason given wins)."""
+    if crawler in _stopping or crawler.engine is None:
+        return
+    _stopping[crawler] = reason
+    logger.error("%s (finish reason %s)", message, reason)
+    done = deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
+    done.addErrback(lambda failure: logger.debug("crawl already closed: %s", failure.value))
+
+
+def stop_reason(crawler: Crawler) -> str | None:
+    return _stopping.get(crawler)
