@@ -410,12 +410,15 @@ def models_list() -> None:
 
 @models_app.command("install")
 def models_install(file: Annotated[Path, typer.Argument(help="An .argosmodel file.")]) -> None:
-    """Validate a package file completely, then install it (nothing is written if it is bad)."""
+    """Validate a package file, extract it (zip bomb and CRC checks as it goes), load it with
+    CTranslate2 and SentencePiece and translate a word, then install it; a bad package leaves
+    nothing behind."""
     from pipeline.argos import InvalidPackage, install_package
+    from pipeline.translate import load_check
 
     input_file(file, "package file")
     try:
-        info = install_package(file)
+        info = install_package(file, verify=load_check)
     except (InvalidPackage, OSError) as exc:
         raise CliError(f"not installed: {exc}") from exc
     console.print(
