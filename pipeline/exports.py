@@ -189,8 +189,11 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")  # lone: UTF-8 cannot encode them
+
+
 def one_line(text: str) -> str:
-    return _LINE_BREAKS.sub(" ", text).strip()
+    return _SURROGATES.sub("", _LINE_BREAKS.sub(" ", text)).strip()
 
 
 @dataclass(frozen=True)
@@ -369,10 +372,16 @@ def write_xliff(
     store = Xliff2File(sourcelanguage=src_lang, targetlanguage=tgt_lang)
     store.settargetlanguage(tgt_lang)
     written = 0
+    ids: set[str] = set()
     for seg in segs:
         unit = store.addsourceunit(xml_safe(seg.src))
         unit.target = xml_safe(seg.tgt)
-        unit.setid(re.sub(r"[^\w.\-]", "_", seg.key))  # an NMTOKEN
+        # a unique, non-empty NMTOKEN (ASCII: "²" is a word character but not a name character)
+        unit_id = re.sub(r"[^\w.\-]", "_", seg.key, flags=re.ASCII) or "unit"
+        while unit_id in ids:
+            unit_id += "_"
+        ids.add(unit_id)
+        unit.setid(unit_id)
         written += 1
     _refuse_empty(written, allow_empty, path, "segment pairs")
     with atomic_writer(path, mode="wb") as out:

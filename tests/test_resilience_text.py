@@ -4,6 +4,7 @@ never the paragraph or the page (issue 14, case 4); `extract` fuzzed with hypoth
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -136,7 +137,11 @@ def _pages(draw: st.DrawFn) -> str:
     return f"<html><head><title>T</title></head><body>{wrapper.format(body)}{junk}</body></html>"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("BITEXT_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(page=st.one_of(_pages(), st.text(max_size=400)), english=st.booleans())
 def test_fuzz_extract_never_crashes_and_keeps_only_text(page: str, english: bool) -> None:
     language, side = ("en", ENGLISH) if english else ("ar", ARABIC)
