@@ -526,12 +526,12 @@ def translate(
             from pipeline.argos import installed_packages, route_advice
 
             pending = len({s for chunk in chunks for s in chunk})
-            progress_console.print(
-                f"[yellow]translation pending[/yellow] for {pending} "
-                f"{source} sentences: " + route_advice(source, target, installed_packages())
-            )
+            advice = route_advice(source, target, installed_packages())
             if file is not None:
-                raise typer.Exit(1) from None
+                raise CliError(f"{pending} {source} sentences not translated: {advice}") from None
+            progress_console.print(
+                f"[yellow]translation pending[/yellow] for {pending} {source} sentences: {advice}"
+            )
             continue
         with Progress(
             *Progress.get_default_columns(),
@@ -849,4 +849,8 @@ def warc_check(
 
 
 if __name__ == "__main__":
-    app()
+    # `python -m pipeline.cli`: run the importable module's app, so that a CliError raised by
+    # code importing `pipeline.cli` is the class this module's handler knows
+    from pipeline.cli import app as importable_app
+
+    importable_app()

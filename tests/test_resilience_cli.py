@@ -134,6 +134,12 @@ CASES: dict[str, Case] = {
         1,
         "re:error: latin1.txt is not UTF-8 text \\(byte 0xe9 at offset 3\\); .*\n",
     ),
+    "translate with no package": Case(
+        ["translate", "src.txt", "--from", "ar", "--to", "en", "-o", "new.txt"],
+        1,
+        "re:error: 2 ar sentences not translated: no installed package translates ar to en\\. "
+        "Install translate-ar_en: .*\n",
+    ),
     "translate a missing file": Case(
         ["translate", "nope.txt", "--from", "ar", "--to", "en"], 2, "error: no such file: nope.txt"
     ),
