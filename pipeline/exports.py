@@ -105,9 +105,12 @@ def _temp_file(path: Path, mode: str) -> Iterator[tuple[IO, str]]:
             handle.flush()
             os.fsync(handle.fileno())
         _publishable(tmp)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+            # a full disk says which output it could not write
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
 
 

@@ -159,7 +159,8 @@ def load_check(package: PackageInfo, settings: EngineSettings | None = None) -> 
     try:
         PackageTranslator(package, settings).translate(["test"])
     except Exception as exc:
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        reason = str(exc).replace(str(package.path), package.name)  # not the staging folder
+        reason = " ".join(reason.split())[:300] or type(exc).__name__
         raise InvalidPackage(f"{package.name} does not load or translate: {reason}") from exc
 
 

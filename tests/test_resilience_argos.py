@@ -182,6 +182,7 @@ def test_models_install_loads_the_package_and_refuses_garbage(
     assert lines[0].startswith(
         "error: not installed: translate-ar_en-0_1 does not load or translate: "
     )
+    assert ".installing-" not in lines[0]
     assert _written(packages) == 0 and list(packages.iterdir()) == []
     # the same package, whole, installs and is listed
     done = _cli("models", "install", str(tiny_package), env=env)
