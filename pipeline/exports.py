@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import glob
 import hashlib
 import json
 import os
@@ -29,10 +28,12 @@ except PackageNotFoundError:  # run from a checkout without installing
     TOOL_VERSION = "0"
 
 
-STALE_AFTER_S = 3600  # a temp file of another naming (no process id) this old is abandoned
-# What follows ".NAME." in a temp file's name: the writer's process id (none before this naming)
-# and mkstemp's eight random characters.
-_OUR_TEMP = re.compile(r"(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}")
+STALE_AFTER_S = 3600  # a temp file of the older naming (no process id) this old is abandoned
+# Our temp files: ".NAME.PID.xxxxxxxx.part" (mkstemp's eight characters), and before process ids
+# were in the name ".NAME.xxxxxxxx.part".
+_OUR_TEMP = re.compile(r"\..+?\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.part")
+_swept: set[Path] = set()  # folders whose stale temp files this process has removed
+_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # the disk, a size limit, a quota
 
 
 class EmptyExport(ValueError):
@@ -53,14 +54,17 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale_parts(path: Path) -> list[Path]:
-    """Temp files a killed writer of `path` left beside it (kill -9, power cut): those of a
-    process that is gone, or of no known process and over an hour old. A live writer's are kept."""
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Temp files killed writers left in `folder` (kill -9, power cut): those of a process that
+    is gone, and those of the older naming over an hour old; a live writer's stay. Interrupted
+    multi-file commits there are completed first: their temp files are the new outputs."""
+    for journal in folder.glob(".*.commit"):
+        recover_files(folder / journal.name[1 : -len(".commit")])
     removed = []
-    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
-        ours = _OUR_TEMP.fullmatch(part.name[len(path.name) + 2 : -len(".part")])
+    for part in folder.glob(".*.part"):
+        ours = _OUR_TEMP.fullmatch(part.name)
         if ours is None:
-            continue  # another file's temp (path "c", file ".c.ar.123.x.part")
+            continue
         if ours.group("pid"):
             pid = int(ours.group("pid"))
             stale = pid != os.getpid() and not _process_alive(pid)
@@ -74,6 +78,14 @@ def remove_stale_parts(path: Path) -> list[Path]:
                 part.unlink()
                 removed.append(part)
     return removed
+
+
+def _sweep_once(folder: Path) -> None:
+    """remove_stale_parts, once per folder and process: a report writes a thousand files."""
+    key = folder.resolve()
+    if key not in _swept:
+        remove_stale_parts(folder)
+        _swept.add(key)
 
 
 def _publishable(tmp: str) -> None:
@@ -97,7 +109,7 @@ def _temp_file(path: Path, mode: str) -> Iterator[tuple[IO, str]]:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(path)
+    _sweep_once(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=_temp_name(path), suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
@@ -108,7 +120,7 @@ def _temp_file(path: Path, mode: str) -> Iterator[tuple[IO, str]]:
     except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _FULL:
             # a full disk says which output it could not write
             raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
@@ -147,11 +159,12 @@ def recover_files(first: Path) -> list[Path]:
         return []
     done = []
     for tmp, final in renames:
-        if os.path.exists(tmp):
+        with contextlib.suppress(FileNotFoundError):  # renamed already (by its writer, or us)
             os.replace(tmp, final)
             done.append(Path(final))
     _fsync_directory(first.parent)
-    journal.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        journal.unlink()
     return done
 
 

@@ -8,6 +8,7 @@ point under test through a wrapper that patches one function; ENOSPC itself is i
 from __future__ import annotations
 
 import errno
+import json
 import os
 import resource
 import subprocess
@@ -223,7 +224,7 @@ def test_stale_temp_files_of_dead_writers_go_those_of_live_ones_stay(tmp_path: P
         file.write_text("x")
     hours_ago = time.time() - 7200
     os.utime(files["old legacy"], (hours_ago, hours_ago))
-    removed = remove_stale_parts(target)
+    removed = remove_stale_parts(tmp_path)
     assert sorted(removed) == sorted([files["dead"], files["old legacy"]])
     with atomic_writer(target) as handle:
         handle.write("new")
@@ -301,3 +302,24 @@ def test_translate_o_on_a_full_disk_keeps_the_old_file(packages: Path, tmp_path:
     assert len(lines) == 600 and all(lines) and len(set(lines)) == 1
     assert output.stat().st_size > 1024
     assert not (tmp_path / "no-store-here").exists()  # FILE mode creates no store
+
+
+def test_another_export_in_the_folder_completes_a_pending_pair_before_sweeping(
+    tmp_path: Path,
+) -> None:
+    """The killed writer's temp files are the new outputs while its journal stands: a sweep of
+    the folder (any export there) renames them, never deletes them."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    pid = int(dead.stdout)
+    (tmp_path / "c.ar").write_text("new ar\n")  # renamed before the kill
+    (tmp_path / "c.en").write_text("old en\n")
+    pending = tmp_path / f".c.en.{pid}.abcd1234.part"
+    pending.write_text("new en\n")
+    journal = [[str(tmp_path / f".c.ar.{pid}.efgh5678.part"), str(tmp_path / "c.ar")]]
+    journal.append([str(pending), str(tmp_path / "c.en")])
+    (tmp_path / ".c.ar.commit").write_text(json.dumps(journal))
+    with atomic_writer(tmp_path / "other.jsonl") as handle:
+        handle.write("{}\n")
+    assert (tmp_path / "c.en").read_text() == "new en\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.ar", "c.en", "other.jsonl"]
