@@ -1,14 +1,24 @@
-"""`bitext`: the pipeline's command line. Each stage runs alone from here."""
+"""`bitext`: the pipeline's command line. Each stage runs alone from here.
+
+Errors: a command raises `CliError` (or typer.BadParameter for a bad option value); `BitextApp`
+turns it, and any other exception, into one line on stderr and exit status 2 (the command line
+is wrong) or 1 (the command failed); `--debug` anywhere on the line shows the traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import signal
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -20,16 +30,223 @@ from pipeline.models import json_schema
 from pipeline.store import open_store
 from pipeline.warc import check_archive, read_records
 
-app = typer.Typer(help="Bilingual news corpus pipeline.", no_args_is_help=True)
+FAILED, USAGE = 1, 2  # exit statuses: the command failed; the command line is wrong
+
+
+class CliError(Exception):
+    """A mistake or failure the user can act on: shown as one line, exit status `code`."""
+
+    def __init__(self, message: str, code: int = FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _one_line(text: str, limit: int = 600) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _os_error(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        what = "no space left on device"
+    elif exc.errno == errno.EFBIG:
+        what = "file too large (size limit reached)"
+    else:
+        what = (exc.strerror or str(exc)).lower()
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f)
+    return f"{what}: {where}" if where else what
+
+
+def _is_click_error(exc: BaseException) -> bool:
+    return callable(getattr(exc, "format_message", None)) and isinstance(
+        getattr(exc, "exit_code", None), int
+    )
+
+
+def error_line(exc: BaseException) -> tuple[str, int]:
+    """The one line shown for an exception that ended a command, and the exit status."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipeline.argos import InvalidPackage
+
+    if isinstance(exc, CliError):
+        return str(exc), exc.code
+    if _is_click_error(exc):  # click's, or the copy newer typer versions carry
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx and exc.exit_code == USAGE else ""
+        return exc.format_message() + hint, exc.exit_code
+    if isinstance(exc, InvalidPackage):
+        return f"not installed: {exc}", FAILED
+    if isinstance(exc, UnicodeDecodeError):
+        return (
+            f"input is not UTF-8 text ({exc.reason} at byte {exc.start}); convert it to UTF-8 "
+            "first (iconv -f LATIN1 -t UTF-8)",
+            FAILED,
+        )
+    if isinstance(exc, OSError):
+        return _os_error(exc), FAILED
+    if isinstance(exc, SQLAlchemyError):
+        return f"store: {getattr(exc, 'orig', None) or exc}", FAILED
+    return f"unexpected {type(exc).__name__}: {exc} (run again with --debug for details)", FAILED
+
+
+def _terminate(signum: int, frame: Any) -> NoReturn:
+    raise SystemExit(128 + signum)  # unwinds: temp files removed, the store closed
+
+
+class BitextApp(typer.Typer):
+    """typer's app, run so that no user mistake ends in a traceback (see the module doc)."""
+
+    def __call__(self, args: list[str] | None = None, prog_name: str = "bitext") -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("BITEXT_DEBUG", "") not in ("", "0")
+        argv = [a for a in argv if a != "--debug"]
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _terminate)
+        command = typer.main.get_command(self)
+        try:
+            status = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        except Exception as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `bitext`, `bitext models`
+                typer.echo(exc.ctx.get_help())  # type: ignore[attr-defined]
+                sys.exit(USAGE)
+            if debug:
+                traceback.print_exc()
+            message, status = error_line(exc)
+            typer.echo(f"error: {_one_line(message)}", err=True)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
+app = BitextApp(
+    help="Bilingual news corpus pipeline.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 console = Console()
 progress_console = Console(stderr=True)  # progress and notices; stdout carries the data
 
-DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the crawl wrote its output.")]
-StoreOpt = Annotated[str | None, typer.Option("--store", help="SQLAlchemy URL or SQLite path.")]
+
+def _version(value: bool) -> None:
+    if value:
+        from pipeline.exports import TOOL_VERSION
+
+        typer.echo(f"bitext {TOOL_VERSION}")
+        raise typer.Exit()
 
 
-def _store(data_dir: Path, store: str | None):  # type: ignore[no-untyped-def]
-    return open_store(store or data_dir / "corpus.sqlite")
+@app.callback()
+def _global_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="Show the traceback of an error (anywhere on the line; or BITEXT_DEBUG=1).",
+        ),
+    ] = False,
+) -> None:
+    """Bilingual news corpus pipeline."""
+
+
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar="BITEXT_DATA_DIR", help="Where the crawl wrote its output."),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="BITEXT_STORE",
+        help="SQLAlchemy URL or SQLite path. Default: DATA_DIR/corpus.sqlite.",
+    ),
+]
+
+
+def _sqlite_file(location: str) -> Path | None:
+    """The file a SQLite store lives in; None for other databases and in-memory SQLite."""
+    if "://" not in location:
+        return Path(location).expanduser()
+    from sqlalchemy.engine import make_url
+
+    url = make_url(location)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database).expanduser()
+
+
+def store_location(data_dir: Path, store: str | None) -> str:
+    return store or str(data_dir / "corpus.sqlite")
+
+
+def store_exists(data_dir: Path, store: str | None) -> bool:
+    file = _sqlite_file(store_location(data_dir, store))
+    return file is None or file.is_file()
+
+
+def _store(data_dir: Path, store: str | None, *, must_exist: bool = True):  # type: ignore[no-untyped-def]
+    """The corpus store. Every command here works on a store a crawl made: one that does not
+    exist is refused (a mistyped --data-dir must not create an empty store and report on it)."""
+    location = store_location(data_dir, store)
+    file = _sqlite_file(location)
+    if must_exist and file is not None and not file.is_file():
+        if store:
+            missing = f"no corpus store {file}" + ("" if file.parent.is_dir() else " (no folder)")
+        elif not data_dir.is_dir():
+            missing = f"data directory {data_dir} does not exist"
+        else:
+            missing = f"{data_dir} holds no corpus store (corpus.sqlite)"
+        raise CliError(
+            f"{missing}. Make one with a crawl (scrapy crawl enab -s BITEXT_DATA_DIR={data_dir}) "
+            "or point --data-dir, BITEXT_DATA_DIR or --store at an existing one",
+            USAGE,
+        )
+    return open_store(location)
+
+
+def input_file(path: Path, what: str = "file") -> Path:
+    """`path` if it names an existing file (or - for stdin), else a one-line usage error."""
+    if str(path) == "-":
+        return path
+    if not path.exists():
+        raise CliError(f"no such {what}: {path}", USAGE)
+    if path.is_dir():
+        raise CliError(f"{path} is a directory, not a {what}", USAGE)
+    return path
+
+
+def output_file(path: Path, option: str = "-o") -> Path:
+    """`path` if a file can be written there (the folder is made if needed)."""
+    if path.is_dir():
+        raise CliError(
+            f"{option} {path} is a directory; give a file name (e.g. {path / 'corpus'})", USAGE
+        )
+    return path
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file (- for stdin); another encoding is a one-line error naming the file."""
+    data = sys.stdin.buffer.read() if str(path) == "-" else input_file(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CliError(
+            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "convert it first, e.g. iconv -f LATIN1 -t UTF-8 (or -f WINDOWS-1256 for Arabic)"
+        ) from exc
+
+
+def parse_day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(
+            f"{option} {value!r} is not a date: give YYYY-MM-DD, e.g. 2024-06-01", USAGE
+        ) from None
 
 
 @app.command()
@@ -174,7 +391,8 @@ def extract(
     side = _side(site, lang)
     if site is not None and side is None:
         raise typer.BadParameter(f"site {site!r} has no {lang!r} side")
-    decoded = decode_html(page.read_bytes(), fallbacks=side.fallback_encodings if side else ())
+    raw = input_file(page, "page").read_bytes()
+    decoded = decode_html(raw, fallbacks=side.fallback_encodings if side else ())
     result = extract_article(decoded.text, language=lang, side=side, url=url, site=site)
     typer.echo(result.model_dump_json(indent=2))
 
@@ -200,14 +418,17 @@ def models_list() -> None:
 
 @models_app.command("install")
 def models_install(file: Annotated[Path, typer.Argument(help="An .argosmodel file.")]) -> None:
-    """Validate a package file completely, then install it (nothing is written if it is bad)."""
+    """Validate a package file, extract it (zip bomb and CRC checks as it goes), load it with
+    CTranslate2 and SentencePiece and translate a word, then install it; a bad package leaves
+    nothing behind."""
     from pipeline.argos import InvalidPackage, install_package
+    from pipeline.translate import load_check
 
+    input_file(file, "package file")
     try:
-        info = install_package(file)
+        info = install_package(file, verify=load_check)
     except (InvalidPackage, OSError) as exc:
-        console.print(f"[red]not installed:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise CliError(f"not installed: {exc}") from exc
     console.print(
         f"installed {info.name} ({info.from_code}->{info.to_code} "
         f"v{info.package_version}) in {info.path}"
@@ -222,8 +443,7 @@ def models_remove(name: Annotated[str, typer.Argument(help="Package name, or FRO
     try:
         info = remove_package(name)
     except KeyError as exc:
-        console.print(f"[red]{exc.args[0]}[/red]")
-        raise typer.Exit(1) from exc
+        raise CliError(exc.args[0]) from exc
     console.print(f"removed {info.name}")
 
 
@@ -254,6 +474,22 @@ def _stored_sentences(corpus, language: str, size: int) -> Iterator[list[str]]: 
         yield chunk
 
 
+class _MemoryCache:
+    """The store's translation cache, for `translate FILE` where no store exists."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str], str] = {}
+
+    def cached_translations(self, engine: str, keys: list[str]) -> dict[str, str]:
+        return {k: self.known[(engine, k)] for k in keys if (engine, k) in self.known}
+
+    def save_translations(self, engine: str, translations: dict[str, str]) -> None:
+        self.known.update({(engine, k): v for k, v in translations.items()})
+
+    def close(self) -> None:
+        pass
+
+
 @app.command()
 def translate(
     file: Annotated[Path | None, typer.Argument(help="One sentence a line; - for stdin.")] = None,
@@ -276,14 +512,19 @@ def translate(
     settings = EngineSettings(
         device=device, compute_type=compute_type, intra_threads=threads, batch_size=batch_size
     )
-    corpus = _store(data_dir, store)
+    if output is not None:
+        output_file(output)
     jobs: list[tuple[str, str, Iterable[list[str]]]] = []
     if file is not None:
         if not (from_code and to_code):
             raise typer.BadParameter("--from and --to are needed with FILE")
-        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        text = read_text_file(file)
         jobs.append((from_code, to_code, [text.splitlines()]))
-    else:
+    # With FILE the store is only a cache: used where it exists, never created.
+    corpus = (
+        _store(data_dir, store) if file is None or store_exists(data_dir, store) else _MemoryCache()
+    )
+    if file is None:
         for source, target in (("ar", "en"), ("en", "ar")):
             jobs.append((source, target, _stored_sentences(corpus, source, batch_size * 64)))
     for source, target, chunks in jobs:
@@ -293,12 +534,12 @@ def translate(
             from pipeline.argos import installed_packages, route_advice
 
             pending = len({s for chunk in chunks for s in chunk})
-            progress_console.print(
-                f"[yellow]translation pending[/yellow] for {pending} "
-                f"{source} sentences: " + route_advice(source, target, installed_packages())
-            )
+            advice = route_advice(source, target, installed_packages())
             if file is not None:
-                raise typer.Exit(1) from None
+                raise CliError(f"{pending} {source} sentences not translated: {advice}") from None
+            progress_console.print(
+                f"[yellow]translation pending[/yellow] for {pending} {source} sentences: {advice}"
+            )
             continue
         with Progress(
             *Progress.get_default_columns(),
@@ -328,7 +569,10 @@ def translate(
         if file is not None:
             out = "\n".join(result) + "\n"
             if output:
-                output.write_text(out, encoding="utf-8")
+                from pipeline.exports import atomic_writer
+
+                with atomic_writer(output) as handle:  # a full disk leaves the old file whole
+                    handle.write(out)
             else:
                 sys.stdout.write(out)
     corpus.close()
@@ -374,7 +618,7 @@ def align_command(
 
 
 def _documents(path: Path, separator: str) -> list[list[str]]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_text_file(path).splitlines()
     docs: list[list[str]] = [[]]
     for line in lines:
         if line.strip() == separator.strip() and (separator.strip() or not line.strip()):
@@ -419,6 +663,7 @@ def align_files(
     from pipeline.exports import atomic_writer
     from pipeline.translate import engine_or_none
 
+    output_file(output)
     src_docs, tgt_docs = _documents(src, doc_separator), _documents(tgt, doc_separator)
     if len(src_docs) != len(tgt_docs):
         raise typer.BadParameter(
@@ -446,8 +691,7 @@ def align_files(
     word_list = None
     if engine is None and not supplied:
         if dictionary is not None:
-            if not dictionary.is_file():
-                raise typer.BadParameter(f"{dictionary} is not a file")
+            input_file(dictionary, "dictionary file")
             word_list = load_dictionary(dictionary, src_lang, tgt_lang)
         else:
             word_list = bundled_dictionary(src_lang, tgt_lang)
@@ -495,15 +739,22 @@ def export_command(
     reviewed_only: Annotated[
         bool, typer.Option("--reviewed-only", help="Only beads a translator approved.")
     ] = False,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Write the files even with 0 pairs to export (refused by default, so that a "
+            "wrong or empty store never replaces a good export).",
+        ),
+    ] = False,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
     """Export the aligned corpus: JSONL (one article pair a line, everything kept), TMX 1.4b,
-    Moses parallel text or XLIFF 2.0 (one segment pair a bead). Written atomically. A pair's
-    review (bitext review import) replaces its machine alignment and travels with it; beads a
-    translator rejected are left out of TMX, Moses and XLIFF."""
-    from datetime import date
-
+    Moses parallel text or XLIFF 2.0 (one segment pair a bead). Written atomically (Moses: both
+    files or neither); nothing is written when there is nothing to export (see --allow-empty).
+    A pair's review (bitext review import) replaces its machine alignment and travels with it;
+    beads a translator rejected are left out of TMX, Moses and XLIFF."""
     from pipeline import exports
 
     if format not in ("jsonl", "tmx", "moses", "xliff"):
@@ -511,26 +762,38 @@ def export_command(
     keep = exports.ExportFilter(
         min_score=min_score,
         skip_flagged=skip_flagged,
-        since=date.fromisoformat(since) if since else None,
+        since=parse_day(since, "--since"),
         reviewed_only=reviewed_only,
     )
+    output_file(output)
+    if format == "moses":
+        for language in ("ar", "en"):
+            output_file(output.with_name(f"{output.name}.{language}"))
     corpus = _store(data_dir, store)
     counts: Counter[str] = Counter()
     pairs = exports.exported_pairs(corpus, keep, counts)
     languages = {"src_lang": "ar", "tgt_lang": "en"}
-    if format == "jsonl":
-        if dedup:
-            progress_console.print("[yellow]--dedup applies to segment formats; ignored[/yellow]")
-        written = exports.write_jsonl(pairs, output)
-    else:
-        segs = exports.segments(pairs, dedup=dedup, counts=counts)
-        writer = {
-            "tmx": exports.write_tmx,
-            "moses": exports.write_moses,
-            "xliff": exports.write_xliff,
-        }
-        written = writer[format](segs, output, **languages)
-    corpus.close()
+    try:
+        if format == "jsonl":
+            if dedup:
+                progress_console.print("[yellow]--dedup applies to segment formats; ignored[/]")
+            written = exports.write_jsonl(pairs, output, allow_empty=allow_empty)
+        else:
+            segs = exports.segments(pairs, dedup=dedup, counts=counts)
+            writer = {
+                "tmx": exports.write_tmx,
+                "moses": exports.write_moses,
+                "xliff": exports.write_xliff,
+            }
+            written = writer[format](segs, output, **languages, allow_empty=allow_empty)
+    except exports.EmptyExport as exc:
+        found = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if v) or "no pairs"
+        raise CliError(
+            f"nothing exported from {store_location(data_dir, store)} ({found}): {exc}; "
+            "check --data-dir/--store and the filters, or pass --allow-empty"
+        ) from exc
+    finally:
+        corpus.close()
     unit = "article pairs" if format == "jsonl" else "segment pairs"
     where = f"{output}.ar and {output}.en" if format == "moses" else str(output)
     console.print(f"{written} {unit} written to {where}")
@@ -541,11 +804,12 @@ def export_command(
 
 @app.command("report")
 def report_command(
-    output: Annotated[Path, typer.Option("-o", help="Directory for the HTML site.")] = Path(
-        "data/output/report"
-    ),
+    output: Annotated[
+        Path | None, typer.Option("-o", help="Directory for the HTML site (DATA_DIR/report).")
+    ] = None,
     warc_dir: Annotated[
-        Path | None, typer.Option("--warc-dir", help="WARC files (default: DATA_DIR/warc).")
+        Path | None,
+        typer.Option("--warc-dir", envvar="BITEXT_WARC_DIR", help="Default: DATA_DIR/warc."),
     ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
@@ -556,6 +820,9 @@ def report_command(
     from pipeline.exports import exported_pairs
     from pipeline.report import WarcPages, write_report
 
+    output = output or data_dir / "report"
+    if output.exists() and not output.is_dir():
+        raise CliError(f"-o {output} is a file; the report is a directory", USAGE)
     corpus = _store(data_dir, store)
     counts: Counter[str] = Counter()
     archive = WarcPages(warc_dir or data_dir / "warc", corpus.captures())
@@ -656,18 +923,28 @@ def schema(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
     """The JSON Schema of every record, generated from the pydantic models."""
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        from pipeline.exports import atomic_writer
+
+        with atomic_writer(output_file(output)) as handle:
+            handle.write(text + "\n")
     else:
         typer.echo(text)
 
 
 @app.command("warc-check")
-def warc_check(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> None:
+def warc_check(
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+    warc_dir: Annotated[
+        Path | None,
+        typer.Option("--warc-dir", envvar="BITEXT_WARC_DIR", help="Default: DATA_DIR/warc."),
+    ] = None,
+) -> None:
     """Check that every capture the store refers to is a complete record in the WARC files,
     and that every revisit resolves to the full capture it names (as replay tools need)."""
     corpus = _store(data_dir, store)
     ids: set[str] = set()
-    paths = sorted((data_dir / "warc").glob("*.warc.gz"))
+    paths = sorted((warc_dir or data_dir / "warc").glob("*.warc.gz"))
     for path in paths:
         ids.update(str(r["id"]) for r in read_records(path))
     captures = corpus.captures()
@@ -683,4 +960,8 @@ def warc_check(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) 
 
 
 if __name__ == "__main__":
-    app()
+    # `python -m pipeline.cli`: run the importable module's app, so that a CliError raised by
+    # code importing `pipeline.cli` is the class this module's handler knows
+    from pipeline.cli import app as importable_app
+
+    importable_app()

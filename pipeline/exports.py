@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import json
 import os
 import re
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -25,26 +28,170 @@ except PackageNotFoundError:  # run from a checkout without installing
     TOOL_VERSION = "0"
 
 
+STALE_AFTER_S = 3600  # a temp file of the older naming (no process id) this old is abandoned
+# Our temp files: ".NAME.PID.xxxxxxxx.part" (mkstemp's eight characters), and before process ids
+# were in the name ".NAME.xxxxxxxx.part".
+_OUR_TEMP = re.compile(r"\..+?\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.part")
+_swept: set[Path] = set()  # folders whose stale temp files this process has removed
+_FULL = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # the disk, a size limit, a quota
+
+
+class EmptyExport(ValueError):
+    """Nothing to export: refused so that a wrong or empty store never replaces a good export."""
+
+
+def _temp_name(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Temp files killed writers left in `folder` (kill -9, power cut): those of a process that
+    is gone, and those of the older naming over an hour old; a live writer's stay. Interrupted
+    multi-file commits there are completed first: their temp files are the new outputs."""
+    for journal in folder.glob(".*.commit"):
+        recover_files(folder / journal.name[1 : -len(".commit")])
+    removed = []
+    for part in folder.glob(".*.part"):
+        ours = _OUR_TEMP.fullmatch(part.name)
+        if ours is None:
+            continue
+        if ours.group("pid"):
+            pid = int(ours.group("pid"))
+            stale = pid != os.getpid() and not _process_alive(pid)
+        else:
+            try:
+                stale = time.time() - part.stat().st_mtime > STALE_AFTER_S
+            except FileNotFoundError:
+                continue
+        if stale:
+            with contextlib.suppress(FileNotFoundError):
+                part.unlink()
+                removed.append(part)
+    return removed
+
+
+def _sweep_once(folder: Path) -> None:
+    """remove_stale_parts, once per folder and process: a report writes a thousand files."""
+    key = folder.resolve()
+    if key not in _swept:
+        remove_stale_parts(folder)
+        _swept.add(key)
+
+
+def _publishable(tmp: str) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a corpus file is not
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _temp_file(path: Path, mode: str) -> Iterator[tuple[IO, str]]:
+    """A complete, fsynced temp file beside `path` (the caller renames it); removed on any
+    failure, KeyboardInterrupt and SystemExit (SIGTERM in the CLI) included."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_once(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_name(path), suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle, tmp
+            handle.flush()
+            os.fsync(handle.fileno())
+        _publishable(tmp)
+    except BaseException as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename is None and exc.errno in _FULL:
+            # a full disk says which output it could not write
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path, *, mode: str = "w") -> Iterator[IO]:
     """Write to a temporary file beside `path`, then rename it over `path`: a crash leaves the
-    old file or the new one, never half of one."""
+    old file or the new one, never half of one; a failure (a full disk) leaves the old file and
+    no temp file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    with _temp_file(path, mode) as (handle, tmp):
+        yield handle
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a corpus file is not
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _journal(first: Path) -> Path:
+    return first.with_name(f".{first.name}.commit")
+
+
+def recover_files(first: Path) -> list[Path]:
+    """Finish a commit of several files (see `atomic_writers`) that a kill interrupted: its
+    journal lists temp files that were all complete, so the renames are rolled forward."""
+    journal = _journal(first)
+    try:
+        renames = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except ValueError:  # a journal cut short: the commit had not begun, the temps are stale
+        journal.unlink()
+        return []
+    done = []
+    for tmp, final in renames:
+        with contextlib.suppress(FileNotFoundError):  # renamed already (by its writer, or us)
+            os.replace(tmp, final)
+            done.append(Path(final))
+    _fsync_directory(first.parent)
+    with contextlib.suppress(FileNotFoundError):
+        journal.unlink()
+    return done
+
+
+@contextlib.contextmanager
+def atomic_writers(paths: list[Path], *, mode: str = "w") -> Iterator[list[IO]]:
+    """Several files that belong together (Moses: PREFIX.ar and PREFIX.en, line for line): all
+    new or all old. Each is written to a complete temp file; then a journal naming the renames
+    is written and fsynced, the renames done, the journal removed. A kill between two renames
+    leaves the journal, and the next writer of these files (or `recover_files`) completes the
+    renames first. Why not a directory swap: the files sit beside the user's other files."""
+    paths = [Path(p) for p in paths]
+    recover_files(paths[0])
+    temps: list[str] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            opened = [stack.enter_context(_temp_file(p, mode)) for p in paths]
+            temps = [tmp for _, tmp in opened]
+            yield [handle for handle, _ in opened]
+        # every temp is complete and fsynced: the commit may begin
+        with atomic_writer(_journal(paths[0])) as journal:
+            json.dump([[tmp, str(p)] for tmp, p in zip(temps, paths, strict=True)], journal)
+    except BaseException:
+        for tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+    recover_files(paths[0])
 
 
 # Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/F):
@@ -58,8 +205,11 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")  # lone: UTF-8 cannot encode them
+
+
 def one_line(text: str) -> str:
-    return _LINE_BREAKS.sub(" ", text).strip()
+    return _SURROGATES.sub("", _LINE_BREAKS.sub(" ", text)).strip()
 
 
 @dataclass(frozen=True)
@@ -183,16 +333,24 @@ def segments(
             )
 
 
-def write_jsonl(pairs: Iterable[ExportedPair], path: Path) -> int:
+def _refuse_empty(written: int, allow_empty: bool, path: Path, unit: str) -> None:
+    if not written and not allow_empty:
+        raise EmptyExport(f"0 {unit} to write; {path} left as it was")
+
+
+def write_jsonl(pairs: Iterable[ExportedPair], path: Path, *, allow_empty: bool = True) -> int:
     written = 0
     with atomic_writer(path) as out:
         for pair in pairs:
             out.write(pair.model_dump_json() + "\n")
             written += 1
+        _refuse_empty(written, allow_empty, path, "article pairs")
     return written
 
 
-def write_tmx(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
+def write_tmx(
+    segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str, allow_empty: bool = True
+) -> int:
     """TMX 1.4b through translate-toolkit, with the header attributes OmegaT and Okapi read
     (creationtool, creationtoolversion, segtype, o-tmf, adminlang, srclang, datatype). A review
     travels as `<prop type="x-bitext-status">` and its comment as a `<note>`."""
@@ -231,21 +389,26 @@ def write_tmx(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: s
             prop.text = xml_safe(value)
             tuv.addprevious(prop)  # the DTD wants (note|prop)*, then tuv+
         written += 1
+    _refuse_empty(written, allow_empty, path, "segment pairs")
     with atomic_writer(path, mode="wb") as out:
         out.write(bytes(store))
     return written
 
 
-def write_moses(segs: Iterable[Segment], prefix: Path, *, src_lang: str, tgt_lang: str) -> int:
-    """Two files, PREFIX.<src> and PREFIX.<tgt>, one segment a line, line for line."""
+def write_moses(
+    segs: Iterable[Segment], prefix: Path, *, src_lang: str, tgt_lang: str, allow_empty: bool = True
+) -> int:
+    """Two files, PREFIX.<src> and PREFIX.<tgt>, one segment a line, line for line; both
+    replaced or neither (`atomic_writers`)."""
     src_path = prefix.with_name(f"{prefix.name}.{src_lang}")
     tgt_path = prefix.with_name(f"{prefix.name}.{tgt_lang}")
     written = 0
-    with atomic_writer(src_path) as src_out, atomic_writer(tgt_path) as tgt_out:
+    with atomic_writers([src_path, tgt_path]) as (src_out, tgt_out):
         for seg in segs:
             src_out.write(one_line(seg.src) + "\n")
             tgt_out.write(one_line(seg.tgt) + "\n")
             written += 1
+        _refuse_empty(written, allow_empty, prefix, "segment pairs")
     return written
 
 
@@ -257,7 +420,7 @@ XLIFF_STATE = {None: "translated", "pending": "translated", "approved": "reviewe
 
 
 def nmtoken(text: str) -> str:
-    return re.sub(r"[^\w.\-]", "_", text) or "_"
+    return re.sub(r"[^\w.\-]", "_", text, flags=re.ASCII) or "_"
 
 
 def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> tuple[bytes, int]:
@@ -274,6 +437,7 @@ def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> 
     )
     files: dict[str, etree._Element] = {}
     written = 0
+    ids: set[str] = set()
     for seg in segs:
         article = seg.article or seg.url
         file = files.get(article)
@@ -286,7 +450,12 @@ def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> 
                 note = etree.SubElement(file_notes, f"{{{XLIFF2}}}note", category=category)
                 note.text = xml_safe(value)
             files[article] = file
-        unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id=nmtoken(seg.key))
+        # a unique, non-empty NMTOKEN (ASCII: "²" is a word character but not a name character)
+        unit_id = nmtoken(seg.key)
+        while unit_id in ids:
+            unit_id += "_"
+        ids.add(unit_id)
+        unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id=unit_id)
         notes = etree.SubElement(unit, f"{{{XLIFF2}}}notes")
         for category, value in (
             ("score", f"{seg.score:.4f}"),
@@ -319,9 +488,12 @@ def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> 
     return document, written
 
 
-def write_xliff(segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str) -> int:
+def write_xliff(
+    segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str, allow_empty: bool = True
+) -> int:
     """XLIFF 2.0 (see `xliff_document`); one unit a bead, its id the article and bead."""
     document, written = xliff_document(segs, src_lang=src_lang, tgt_lang=tgt_lang)
+    _refuse_empty(written, allow_empty, path, "segment pairs")
     with atomic_writer(path, mode="wb") as out:
         out.write(document)
     return written

@@ -23,7 +23,7 @@ from pipeline.models import ArticleText, RemovedBlock, TextStatus
 from pipeline.pages import css_xpath, parse_page, read_article_page
 from pipeline.profile import ExtractionRules, LanguageSite
 from pipeline.segment import segment
-from pipeline.text import clean_text, comparison_form
+from pipeline.text import UNPRINTABLE_REASON, clean_text, comparison_form, strip_unprintable
 
 EXTRACTOR = f"bitext-extract/1 trafilatura/{trafilatura.__version__}"
 MIN_BODY_LETTERS = 200  # less than this after cleaning is not an article body
@@ -173,6 +173,7 @@ def extract_article(
     a page longer than `max_chars` raises PageTooLarge."""
     if max_chars is not None and len(page) > max_chars:
         raise PageTooLarge(f"{len(page)} characters, over the extraction cap of {max_chars}")
+    page, unprintable = strip_unprintable(page)  # one \x01 made trafilatura drop the whole body
     tree = parse_page(page)
     meta = read_article_page(tree, side) if side is not None else None
     removed: list[RemovedBlock] = []
@@ -242,7 +243,7 @@ def extract_article(
         tags=meta.tags if meta else [],
         paragraphs=kept,
         sentences=segment(kept, language),
-        removed=removed,
+        removed=removed + [RemovedBlock(text=n, reason=UNPRINTABLE_REASON) for n in unprintable],
         detected_language=whole.language if whole else None,
         language_confidence=whole.confidence if whole else 0.0,
         language_ok=bool(whole and whole.language == language),

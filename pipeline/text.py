@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from functools import lru_cache
 
 # Invisible characters that change nothing a reader sees: zero-width and bidi controls, BOM.
@@ -16,10 +17,65 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _THOUSANDS = re.compile(r"(?<=\d)[,\u066c\u2009\u202f\u00a0](?=\d{3}(?!\d))")
 _DECIMAL = re.compile(r"(?<=\d)\u066b(?=\d)")
 
+# Characters no text means to carry: C0/C1 controls (tab, newline, CR kept), lone surrogates and
+# Unicode non-characters (U+FDD0..U+FDEF, U+xFFFE/U+xFFFF in every plane). libxml2 parses them
+# into the tree, but lxml refuses them in any string set on an element, so trafilatura dropped
+# the whole body of a page with one of them.
+# One class with two astral ranges scans ~8x faster than one listing every plane's pair; the
+# astral candidates (U+1FFFE and up) are checked one by one.
+_CANDIDATES = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
+)
+_SPACE_LIKE = "\x0b\x0c"  # vertical tab and form feed separate words: they become a space
+# Numeric character references (&#1; &#x1; &#1 ...), the other way these get into a page.
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+_C1_UNMAPPED = frozenset((0x81, 0x8D, 0x8F, 0x90, 0x9D))  # no Windows-1252 character there
+UNPRINTABLE_REASON = "control or non-characters removed from the text (paragraphs kept)"
+
+
+def _is_unprintable(code: int) -> bool:
+    if code > 0x10FFFF:
+        return True
+    return bool(_CANDIDATES.match(chr(code))) and (code < 0x1FFFE or code & 0xFFFE == 0xFFFE)
+
+
+def strip_unprintable(page: str) -> tuple[str, list[str]]:
+    """`page` without control characters and non-characters, raw or as numeric references
+    (HTML's &#128;..&#159; are Windows-1252 letters, kept), and a note of what went, e.g.
+    ["U+0001 x2, U+FFFE x1"]; [] when there was nothing to remove."""
+    found: Counter[str] = Counter()
+
+    def reference(match: re.Match[str]) -> str:
+        hexadecimal, decimal = match.groups()
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+        if 0x80 <= code <= 0x9F and code not in _C1_UNMAPPED:
+            return match.group()  # a Windows-1252 character by the HTML rules
+        if not _is_unprintable(code):
+            return match.group()
+        found[f"U+{code:04X}" if code <= 0x10FFFF else match.group()] += 1
+        return " " if code in (0x0B, 0x0C) else ""
+
+    def raw(match: re.Match[str]) -> str:
+        char = match.group()
+        if not _is_unprintable(ord(char)):
+            return char  # an astral character that is not a non-character
+        found[f"U+{ord(char):04X}"] += 1
+        return " " if char in _SPACE_LIKE else ""
+
+    if "&#" in page:
+        page = _CHARACTER_REFERENCE.sub(reference, page)
+    page = _CANDIDATES.sub(raw, page)
+    if not found:
+        return page, []
+    return page, [", ".join(f"{char} x{n}" for char, n in sorted(found.items()))]
+
 
 def clean_text(text: str) -> str:
-    """NFC, invisible controls and tatweel removed, spaces tidied; diacritics kept."""
+    """NFC, control characters, non-characters, invisible controls and tatweel removed, spaces
+    tidied; diacritics kept."""
     text = unicodedata.normalize("NFC", text)
+    text = text.replace("\x0b", " ").replace("\x0c", " ")
+    text = _CANDIDATES.sub(lambda m: "" if _is_unprintable(ord(m.group())) else m.group(), text)
     text = _INVISIBLE.sub("", text).replace(_TATWEEL, "")
     lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)

@@ -150,6 +150,20 @@ def engine_or_none(
         return None
 
 
+def load_check(package: PackageInfo, settings: EngineSettings | None = None) -> None:
+    """Load a package the way translation will (SentencePiece, then CTranslate2) and translate
+    one word: a package that installs but cannot translate is refused at install time rather
+    than failing every article of a crawl. Raises argos.InvalidPackage with the reason."""
+    from pipeline.argos import InvalidPackage
+
+    try:
+        PackageTranslator(package, settings).translate(["test"])
+    except Exception as exc:
+        reason = str(exc).replace(str(package.path), package.name)  # not the staging folder
+        reason = " ".join(reason.split())[:300] or type(exc).__name__
+        raise InvalidPackage(f"{package.name} does not load or translate: {reason}") from exc
+
+
 def source_key(sentence: str) -> str:
     return hashlib.sha256(sentence.encode("utf-8")).hexdigest()
 
