@@ -8,44 +8,32 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 from __future__ import annotations
 
 import copy
-import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.metadata import extract_title
 from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
 from trafilatura.xml import strip_double_tags
 
+from pipeline.boilerplate import RELATED_HEADINGS, compiled_rules, rule_reason, rules_for
 from pipeline.language import detect_language, in_other_script
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
-from pipeline.pages import css_xpath, parse_page, read_article_page
-from pipeline.profile import ExtractionRules, LanguageSite
+from pipeline.pages import PageMetadata, css_xpath, parse_page, read_article_page
+from pipeline.profile import LanguageSite
 from pipeline.segment import segment
 from pipeline.text import clean_text, comparison_form
 
-EXTRACTOR = f"bitext-extract/1 trafilatura/{trafilatura.__version__}"
-MIN_BODY_LETTERS = 200  # less than this after cleaning is not an article body
-
-RELATED_HEADINGS = ("Related Articles", "Related Posts", "Read also", "مقالات ذات صلة")
-GENERIC_RULES = ExtractionRules(
-    drop_patterns=(
-        (r"^(?:ADVERTISEMENT|Advertisement|إعلان)$", "advertisement"),
-        (r"^Back to top(?: button)?$", "navigation"),
-        (r"^Please enter your (?:comment|name here)!?$", "comment form"),
-        (f"^(?:{'|'.join(RELATED_HEADINGS)})$", "related-articles heading"),
-        (r"^(?:A A A|ع ع ع)$", "font-size controls"),
-        (r"^(?:All rights reserved|Copyright ©)", "copyright"),
-        (r"^•?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} \w+ \d{4}$", "date header"),
-        (r"^logo$", "logo"),
-    ),
-)
-
-
-@lru_cache(maxsize=64)
-def _compiled(rules: ExtractionRules) -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(pattern), reason) for pattern, reason in rules.drop_patterns)
+EXTRACTOR = f"bitext-extract/2 trafilatura/{trafilatura.__version__}"
+MIN_BODY_LETTERS = 200  # less than this after cleaning is not a news site's article body
+MIN_TEXT_LETTERS = 50  # on a page of no known site: a short poem is still its main text
+OTHER_SCRIPT_MAX = 80  # characters: with the language guessed, only a line like a link goes
+HEADLINE_MAX = 200  # characters: a link-only paragraph longer than this is not a headline
 
 
 @lru_cache(maxsize=1024)  # a profile's expressions, compiled once per process
@@ -66,36 +54,81 @@ def _extractor_options(in_container: bool) -> Extractor:
     )
 
 
-def _blocks(root: Any) -> list[str]:
-    """Paragraph-level blocks of trafilatura's extracted body (its XML output's elements), in
-    order."""
-    strip_double_tags(root)  # as trafilatura does before writing XML: <p><p>..</p></p> is one
+def _element_text(element: Any) -> str:
+    """An element's text as trafilatura writes it: text nodes joined as they are (inline markup
+    adds no space), a line break a space."""
+    for lb in element.iter("lb"):
+        lb.tail = " " + (lb.tail or "")
+    return clean_text("".join(element.itertext()))
+
+
+def _nested_blocks(element: Any) -> list[str]:
+    """Blocks inside a list, table or quote: its items, cells, paragraphs (nested ones once)."""
     blocks = []
-    for element in root.iter("p", "head", "item", "quote", "cell"):
-        if (
-            element.tag in ("p", "quote")
-            and element.getparent() is not None
-            and element.getparent().tag in ("item", "quote", "cell")
-        ):
+    for inner in element.iter("p", "head", "item", "quote", "cell", "code"):
+        parent = inner.getparent()
+        if inner is not element and parent is not None and parent.tag in _CONTAINS_TEXT:
             continue
-        text = clean_text(" ".join(element.itertext()))
-        if text:
+        if text := _element_text(inner):
             blocks.append(text)
     return blocks
 
 
+_CONTAINS_TEXT = ("item", "quote", "cell", "code", "p", "head")
+
+
+def _blocks(body: Any) -> list[str]:
+    """Paragraph-level blocks of trafilatura's extracted body (its XML output's elements), in
+    order, with the text it leaves loose between them (a block of its own, as in its text
+    output)."""
+    strip_double_tags(body)  # as trafilatura does before writing XML: <p><p>..</p></p> is one
+    blocks: list[str] = []
+    loose: list[str] = [body.text or ""]
+
+    def flush() -> None:
+        if text := clean_text("".join(loose)):
+            blocks.append(text)
+        loose.clear()
+
+    for child in body:
+        if child.tag in ("p", "head", "code"):
+            flush()
+            if text := _element_text(child):
+                blocks.append(text)
+        elif child.tag in ("list", "table", "quote"):
+            flush()
+            blocks.extend(_nested_blocks(child))
+        elif child.tag == "lb":
+            flush()
+        else:  # inline markup loose in the body
+            loose.append("".join(child.itertext()))
+        loose.append(child.tail or "")
+    flush()
+    return blocks
+
+
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "figcaption")
+_IS_BLOCK = " or ".join(f"self::{t}" for t in BLOCK_TAGS)
+TOP_BLOCKS = etree.XPath(f".//*[{_IS_BLOCK}][not(ancestor::*[{_IS_BLOCK}])]")
 
 
-def _candidate_blocks(root: lxml_html.HtmlElement) -> list[str]:
+@dataclass(frozen=True)
+class Candidate:
+    """A paragraph-level block of the page (or container), before extraction."""
+
+    text: str
+    link_only: bool  # all its text is link text: a headline pointing elsewhere, or navigation
+
+
+def _candidate_blocks(root: Any) -> list[Candidate]:
     """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
     blocks = []
-    for element in root.iter(*BLOCK_TAGS):
-        if any(a.tag in BLOCK_TAGS for a in element.iterancestors()):
+    for element in TOP_BLOCKS(root):
+        text = clean_text(element.text_content())
+        if not text:
             continue
-        text = clean_text(" ".join(element.itertext()))
-        if text:
-            blocks.append(text)
+        link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
+        blocks.append(Candidate(text, link_letters >= 0.9 * len(text)))
     return blocks
 
 
@@ -122,11 +155,13 @@ def _drop_related_lists(root: Any) -> list[RemovedBlock]:
     return removed
 
 
-def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str], list[RemovedBlock]]:
+def _main_tree(
+    tree: Any, side: LanguageSite | None
+) -> tuple[Any, bool, list[Candidate], list[RemovedBlock]]:
     """The profile's body container (pruned) as a document of its own when the page has one,
-    else the whole page; the candidate blocks; and what was pruned by rule before extraction.
-    Changes `tree`: the page is parsed once, its metadata read first, and trafilatura takes the
-    tree."""
+    else the whole page; whether it is the container; the candidate blocks; and what was pruned
+    by rule before extraction. Changes `tree`: the page is parsed once, its metadata read
+    first, and trafilatura takes the tree."""
     for xpath in side.extraction.prune_xpaths if side else ():
         for element in _xpath(xpath)(tree):
             element.drop_tree()
@@ -139,78 +174,166 @@ def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str], li
     pruned = _drop_related_lists(root)
     blocks = _candidate_blocks(root)
     if container is None:
-        return tree, blocks, pruned
+        return tree, False, blocks, pruned
     document = lxml_html.fromstring("<html><body><article></article></body></html>")
     document.find(".//article").append(container)  # moved, not copied
-    return document, blocks, pruned
+    return document, True, blocks, pruned
 
 
-def _rule_reason(
-    block: str, rules: tuple[tuple[re.Pattern[str], str], ...], language: str
-) -> str | None:
-    reason = next((why for rx, why in rules if rx.search(block)), None)
-    if reason is None and (other := in_other_script(block, language)):
-        reason = f"other language ({other})"
-    return reason
+_OG_TITLE = etree.XPath("//meta[@property='og:title']/@content")
 
 
-def extract_article(
+def _page_title(tree: Any) -> str | None:
+    """og:title, else trafilatura's reading of <h1> and <title> (its full metadata pass also
+    dates the page: several times the cost of extraction, for a field we do not use here)."""
+    for value in _OG_TITLE(tree):
+        if title := clean_text(str(value)):
+            return title
+    found = extract_title(tree)
+    return clean_text(found) if found else None
+
+
+@dataclass
+class PageBlocks:
+    """One page read: trafilatura's body blocks and everything around them, before the text
+    rules. `clean_page` turns it into the ArticleText; a batch votes with it first."""
+
+    language: str | None
+    side: LanguageSite | None
+    url: str | None
+    site: str | None
+    content_sha256: str | None
+    title: str | None
+    meta: PageMetadata | None
+    blocks: list[str]
+    candidates: list[Candidate]
+    pruned: list[RemovedBlock]
+
+
+def read_page(
     page: str,
     *,
-    language: str,
+    language: str | None = None,
     side: LanguageSite | None = None,
     url: str | None = None,
     site: str | None = None,
     content_sha256: str | None = None,
-) -> ArticleText:
-    """Clean body text of one page, in `language`, with the site's rules when `side` is given."""
-    tree = parse_page(page)
+) -> PageBlocks:
+    """Parse once, read the metadata, run trafilatura (on the profile's container if the page
+    has one): the blocks the text rules will judge."""
+    # trafilatura's own parser (comments and processing instructions out, broken markup
+    # repaired): its extraction is tuned on the trees it makes
+    tree = load_html(page) if page.strip() else None
+    tree = tree if tree is not None else parse_page(page)
     meta = read_article_page(tree, side) if side is not None else None
-    removed: list[RemovedBlock] = []
-    document, candidates = None, []
+    title = meta.title if meta and meta.title else None
+    blocks: list[str] = []
+    candidates: list[Candidate] = []
+    pruned: list[RemovedBlock] = []
     if page.strip():
-        main, candidates, removed = _main_tree(tree, side)
+        if title is None:
+            title = _page_title(tree)
+        main, in_container, candidates, pruned = _main_tree(tree, side)
         # bare_extraction: the body as a tree, without the XML round trip and the content
         # fingerprint that trafilatura.extract adds for XML output
-        options = copy.copy(_extractor_options(side is not None))
+        options = copy.copy(_extractor_options(in_container))
         options.url = options.source = url
         document = trafilatura.bare_extraction(main, options=options)
-    title = meta.title if meta and meta.title else None
-    if title is None and page.strip():
-        found = trafilatura.extract_metadata(page)
-        title = found.title if found else None
-    body = getattr(document, "body", None)
-    blocks = _blocks(body) if body is not None else []
+        body = getattr(document, "body", None)
+        blocks = _blocks(body) if body is not None else []
+    return PageBlocks(
+        language, side, url, site, content_sha256, title, meta, blocks, candidates, pruned
+    )
 
-    rules = _compiled(GENERIC_RULES) + (_compiled(side.extraction) if side else ())
-    title_key = comparison_form(title) if title else None
-    kept: list[str] = []
+
+def _rule_reason(block: str, rules: Any, language: str | None, given: bool) -> str | None:
+    """The first rule a paragraph breaks. A paragraph in another writing system goes when the
+    page's language was given (the other side of a bilingual site); when it was only guessed,
+    just short ones do (a page may quote a lyric or a name in its own script)."""
+    reason = rule_reason(block, rules)
+    if (
+        reason is None
+        and language
+        and (given or len(block) <= OTHER_SCRIPT_MAX)
+        and (other := in_other_script(block, language))
+    ):
+        reason = f"other language ({other})"
+    return reason
+
+
+def _headline_run(decided: list[tuple[str, str | None]], link_only: set[str]) -> list[int]:
+    """Indexes of the link-only headlines that end the body: two or more in a row, or one that
+    the page's closing boilerplate follows (a related story between body and footer)."""
+    run: list[int] = []
+    boilerplate_after = False
+    for k in range(len(decided) - 1, -1, -1):
+        text, reason = decided[k]
+        if reason is not None:
+            if run:
+                break
+            boilerplate_after = True
+            continue
+        if comparison_form(text) in link_only and len(text) <= HEADLINE_MAX:
+            run.append(k)
+            continue
+        break
+    kept = sum(1 for _, reason in decided if reason is None)
+    if len(run) == kept or not (len(run) >= 2 or (run and boilerplate_after)):
+        return []
+    return run
+
+
+def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> ArticleText:
+    """The text rules (generic, the profile's, and `repeated`: the site's learned boilerplate,
+    comparison form -> pages it is on) applied to a read page, every drop recorded with why."""
+    blocks = page.blocks
+    language, given = page.language, page.language is not None
+    if language is None:  # not given: what the extracted text is in
+        guess = detect_language("\n".join(blocks)[:1200]) if blocks else None
+        language = guess.language if guess and guess.language else None
+    rules = compiled_rules(rules_for(page.side))
+    title_key = comparison_form(page.title) if page.title else None
+    decided: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for block in blocks:
         key = comparison_form(block)
-        reason = _rule_reason(block, rules, language)
-        if reason is None and title_key and key == title_key:
+        reason = _rule_reason(block, rules, language, given)
+        if reason is None and repeated and key in repeated:
+            reason = f"repeated on {repeated[key]} pages of {page.site}"
+        # the page's title heading the body: kept apart on a known site, kept in on others
+        # (as trafilatura does: it is main text to whoever reads the body alone)
+        if reason is None and page.side and title_key and key == title_key and not seen:
             reason = "title repeated in the body"
         if reason is None and key in seen:
             reason = "duplicate paragraph"
+        decided.append((block, reason))
+        if reason is None:
+            seen.add(key)
+    link_only = {comparison_form(c.text) for c in page.candidates if c.link_only}
+    for k in _headline_run(decided, link_only):
+        decided[k] = (decided[k][0], "link-only headlines after the body")
+    removed = list(page.pruned)
+    kept = []
+    for block, reason in decided:
         if reason:
             removed.append(RemovedBlock(text=block, reason=reason))
         else:
             kept.append(block)
-            seen.add(key)
     # What trafilatura left out of the container is recorded too, with the best reason known.
     accounted = {comparison_form(b) for b in blocks}
-    for block in candidates:
-        key = comparison_form(block)
+    for candidate in page.candidates:
+        key = comparison_form(candidate.text)
         if key not in accounted and key != title_key:
             accounted.add(key)
-            reason = _rule_reason(block, rules, language) or "not main text (trafilatura)"
-            removed.append(RemovedBlock(text=block, reason=reason))
+            reason = _rule_reason(candidate.text, rules, language, given)
+            removed.append(
+                RemovedBlock(text=candidate.text, reason=reason or "not main text (trafilatura)")
+            )
 
     letters = sum(sum(map(str.isalpha, p)) for p in kept)
     whole = detect_language("\n".join(kept)) if kept else None
     status, detail = TextStatus.ok, None
-    if letters < MIN_BODY_LETTERS:
+    if letters < (MIN_BODY_LETTERS if page.side else MIN_TEXT_LETTERS):
         status = TextStatus.no_body
         detail = (
             f"no body found: {letters} letters of text after removing "
@@ -218,15 +341,18 @@ def extract_article(
         )
         removed.extend(RemovedBlock(text=p, reason="too short to be a body") for p in kept)
         kept = []
+    if language is None:
+        language = whole.language if whole and whole.language else "und"
+    meta = page.meta
     return ArticleText(
-        site=site,
-        url=url,
+        site=page.site,
+        url=page.url,
         language=language,
-        content_sha256=content_sha256,
+        content_sha256=page.content_sha256,
         extractor=EXTRACTOR,
         status=status,
         status_detail=detail,
-        title=title,
+        title=page.title,
         authors=meta.authors if meta else [],
         published=meta.published if meta else None,
         categories=meta.categories if meta else [],
@@ -238,3 +364,21 @@ def extract_article(
         language_confidence=whole.confidence if whole else 0.0,
         language_ok=bool(whole and whole.language == language),
     )
+
+
+def extract_article(
+    page: str,
+    *,
+    language: str | None = None,
+    side: LanguageSite | None = None,
+    url: str | None = None,
+    site: str | None = None,
+    content_sha256: str | None = None,
+    repeated: Mapping[str, int] | None = None,
+) -> ArticleText:
+    """Clean body text of one page, in `language` (detected when not given), with the site's
+    rules when `side` is given and its learned boilerplate when `repeated` is."""
+    read = read_page(
+        page, language=language, side=side, url=url, site=site, content_sha256=content_sha256
+    )
+    return clean_page(read, repeated)

@@ -175,7 +175,7 @@ def detect_language(text: str) -> LanguageGuess:
 
 
 def script_of_language(language: str) -> str:
-    return {"ar": "ar", "fa": "ar", "ur": "ar", "zh": "zh"}.get(language, "latin")
+    return {"ar": "ar", "fa": "ar", "ur": "ar", "zh": "zh", "ja": "zh"}.get(language, "latin")
 
 
 def in_other_script(text: str, expected: str) -> str | None:

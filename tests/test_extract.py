@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,7 @@ def test_arabic_sample_what_is_dropped_and_why() -> None:
     page = (GOLD / "ar-sample-2958.html").read_text(encoding="utf-8")
     result = extract_article(page, language="ar", side=ARABIC)
     reasons = {r.reason for r in result.removed}
-    assert {"image caption", "related link («اقرأ أيضًا»)"} <= reasons
+    assert {"image caption", "related link (read also)"} <= reasons
     assert result.paragraphs[0].startswith("أعلن المدير العام لصندوق")
     assert all("عنب بلدي/" not in p and "اقرأ أيضًا" not in p for p in result.paragraphs)
 
@@ -135,9 +136,11 @@ def test_page_in_the_wrong_language_is_flagged() -> None:
     result = extract_article(arabic, language="en", side=ENGLISH)
     assert not result.language_ok
     assert result.status == "no_body"  # every paragraph was Arabic, so none is an English body
-    assert all(
-        r.reason == "other language (ar)" for r in result.removed if r.reason != "image caption"
-    )
+    reasons = Counter(r.reason for r in result.removed)
+    # the generic rules read Arabic boilerplate whatever language the page was asked in
+    boilerplate = {"image caption", "related link (read also)", "correction or complaint prompt"}
+    assert set(reasons) - boilerplate == {"other language (ar)"}
+    assert reasons["other language (ar)"] >= 5
 
 
 def test_english_credit_line_in_an_arabic_page_is_removed() -> None:
