@@ -97,10 +97,10 @@ GENERIC_RULES = ExtractionRules(
             "image caption",
         ),
         (
-            r"^(?:إ?[اذ]ا|إذا) كنت تعتقد|^(?:If you (?:believe|think) (?:that )?(?:this|the) "
+            r"^(?:(?:إ?[اذ]ا|إذا) كنت تعتقد|If you (?:believe|think) (?:that )?(?:this|the) "
             r"(?:article|story|report)|(?:Found|Spotted|See) (?:an? )?(?:error|mistake|typo)"
-            r"|Report an? (?:error|correction)|(?:Submit|Send us) a correction)"
-            r"|أرسل/أرسلي تصحيحًا|قدم/قدمي شكوى",
+            r"|Report an? (?:error|correction)|(?:Submit|Send us) a correction"
+            r"|(?=.{0,300}$).*(?:أرسل/أرسلي تصحيحًا|قدم/قدمي شكوى))",
             "correction or complaint prompt",
         ),
         (
@@ -143,23 +143,33 @@ def rules_for(side: LanguageSite | None) -> tuple[ExtractionRules, ...]:
     return (GENERIC_RULES,) if side is None else (GENERIC_RULES, side.extraction)
 
 
+CompiledRules = tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+GENERIC_MAX = 700  # characters: no generic rule fires on a longer paragraph (none is tried)
+
+
 @lru_cache(maxsize=64)
-def compiled_rules(
-    rule_sets: tuple[ExtractionRules, ...],
-) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """All patterns as one alternation (one scan a paragraph); group k's reason is reasons[k]."""
-    patterns = [p for rules in rule_sets for p, _ in rules.drop_patterns]
-    reasons = tuple(why for rules in rule_sets for _, why in rules.drop_patterns)
-    joined = "|".join(f"(?P<r{k}>{p})" for k, p in enumerate(patterns))
-    return re.compile(joined), reasons
+def compiled_rules(rule_sets: tuple[ExtractionRules, ...]) -> CompiledRules:
+    """Each rule set's patterns as one alternation, one scan a paragraph; group k's reason is
+    reasons[k]. The generic patterns (the first set) are all anchored at the start, so they are
+    tried there only; a profile's are searched, as their authors wrote them."""
+    compiled = []
+    for k, rules in enumerate(rule_sets):
+        if not rules.drop_patterns:
+            continue
+        joined = "|".join(f"(?P<r{n}>{p})" for n, (p, _) in enumerate(rules.drop_patterns))
+        pattern = re.compile(joined if k == 0 else f".*?(?:{joined})", re.DOTALL if k else 0)
+        compiled.append((pattern, tuple(why for _, why in rules.drop_patterns)))
+    return tuple(compiled)
 
 
-def rule_reason(text: str, rules: tuple[re.Pattern[str], tuple[str, ...]]) -> str | None:
-    pattern, reasons = rules
-    match = pattern.search(text)
-    if match is None:
-        return None
-    return reasons[int(match.lastgroup[1:])] if match.lastgroup else None
+def rule_reason(text: str, rules: CompiledRules) -> str | None:
+    """The reason of the first rule `text` breaks, if any."""
+    for k, (pattern, reasons) in enumerate(rules):
+        if k == 0 and len(text) > GENERIC_MAX:
+            continue
+        if (match := pattern.match(text)) and match.lastgroup:
+            return reasons[int(match.lastgroup[1:])]
+    return None
 
 
 MIN_PAGES = 3  # a paragraph on this many pages of one site is the site's, not an article's

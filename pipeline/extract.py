@@ -22,7 +22,7 @@ from trafilatura.utils import load_html
 from trafilatura.xml import strip_double_tags
 
 from pipeline.boilerplate import RELATED_HEADINGS, compiled_rules, rule_reason, rules_for
-from pipeline.language import detect_language, in_other_script
+from pipeline.language import detect_language, in_other_script, script_language
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
 from pipeline.pages import PageMetadata, css_xpath, parse_page, read_article_page
 from pipeline.profile import LanguageSite
@@ -108,32 +108,39 @@ def _blocks(body: Any) -> list[str]:
 
 
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "figcaption")
-_IS_BLOCK = " or ".join(f"self::{t}" for t in BLOCK_TAGS)
-TOP_BLOCKS = etree.XPath(f".//*[{_IS_BLOCK}][not(ancestor::*[{_IS_BLOCK}])]")
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A paragraph-level block of the page (or container), before extraction."""
 
-    text: str
+    text: str  # as the page has it (cleaned only if it is recorded)
     link_only: bool  # all its text is link text: a headline pointing elsewhere, or navigation
 
 
 def _candidate_blocks(root: Any) -> list[Candidate]:
     """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
     blocks = []
-    for element in TOP_BLOCKS(root):
-        text = clean_text(element.text_content())
-        if not text:
+    for element in root.iter(*BLOCK_TAGS):
+        if next(element.iterancestors(*BLOCK_TAGS), None) is not None:
+            continue  # inside a block already taken whole
+        text = element.text_content()
+        length = len(text.strip())
+        if not length:
             continue
-        link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
-        blocks.append(Candidate(text, link_letters >= 0.9 * len(text)))
+        link_only = False
+        if length <= 2 * HEADLINE_MAX:  # only a headline-sized block can be a headline
+            link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
+            link_only = link_letters >= 0.9 * length
+        blocks.append(Candidate(text, link_only))
     return blocks
 
 
-RELATED_XPATH = etree.XPath(  # text nodes only: cheap on big pages
-    ".//text()[" + " or ".join(f"normalize-space()='{h}'" for h in RELATED_HEADINGS) + "]"
+_HEADING_KEYS = frozenset(RELATED_HEADINGS)
+_LONGEST_HEADING = max(map(len, RELATED_HEADINGS))
+SHORT_TEXT = etree.XPath(  # text nodes short enough to be a heading: cheap on big pages
+    f".//text()[string-length(normalize-space()) >= 5]"
+    f"[string-length(normalize-space()) <= {_LONGEST_HEADING}]"
 )
 
 
@@ -141,7 +148,9 @@ def _drop_related_lists(root: Any) -> list[RemovedBlock]:
     """A link list right after a "Related Articles" heading, wherever the theme puts it (inside
     the body on some pages): trafilatura keeps such lists when they look like body text."""
     removed = []
-    for text in RELATED_XPATH(root):
+    for text in SHORT_TEXT(root):
+        if " ".join(text.split()) not in _HEADING_KEYS:
+            continue
         heading = text.getparent()
         # the heading may sit alone in a wrapper: the list then follows the wrapper
         while heading is not root and heading.getnext() is None:
@@ -246,6 +255,12 @@ def read_page(
     )
 
 
+def _key(text: str) -> str:
+    """For matching blocks within one page: case and spacing aside, the text itself (the
+    comparison form, digits and diacritics unified, is for matching across pages)."""
+    return " ".join(text.casefold().split())
+
+
 def _rule_reason(block: str, rules: Any, language: str | None, given: bool) -> str | None:
     """The first rule a paragraph breaks. A paragraph in another writing system goes when the
     page's language was given (the other side of a bilingual site); when it was only guessed,
@@ -273,7 +288,7 @@ def _headline_run(decided: list[tuple[str, str | None]], link_only: set[str]) ->
                 break
             boilerplate_after = True
             continue
-        if comparison_form(text) in link_only and len(text) <= HEADLINE_MAX:
+        if _key(text) in link_only and len(text) <= HEADLINE_MAX:
             run.append(k)
             continue
         break
@@ -288,18 +303,17 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
     comparison form -> pages it is on) applied to a read page, every drop recorded with why."""
     blocks = page.blocks
     language, given = page.language, page.language is not None
-    if language is None:  # not given: what the extracted text is in
-        guess = detect_language("\n".join(blocks)[:1200]) if blocks else None
-        language = guess.language if guess and guess.language else None
+    if language is None:  # not given: its writing system stands in until the body is known
+        language = script_language("\n".join(blocks)[:1200]) if blocks else None
     rules = compiled_rules(rules_for(page.side))
-    title_key = comparison_form(page.title) if page.title else None
+    title_key = _key(page.title) if page.title else None
     decided: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for block in blocks:
-        key = comparison_form(block)
+        key = _key(block)
         reason = _rule_reason(block, rules, language, given)
-        if reason is None and repeated and key in repeated:
-            reason = f"repeated on {repeated[key]} pages of {page.site}"
+        if reason is None and repeated and (n := repeated.get(comparison_form(block))):
+            reason = f"repeated on {n} pages of {page.site}"
         # the page's title heading the body: kept apart on a known site, kept in on others
         # (as trafilatura does: it is main text to whoever reads the body alone)
         if reason is None and page.side and title_key and key == title_key and not seen:
@@ -309,7 +323,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         decided.append((block, reason))
         if reason is None:
             seen.add(key)
-    link_only = {comparison_form(c.text) for c in page.candidates if c.link_only}
+    link_only = {_key(c.text) for c in page.candidates if c.link_only}
     for k in _headline_run(decided, link_only):
         decided[k] = (decided[k][0], "link-only headlines after the body")
     removed = list(page.pruned)
@@ -320,15 +334,19 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         else:
             kept.append(block)
     # What trafilatura left out of the container is recorded too, with the best reason known.
-    accounted = {comparison_form(b) for b in blocks}
+    accounted = {_key(b) for b in blocks}
+    if title_key:
+        accounted.add(title_key)
     for candidate in page.candidates:
-        key = comparison_form(candidate.text)
-        if key not in accounted and key != title_key:
-            accounted.add(key)
-            reason = _rule_reason(candidate.text, rules, language, given)
-            removed.append(
-                RemovedBlock(text=candidate.text, reason=reason or "not main text (trafilatura)")
-            )
+        key = _key(candidate.text)
+        if key in accounted:
+            continue
+        accounted.add(key)
+        text = clean_text(candidate.text)
+        if key != _key(text) and _key(text) in accounted:
+            continue  # the same text once invisible characters are out
+        reason = _rule_reason(text, rules, language, given)
+        removed.append(RemovedBlock(text=text, reason=reason or "not main text (trafilatura)"))
 
     letters = sum(sum(map(str.isalpha, p)) for p in kept)
     whole = detect_language("\n".join(kept)) if kept else None
@@ -341,7 +359,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         )
         removed.extend(RemovedBlock(text=p, reason="too short to be a body") for p in kept)
         kept = []
-    if language is None:
+    if not given:
         language = whole.language if whole and whole.language else "und"
     meta = page.meta
     return ArticleText(

@@ -189,3 +189,10 @@ def in_other_script(text: str, expected: str) -> str | None:
     if script is None or script == script_of_language(expected):
         return None
     return {"ar": "ar", "zh": "zh", "latin": "en"}[script]
+
+
+def script_language(text: str) -> str | None:
+    """A language standing for the writing system most of `text` is in ("en" for Latin): what
+    the other-script check needs before the body is known and identified."""
+    script, _ = _script_of(text)
+    return {"ar": "ar", "zh": "zh", "latin": "en"}.get(script or "")
