@@ -8,8 +8,8 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -21,11 +21,17 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 from trafilatura.xml import strip_double_tags
 
-from pipeline.boilerplate import RELATED_HEADINGS, compiled_rules, rule_reason, rules_for
+from pipeline.boilerplate import (
+    RELATED_HEADINGS,
+    SiteBoilerplate,
+    compiled_rules,
+    rule_reason,
+    rules_for,
+)
 from pipeline.language import detect_language, in_other_script, script_language
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
 from pipeline.pages import PageMetadata, css_xpath, parse_page, read_article_page
-from pipeline.profile import LanguageSite
+from pipeline.profile import LanguageSite, PageClues, SiteProfile, find_profile, host_of
 from pipeline.segment import segment
 from pipeline.text import clean_text, comparison_form
 
@@ -217,6 +223,33 @@ class PageBlocks:
     blocks: list[str]
     candidates: list[Candidate]
     pruned: list[RemovedBlock]
+    clues: PageClues = field(default_factory=PageClues)
+
+    @property
+    def home(self) -> str | None:
+        """The site whose pages share boilerplate with this one: the profile's side, else the
+        host the page names as its own (pages of no known host learn nothing)."""
+        if self.side is not None:
+            return f"{self.site or host_of(self.side.base_url)}/{self.side.language}"
+        return next((h for u in self.clues.urls if (h := host_of(u))), None)
+
+    @property
+    def identity(self) -> str | None:
+        """One article whatever copy of it this is (its versions vote once)."""
+        return next(iter(self.clues.urls), None) or self.title
+
+
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
+_SITE_NAME = etree.XPath("//meta[@property='og:site_name']/@content")
+_HTML_LANG = etree.XPath("/html/@lang")
+
+
+def page_clues(tree: Any, url: str | None, language: str | None) -> PageClues:
+    """Where the page says it is from: canonical URL, og:url, og:site_name, <html lang>."""
+    urls = [str(u) for u in _CANONICAL(tree)] + ([url] if url else [])
+    names = [str(n) for n in _SITE_NAME(tree)]
+    lang = language or next((str(v) for v in _HTML_LANG(tree)), None)
+    return PageClues(tuple(urls), names[0] if names else None, lang)
 
 
 def read_page(
@@ -227,13 +260,18 @@ def read_page(
     url: str | None = None,
     site: str | None = None,
     content_sha256: str | None = None,
+    profiles: Sequence[SiteProfile] = (),
 ) -> PageBlocks:
-    """Parse once, read the metadata, run trafilatura (on the profile's container if the page
-    has one): the blocks the text rules will judge."""
+    """Parse once, find the page's profile among `profiles` when no `side` is given, read the
+    metadata, run trafilatura (on the profile's container if the page has one): the blocks the
+    text rules will judge."""
     # trafilatura's own parser (comments and processing instructions out, broken markup
     # repaired): its extraction is tuned on the trees it makes
     tree = load_html(page) if page.strip() else None
     tree = tree if tree is not None else parse_page(page)
+    clues = page_clues(tree, url, language)
+    if side is None and profiles and (found := find_profile(clues, profiles)):
+        side, site = found[1], site or found[0].name
     meta = read_article_page(tree, side) if side is not None else None
     title = meta.title if meta and meta.title else None
     blocks: list[str] = []
@@ -251,7 +289,7 @@ def read_page(
         body = getattr(document, "body", None)
         blocks = _blocks(body) if body is not None else []
     return PageBlocks(
-        language, side, url, site, content_sha256, title, meta, blocks, candidates, pruned
+        language, side, url, site, content_sha256, title, meta, blocks, candidates, pruned, clues
     )
 
 
@@ -313,7 +351,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         key = _key(block)
         reason = _rule_reason(block, rules, language, given)
         if reason is None and repeated and (n := repeated.get(comparison_form(block))):
-            reason = f"repeated on {n} pages of {page.site}"
+            reason = f"repeated on {n} pages of {page.home}"
         # the page's title heading the body: kept apart on a known site, kept in on others
         # (as trafilatura does: it is main text to whoever reads the body alone)
         if reason is None and page.side and title_key and key == title_key and not seen:
@@ -393,10 +431,30 @@ def extract_article(
     site: str | None = None,
     content_sha256: str | None = None,
     repeated: Mapping[str, int] | None = None,
+    profiles: Sequence[SiteProfile] = (),
 ) -> ArticleText:
     """Clean body text of one page, in `language` (detected when not given), with the site's
-    rules when `side` is given and its learned boilerplate when `repeated` is."""
+    rules when `side` is given or found among `profiles`, and its learned boilerplate when
+    `repeated` is."""
     read = read_page(
-        page, language=language, side=side, url=url, site=site, content_sha256=content_sha256
+        page,
+        language=language,
+        side=side,
+        url=url,
+        site=site,
+        content_sha256=content_sha256,
+        profiles=profiles,
     )
     return clean_page(read, repeated)
+
+
+def learn_boilerplate(
+    pages: Sequence[PageBlocks], learned: SiteBoilerplate | None = None
+) -> SiteBoilerplate:
+    """Each page's blocks as votes for its site's boilerplate (a batch of saved pages, the
+    versions of a store)."""
+    learned = learned if learned is not None else SiteBoilerplate()
+    for number, page in enumerate(pages):
+        if (home := page.home) is not None:
+            learned.add_page(home, page.identity or f"#{number}", page.blocks)
+    return learned

@@ -104,4 +104,5 @@ PROFILE = SiteProfile(
     listing_paths=("/archives/category/news/",),
     next_page=("a.next::attr(href)", "link[rel='next']::attr(href)"),
     user_agent_name="bitext-enab",
+    site_names=("Enab Baladi", "عنب بلدي"),
 )
