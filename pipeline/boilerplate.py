@@ -113,6 +113,7 @@ GENERIC_RULES = ExtractionRules(
             r"|تبرع(?:وا)? (?:الآن|لنا)|ساهم(?:وا)? في استمرار)",
             "donation plea",
         ),
+        (r"^Support (?:[A-Z][\w'-]+ ?){1,4}[.!…]*$", "donation plea"),  # "Support Enab Baladi.."
         (
             r"^(?=.{0,260}$).*(?:Sign up (?:for|to) (?:our|the) (?:\w+ )?newsletter"
             r"|Subscribe to (?:our|the) (?:\w+ )?newsletter|Get (?:our|the) newsletter"

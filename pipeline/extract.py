@@ -110,7 +110,9 @@ def _blocks(body: Any) -> list[str]:
             loose.append("".join(child.itertext()))
         loose.append(child.tail or "")
     flush()
-    return blocks
+    # a line break inside a block is trafilatura's own (its fallback extractors give the page's
+    # text as lines, code keeps its lines): a paragraph each, for the rules to judge one by one
+    return [line for block in blocks for line in block.split("\n")]
 
 
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "figcaption")
@@ -150,6 +152,16 @@ SHORT_TEXT = etree.XPath(  # text nodes short enough to be a heading: cheap on b
 )
 
 
+def _is_link_only(element: Any) -> bool:
+    """A block whose text is all link text, of a headline's length."""
+    if element.tag in ("ul", "ol", "script", "style") or not isinstance(element.tag, str):
+        return False
+    text = element.text_content().strip()
+    if not text or len(text) > HEADLINE_MAX:
+        return False
+    return sum(len(a.text_content().strip()) for a in element.iter("a")) >= 0.9 * len(text)
+
+
 def _drop_related_lists(root: Any) -> list[RemovedBlock]:
     """A link list right after a "Related Articles" heading, wherever the theme puts it (inside
     the body on some pages): trafilatura keeps such lists when they look like body text."""
@@ -162,11 +174,18 @@ def _drop_related_lists(root: Any) -> list[RemovedBlock]:
         while heading is not root and heading.getnext() is None:
             heading = heading.getparent()
         following = heading.getnext() if heading is not root else None
-        if following is None or following.tag not in ("ul", "ol"):
+        if following is not None and following.tag in ("ul", "ol"):
+            items = (clean_text(li.text_content()) for li in following.iter("li"))
+            removed.extend(RemovedBlock(text=i, reason="related-articles list") for i in items if i)
+            following.drop_tree()
             continue
-        items = (clean_text(li.text_content()) for li in following.iter("li"))
-        removed.extend(RemovedBlock(text=i, reason="related-articles list") for i in items if i)
-        following.drop_tree()
+        # or the headlines follow one a block, each nothing but a link
+        while following is not None and _is_link_only(following):
+            after = following.getnext()
+            headline = clean_text(following.text_content())
+            removed.append(RemovedBlock(text=headline, reason="related-articles list"))
+            following.drop_tree()
+            following = after
     return removed
 
 
@@ -330,10 +349,7 @@ def _headline_run(decided: list[tuple[str, str | None]], link_only: set[str]) ->
             run.append(k)
             continue
         break
-    kept = sum(1 for _, reason in decided if reason is None)
-    if len(run) == kept or not (len(run) >= 2 or (run and boilerplate_after)):
-        return []
-    return run
+    return run if len(run) >= 2 or (run and boilerplate_after) else []
 
 
 def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> ArticleText:
@@ -397,8 +413,9 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         )
         removed.extend(RemovedBlock(text=p, reason="too short to be a body") for p in kept)
         kept = []
-    if not given:
-        language = whole.language if whole and whole.language else "und"
+    if not given:  # what the body is in; with no body, the side the page is on, if known
+        side_language = page.side.language if page.side else "und"
+        language = whole.language if whole and whole.language else side_language
     meta = page.meta
     return ArticleText(
         site=page.site,

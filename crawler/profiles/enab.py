@@ -29,8 +29,7 @@ ENGLISH_RULES = ExtractionRules(
         "//footer",
     ),
     # the generic rules (pipeline/boilerplate.py) take the captions, the plea, the read-also
-    # lines and the share bar; what is left is what only this site says
-    drop_patterns=((r"^Support Enab Baladi\.*$", "donation plea"),),
+    # lines and the share bar: nothing after extraction is this site's alone
 )
 
 ARABIC_RULES = ExtractionRules(
