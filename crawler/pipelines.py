@@ -13,23 +13,33 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.resources import close_writer, store_for, writer_for
 from crawler.writer import WriterFailed, WriterReport
-from pipeline.extract import extract_article
+from pipeline.boilerplate import SiteBoilerplate
+from pipeline.extract import extract_article, text_votes
 from pipeline.models import ArticlePair, ArticleText, CrawlError
 
 logger = logging.getLogger(__name__)
 
 
-def _extract_texts(jobs: list[tuple[str, str, str, str, str, str | None]]) -> list[ArticleText]:
-    """Worker-process side: (profile, language, html, url, site, sha) -> ArticleText each."""
+def _extract_texts(
+    jobs: list[tuple[str, str, str, str, str, str | None, dict[str, int]]],
+) -> list[ArticleText]:
+    """Worker-process side: (profile, language, html, url, site, sha, the site's learned
+    boilerplate) -> ArticleText each."""
     from crawler.profiles import PROFILES
 
     texts = []
-    for profile_name, language, html, url, site, sha in jobs:
+    for profile_name, language, html, url, site, sha, repeated in jobs:
         profile = PROFILES.get(profile_name)
         side = profile.side(language) if profile is not None else None
         texts.append(
             extract_article(
-                html, language=language, side=side, url=url, site=site, content_sha256=sha
+                html,
+                language=language,
+                side=side,
+                url=url,
+                site=site,
+                content_sha256=sha,
+                repeated=repeated,
             )
         )
     return texts
@@ -47,6 +57,9 @@ class ArticleTextPipeline:
         if not crawler.settings.getbool("BITEXT_EXTRACT", True):
             raise NotConfigured("BITEXT_EXTRACT is off")
         self.crawler = crawler
+        # paragraphs repeated across the site's pages, learned as the crawl goes (pages met
+        # before it is learned keep it: `bitext extract --from-store --redo` re-applies it)
+        self.learned = SiteBoilerplate()
         workers = crawler.settings.getint("BITEXT_EXTRACT_WORKERS", 1)
         self.pool = (
             ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers else None
@@ -76,6 +89,7 @@ class ArticleTextPipeline:
                 v.url,
                 v.site,
                 v.content_sha256,
+                self.learned.repeated(f"{v.site}/{v.language}"),
             )
             for v in todo
         ]
@@ -85,6 +99,9 @@ class ArticleTextPipeline:
             texts = await asyncio.wrap_future(self.pool.submit(_extract_texts, jobs))
         for version, text in zip(todo, texts, strict=True):
             version.text = text
+            self.learned.add_page(
+                f"{version.site}/{version.language}", version.canonical_url, text_votes(text)
+            )
             self.crawler.stats.inc_value(f"bitext/texts/{version.language}/{text.status.value}")
             if text.status == "ok" and not text.language_ok:
                 self.crawler.stats.inc_value(f"bitext/texts/{version.language}/wrong_language")

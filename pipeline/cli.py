@@ -159,6 +159,8 @@ def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
 def _learn_from_stored_texts(corpus, learned, skip: set[tuple[str, str, str]]) -> None:  # type: ignore[no-untyped-def]
     """Stored texts vote too (what trafilatura gave: kept paragraphs and those removed by rule),
     one vote an article."""
+    from pipeline.extract import text_votes
+
     for pair in corpus.iter_pairs():
         for version in (pair.en, pair.ar):
             if version is None or (version.site, version.language, version.site_article_id) in skip:
@@ -166,9 +168,7 @@ def _learn_from_stored_texts(corpus, learned, skip: set[tuple[str, str, str]]) -
             text = corpus.text_of(version)
             if text is None:
                 continue
-            paragraphs = text.paragraphs + [
-                r.text for r in text.removed if r.reason != "not main text (trafilatura)"
-            ]
+            paragraphs = text_votes(text)
             home = f"{version.site}/{version.language}"
             learned.add_page(home, version.canonical_url, paragraphs)
 

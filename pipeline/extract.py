@@ -475,3 +475,14 @@ def learn_boilerplate(
         if (home := page.home) is not None:
             learned.add_page(home, page.identity or f"#{number}", page.blocks)
     return learned
+
+
+NOT_MAIN = "not main text (trafilatura)"
+
+
+def text_votes(text: ArticleText) -> list[str]:
+    """A stored text's votes for its site's boilerplate: the blocks trafilatura gave, kept or
+    removed by a rule (not what it left out)."""
+    return text.paragraphs + [
+        r.text for r in text.removed if r.reason not in (NOT_MAIN, "related-articles list")
+    ]
