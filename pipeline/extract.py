@@ -39,6 +39,7 @@ EXTRACTOR = f"bitext-extract/2 trafilatura/{trafilatura.__version__}"
 MIN_BODY_LETTERS = 200  # less than this after cleaning is not a news site's article body
 MIN_TEXT_LETTERS = 50  # on a page of no known site: a short poem is still its main text
 OTHER_SCRIPT_MAX = 80  # characters: with the language guessed, only a line like a link goes
+NOT_MAIN = "not main text (trafilatura)"
 HEADLINE_MAX = 200  # characters: a link-only paragraph longer than this is not a headline
 
 
@@ -243,6 +244,7 @@ class PageBlocks:
     candidates: list[Candidate]
     pruned: list[RemovedBlock]
     clues: PageClues = field(default_factory=PageClues)
+    in_container: bool = False  # trafilatura ran on the profile's body container
 
     @property
     def home(self) -> str | None:
@@ -296,6 +298,7 @@ def read_page(
     blocks: list[str] = []
     candidates: list[Candidate] = []
     pruned: list[RemovedBlock] = []
+    in_container = False
     if page.strip():
         if title is None:
             title = _page_title(tree)
@@ -308,7 +311,18 @@ def read_page(
         body = getattr(document, "body", None)
         blocks = _blocks(body) if body is not None else []
     return PageBlocks(
-        language, side, url, site, content_sha256, title, meta, blocks, candidates, pruned, clues
+        language,
+        side,
+        url,
+        site,
+        content_sha256,
+        title,
+        meta,
+        blocks,
+        candidates,
+        pruned,
+        clues,
+        in_container,
     )
 
 
@@ -387,20 +401,26 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
             removed.append(RemovedBlock(text=block, reason=reason))
         else:
             kept.append(block)
-    # What trafilatura left out of the container is recorded too, with the best reason known.
+    # What trafilatura left out is recorded too: of a profile's container, each block with the
+    # best reason known; of a whole page (menus, teasers, footers, hundreds of them on some
+    # pages), each as it is, the page's own HTML being kept for whoever wants more.
     accounted = {_key(b) for b in blocks}
     if title_key:
         accounted.add(title_key)
+    in_container = page.in_container
     for candidate in page.candidates:
         key = _key(candidate.text)
         if key in accounted:
             continue
         accounted.add(key)
+        if not in_container:
+            removed.append(RemovedBlock(text=" ".join(candidate.text.split()), reason=NOT_MAIN))
+            continue
         text = clean_text(candidate.text)
         if key != _key(text) and _key(text) in accounted:
             continue  # the same text once invisible characters are out
         reason = _rule_reason(text, rules, language, given)
-        removed.append(RemovedBlock(text=text, reason=reason or "not main text (trafilatura)"))
+        removed.append(RemovedBlock(text=text, reason=reason or NOT_MAIN))
 
     letters = sum(sum(map(str.isalpha, p)) for p in kept)
     whole = detect_language("\n".join(kept)) if kept else None
@@ -475,9 +495,6 @@ def learn_boilerplate(
         if (home := page.home) is not None:
             learned.add_page(home, page.identity or f"#{number}", page.blocks)
     return learned
-
-
-NOT_MAIN = "not main text (trafilatura)"
 
 
 def text_votes(text: ArticleText) -> list[str]:

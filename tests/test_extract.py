@@ -138,7 +138,9 @@ def test_page_in_the_wrong_language_is_flagged() -> None:
     result = extract_article(arabic, language="en", side=ENGLISH)
     assert not result.language_ok
     assert result.status == "no_body"  # every paragraph was Arabic, so none is an English body
-    reasons = Counter(r.reason for r in result.removed)
+    # what trafilatura left out of the whole page (the English profile's container is not on
+    # an Arabic page) is recorded as it is; the rest went by rule
+    reasons = Counter(r.reason for r in result.removed if r.reason != "not main text (trafilatura)")
     # the generic rules read Arabic boilerplate whatever language the page was asked in
     boilerplate = {"image caption", "related link (read also)", "correction or complaint prompt"}
     assert set(reasons) - boilerplate == {"other language (ar)"}
