@@ -30,6 +30,7 @@ _DATE = (
     rf"|\d{{1,2}} (?:من )?(?:{AR_MONTHS}) \d{{4}}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})"
 )
+_NAME = r"[A-Z\u0600-\u06ff][\w.'’-]*(?: [A-Z\u0600-\u06ff][\w.'’-]*){0,3}"  # a byline's
 SOCIAL = (
     "Facebook|Twitter|X|WhatsApp|Whatsapp|Telegram|LinkedIn|Linkedin|Email|E-mail|Print|"
     "Pinterest|Reddit|Messenger|Copy link|Copy Link|Instagram|YouTube|Youtube|Newsletter|RSS|"
@@ -62,21 +63,48 @@ RELATED_HEADINGS = (
     "إقرأ أيضا",
     "الأكثر قراءة",
     "اقرأ المزيد",
+    # the same headings on the European-language pages of the real-pages development set
+    "Auch interessant",
+    "Das könnte Sie auch interessieren",
+    "Das könnte dich auch interessieren",
+    "Weitere Themen",
+    "Weitere Artikel",
+    "Mehr zum Thema",
+    "Empfohlene Beiträge",
+    "Ähnliche Beiträge",
+    "À lire aussi",
+    "A lire aussi",
+    "Lire aussi",
+    "Sur le même sujet",
+    "Lee también",
+    "Noticias relacionadas",
+    "Leggi anche",
+    "Czytaj też",
+    "Czytaj także",
+    "Zobacz też",
 )
 _READ_ALSO = (
     r"(?:Read|READ|See|SEE) (?:also|Also|ALSO|more|More|MORE)|Also read|Also Read|Related"
     r"|[اإ]قرأ (?:أيض(?:ًا|اً|ا)|المزيد)|شاهد أيض(?:ًا|اً|ا)|طالع أيض(?:ًا|اً|ا)|للمزيد"
+    r"|Lesen Sie (?:auch|mehr)|Mehr zum Thema|À lire aussi|A lire aussi|Lire aussi"
+    r"|Czytaj (?:też|także)|Lee también|Leggi anche"
 )
 
 # (pattern matched against one paragraph, reason). Patterns with a length bound only fire on
 # short paragraphs: an appeal is a few lines, a body paragraph quoting one is not boilerplate.
 GENERIC_RULES = ExtractionRules(
     drop_patterns=(
-        (r"^(?:ADVERTISEMENT|Advertisement|Sponsored|إعلان|اعلان)$", "advertisement"),
+        (
+            r"^(?:ADVERTISEMENT|Advertisement|Sponsored|إعلان|اعلان)(?:\s*[-–—:]\s*.{0,40})?$"
+            r"|^(?:Story continues below(?: this)? advertisement|Continue reading (?:the main "
+            r"story|below))$",
+            "advertisement",
+        ),
         (r"^(?:Back to top(?: button)?|Top|↑|العودة للأعلى|إلى الأعلى)$", "navigation"),
         (
             r"^(?:Please enter your (?:comment|name here)!?|Leave a (?:[Rr]eply|[Cc]omment)"
-            r"|Your email address will not be published.{0,80}|أضف تعليقًا|اترك تعليقًا)$",
+            r"|Your email address will not be published.{0,80}|أضف تعليقًا|اترك تعليقًا"
+            r"|(?:View|Show|Load) (?:all )?[Cc]omments|Kommentare(?: insgesamt)?:?)$",
             "comment form",
         ),
         (f"^(?:{'|'.join(RELATED_HEADINGS)})\\s*:?$", "related-articles heading"),
@@ -95,6 +123,20 @@ GENERIC_RULES = ExtractionRules(
         (
             r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$",
             "image caption",
+        ),
+        (
+            r"^(?:Image (?:copyright|caption|source)|Media caption|Getty Images$)"
+            r"|^\(?(?:Photo|Photograph|Picture|Image)s? (?:by|courtesy of|credit:?) "
+            r"[^.]{1,100}\)?$",
+            "image caption",
+        ),
+        (
+            r"^(?:Last [Uu]pdated|Updated|Published|Posted|First published)\b[^.]{0,70}$",
+            "date line",
+        ),
+        (
+            rf"^(?:By|BY|بقلم:?) {_NAME}(?:,? (?:and|&|و) {_NAME})?$",
+            "byline",
         ),
         (
             r"^(?:(?:إ?[اذ]ا|إذا) كنت تعتقد|If you (?:believe|think) (?:that )?(?:this|the) "
@@ -116,13 +158,15 @@ GENERIC_RULES = ExtractionRules(
         (r"^Support (?:[A-Z][\w'-]+ ?){1,4}[.!…]*$", "donation plea"),  # "Support Enab Baladi.."
         (
             r"^(?=.{0,260}$).*(?:Sign up (?:for|to) (?:our|the) (?:\w+ )?newsletter"
+            r"|[Bb]y signing up (?:for|to)"
             r"|Subscribe to (?:our|the) (?:\w+ )?newsletter|Get (?:our|the) newsletter"
             r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:)",
             "newsletter appeal",
         ),
         (
             rf"^(?:(?:Share|SHARE|Share this(?: article| story)?|Share on|Tweet|Follow us(?: on)?"
-            rf"|شارك(?: المقال| هذا المقال)?|مشاركة|تابعونا(?: على)?|تابعنا(?: على)?)\s*[:|]?\s*)"
+            rf"|شارك(?: المقال| هذا المقال)?|مشاركة|تابعونا(?: على)?|تابعنا(?: على)?"
+            rf"|Teilen(?: mit)?|Partager|Compartir|Condividi|Udostępnij)\s*[:|]?\s*)"
             rf"(?:(?:{SOCIAL})[\s,|·•/]*)*$",
             "share bar",
         ),
