@@ -355,3 +355,32 @@ def test_boilerplate_repeated_across_a_sites_pages_is_learned_in_a_batch(tmp_pat
     learned = learn_boilerplate(reads).repeated("news.example.org")
     assert learned == {comparison_form(footer): 3}
     assert clean_page(reads[0], learned).paragraphs[-1].startswith("Paragraph 3 of story 0")
+
+
+def test_boilerplate_learned_from_the_store_is_applied_by_from_store(tmp_path: Path) -> None:
+    from pipeline.models import UnpairedReason
+    from pipeline.store import open_store
+    from tests.test_store_warc import unpaired, version
+
+    footer = "The Example Gazette has served the valley's readers every morning since 1921."
+    db = tmp_path / "corpus.sqlite"
+    corpus = open_store(db)
+    versions = []
+    for number in range(4):
+        body = _site_page(number, footer).split("<body>")[1].split("</body>")[0]
+        v = version("en", f"story-{number}", body)
+        versions.append(v)
+        corpus.save_pair(unpaired(v, UnpairedReason.no_arabic_link))
+    corpus.close()
+    out = _cli("--from-store", "--store", str(db)).stdout
+    assert "4 versions extracted" in out
+    corpus = open_store(db)
+    for v in versions:
+        text = corpus.text_of(v)
+        assert footer not in text.paragraphs
+        assert ("repeated on 4 pages of enab/en", footer) in {
+            (r.reason, r.text) for r in text.removed
+        }
+    corpus.close()
+    # --redo learns again from what is stored and gives the same texts
+    assert "4 versions extracted" in _cli("--from-store", "--redo", "--store", str(db)).stdout
