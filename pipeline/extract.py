@@ -347,11 +347,28 @@ def _rule_reason(block: str, rules: Any, language: str | None, given: bool) -> s
     return reason
 
 
-def _headline_run(decided: list[tuple[str, str | None]], link_only: set[str]) -> list[int]:
-    """Indexes of the link-only headlines that end the body: two or more in a row, or one that
-    the page's closing boilerplate follows (a related story between body and footer)."""
+def _is_link_text(block: str, link_only: set[str], links: list[str]) -> bool:
+    """A block that is link text only: one link-only block of the page, or several run together
+    (trafilatura's fallback joins a list's items into one block)."""
+    if _key(block) in link_only:
+        return len(block) <= HEADLINE_MAX
+    rest = block
+    for link in links:
+        if link in rest:
+            rest = rest.replace(link, "")
+    letters = sum(map(str.isalpha, rest))
+    return rest != block and letters <= 0.1 * sum(map(str.isalpha, block))
+
+
+def _headline_run(decided: list[tuple[str, str | None]], candidates: list[Candidate]) -> list[int]:
+    """Indexes of the link-only headlines that end the body: two or more in a row (or run
+    together in one block), or one that the page's closing boilerplate follows (a related story
+    between body and footer)."""
+    link_only = {_key(c.text) for c in candidates if c.link_only}
+    links = sorted({" ".join(c.text.split()) for c in candidates if c.link_only}, key=len)[::-1]
     run: list[int] = []
     boilerplate_after = False
+    joined = False
     for k in range(len(decided) - 1, -1, -1):
         text, reason = decided[k]
         if reason is not None:
@@ -359,11 +376,12 @@ def _headline_run(decided: list[tuple[str, str | None]], link_only: set[str]) ->
                 break
             boilerplate_after = True
             continue
-        if _key(text) in link_only and len(text) <= HEADLINE_MAX:
+        if _is_link_text(text, link_only, links):
             run.append(k)
+            joined = joined or _key(text) not in link_only
             continue
         break
-    return run if len(run) >= 2 or (run and boilerplate_after) else []
+    return run if len(run) >= 2 or (run and (boilerplate_after or joined)) else []
 
 
 def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> ArticleText:
@@ -391,8 +409,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         decided.append((block, reason))
         if reason is None:
             seen.add(key)
-    link_only = {_key(c.text) for c in page.candidates if c.link_only}
-    for k in _headline_run(decided, link_only):
+    for k in _headline_run(decided, page.candidates):
         decided[k] = (decided[k][0], "link-only headlines after the body")
     removed = list(page.pruned)
     kept = []
