@@ -40,6 +40,7 @@ MIN_BODY_LETTERS = 200  # less than this after cleaning is not a news site's art
 MIN_TEXT_LETTERS = 50  # on a page of no known site: a short poem is still its main text
 OTHER_SCRIPT_MAX = 80  # characters: with the language guessed, only a line like a link goes
 NOT_MAIN = "not main text (trafilatura)"
+HEADLINE_MIN = 15  # characters: shorter link text is navigation ("a", "Home"), not a headline
 HEADLINE_MAX = 200  # characters: a link-only paragraph longer than this is not a headline
 
 
@@ -352,12 +353,12 @@ def _is_link_text(block: str, link_only: set[str], links: list[str]) -> bool:
     (trafilatura's fallback joins a list's items into one block)."""
     if _key(block) in link_only:
         return len(block) <= HEADLINE_MAX
-    rest = block
+    rest, found = block, 0
     for link in links:
-        if link in rest:
-            rest = rest.replace(link, "")
+        if HEADLINE_MIN <= len(link) <= HEADLINE_MAX and link in rest:
+            rest, found = rest.replace(link, ""), found + 1
     letters = sum(map(str.isalpha, rest))
-    return rest != block and letters <= 0.1 * sum(map(str.isalpha, block))
+    return found >= 2 and letters <= 0.1 * sum(map(str.isalpha, block))
 
 
 def _headline_run(decided: list[tuple[str, str | None]], candidates: list[Candidate]) -> list[int]:
