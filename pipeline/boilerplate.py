@@ -34,6 +34,8 @@ _NAME = r"[A-Z\u0600-\u06ff][\w.'’-]*(?: [A-Z\u0600-\u06ff][\w.'’-]*){0,3}" 
 SOCIAL = (
     "Facebook|Twitter|X|WhatsApp|Whatsapp|Telegram|LinkedIn|Linkedin|Email|E-mail|Print|"
     "Pinterest|Reddit|Messenger|Copy link|Copy Link|Instagram|YouTube|Youtube|Newsletter|RSS|"
+    "Tumblr|VKontakte|Odnoklassniki|Pocket|Skype|Viber|Line|Share via Email|Share via email|"
+    "Flipboard|Threads|Bluesky|Mastodon|TikTok|Google News|Google\\+|"
     "فيسبوك|فيس بوك|تويتر|واتساب|واتس اب|تلغرام|تيليغرام|لينكدإن|البريد الإلكتروني|طباعة|"
     "إنستغرام|انستغرام|يوتيوب|النشرة البريدية|نسخ الرابط"
 )
