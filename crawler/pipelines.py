@@ -16,12 +16,13 @@ from scrapy.settings import BaseSettings
 from crawler.resources import close_writer, store_for, writer_for
 from crawler.supervision import die_with_parent, stop_crawl
 from crawler.writer import WriterFailed, WriterReport
-from pipeline.extract import PageTooLarge, extract_article
+from pipeline.boilerplate import SiteBoilerplate
+from pipeline.extract import PageTooLarge, extract_article, text_votes
 from pipeline.models import ArticlePair, ArticleText, CrawlError, PipelineStage
 
 logger = logging.getLogger(__name__)
 
-ExtractJob = tuple[str, str, str, str, str, str | None, int | None]
+ExtractJob = tuple[str, str, str, str, str, str | None, int | None, dict[str, int]]
 
 
 def _failed(
@@ -44,12 +45,13 @@ def _failed(
 
 
 def _extract_texts(jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]]:
-    """Worker-process side: (profile, language, html, url, site, sha, cap) -> an ArticleText,
-    or (reason, detail) where extraction failed for that page (the others go on)."""
+    """Worker-process side: (profile, language, html, url, site, sha, cap, the site's learned
+    boilerplate) -> an ArticleText, or (reason, detail) where extraction failed for that page
+    (the others go on)."""
     from crawler.profiles import PROFILES
 
     texts: list[ArticleText | tuple[str, str]] = []
-    for profile_name, language, html, url, site, sha, cap in jobs:
+    for profile_name, language, html, url, site, sha, cap, repeated in jobs:
         profile = PROFILES.get(profile_name)
         side = profile.side(language) if profile is not None else None
         try:
@@ -62,6 +64,7 @@ def _extract_texts(jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]
                     site=site,
                     content_sha256=sha,
                     max_chars=cap,
+                    repeated=repeated,
                 )
             )
         except PageTooLarge as exc:
@@ -85,6 +88,9 @@ class ArticleTextPipeline:
         self.crawler = crawler
         cap = crawler.settings.getint("BITEXT_EXTRACT_MAX_CHARS", 0)
         self.max_chars = cap if cap > 0 else None
+        # paragraphs repeated across the site's pages, learned as the crawl goes (pages met
+        # before it is learned keep it: `bitext extract --from-store --redo` re-applies it)
+        self.learned = SiteBoilerplate()
         workers = crawler.settings.getint("BITEXT_EXTRACT_WORKERS", 1)
         self.pool = (
             ProcessPoolExecutor(
@@ -120,6 +126,7 @@ class ArticleTextPipeline:
                 v.site,
                 v.content_sha256,
                 self.max_chars,
+                self.learned.repeated(f"{v.site}/{v.language}"),
             )
             for v in todo
         ]
@@ -130,6 +137,9 @@ class ArticleTextPipeline:
                 continue
             item.stage_ok(PipelineStage.extraction, version.language)
             version.text = text
+            self.learned.add_page(
+                f"{version.site}/{version.language}", version.canonical_url, text_votes(text)
+            )
             self.crawler.stats.inc_value(f"bitext/texts/{version.language}/{text.status.value}")
             if text.status == "ok" and not text.language_ok:
                 self.crawler.stats.inc_value(f"bitext/texts/{version.language}/wrong_language")

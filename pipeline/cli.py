@@ -347,11 +347,71 @@ def _side(site: str | None, lang: str):  # type: ignore[no-untyped-def]
     return PROFILES[site].side(lang)
 
 
+def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
+    """Stored versions re-extracted with their site's learned boilerplate: votes from every
+    version being extracted now and from the texts already stored for other articles."""
+    from pipeline.extract import clean_page, learn_boilerplate, read_page
+
+    corpus = _store(data_dir, store)
+    done = Counter()
+    todo = list(corpus.versions_needing_text(redo=redo))
+    reads = []
+    for _, version, raw in track(todo, description="reading", console=progress_console):
+        reads.append(
+            read_page(
+                raw.decode(version.encoding, errors="replace"),
+                language=version.language,
+                side=_side(version.site, version.language),
+                url=version.url,
+                site=version.site,
+                content_sha256=version.content_sha256,
+            )
+        )
+    learned = learn_boilerplate(reads)
+    being_done = {(v.site, v.language, v.site_article_id) for _, v, _ in todo}
+    _learn_from_stored_texts(corpus, learned, being_done)
+    for (version_id, version, _), read in zip(todo, reads, strict=True):
+        text = clean_page(read, learned.repeated(read.home))
+        corpus.save_text(version_id, text)
+        done[f"{version.language} {text.status.value}"] += 1
+    corpus.close()
+    console.print(
+        f"{len(todo)} versions extracted: "
+        + ", ".join(f"{k}: {v}" for k, v in sorted(done.items()))
+    )
+
+
+def _learn_from_stored_texts(corpus, learned, skip: set[tuple[str, str, str]]) -> None:  # type: ignore[no-untyped-def]
+    """Stored texts vote too (what trafilatura gave: kept paragraphs and those removed by rule),
+    one vote an article."""
+    from pipeline.extract import text_votes
+
+    for pair in corpus.iter_pairs():
+        for version in (pair.en, pair.ar):
+            if version is None or (version.site, version.language, version.site_article_id) in skip:
+                continue
+            text = corpus.text_of(version)
+            if text is None:
+                continue
+            paragraphs = text_votes(text)
+            home = f"{version.site}/{version.language}"
+            learned.add_page(home, version.canonical_url, paragraphs)
+
+
 @app.command()
 def extract(
-    page: Annotated[Path | None, typer.Argument(help="A saved HTML page.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="The page's language.")] = None,
-    site: Annotated[str | None, typer.Option("--site", help="Site profile, e.g. enab.")] = None,
+    pages: Annotated[
+        list[Path] | None, typer.Argument(help="Saved HTML pages (more than one: JSON Lines).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="The pages' language (default: detected).")
+    ] = None,
+    site: Annotated[
+        str,
+        typer.Option(
+            "--site", help="Site profile: a name (e.g. enab), auto (found from the page), none."
+        ),
+    ] = "auto",
     url: Annotated[str | None, typer.Option("--url", help="Where the page came from.")] = None,
     from_store: Annotated[
         bool, typer.Option("--from-store", help="Extract every stored version lacking text.")
@@ -360,41 +420,82 @@ def extract(
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Clean body text (boilerplate out, language checked, sentences): of one page as JSON, or
-    of the stored versions (--from-store), e.g. after a crawl with -s BITEXT_EXTRACT=0."""
+    """Clean body text (boilerplate out, language checked, sentences): of one page as JSON; of
+    several as JSON Lines, one object a page in the order given, each with its "path", the
+    boilerplate each site repeats across them learned and taken out; or of the stored versions
+    (--from-store), e.g. after a crawl with -s BITEXT_EXTRACT=0."""
+    from crawler.profiles import PROFILES
     from pipeline.encoding import decode_html
-    from pipeline.extract import extract_article
+    from pipeline.extract import clean_page, learn_boilerplate, read_page
 
     if from_store:
-        corpus = _store(data_dir, store)
-        done = Counter()
-        todo = list(corpus.versions_needing_text(redo=redo))
-        for version_id, version, raw in track(todo, description="extracting", console=console):
-            text = extract_article(
-                raw.decode(version.encoding, errors="replace"),
-                language=version.language,
-                side=_side(version.site, version.language),
-                url=version.url,
-                site=version.site,
-                content_sha256=version.content_sha256,
-            )
-            corpus.save_text(version_id, text)
-            done[f"{version.language} {text.status.value}"] += 1
-        corpus.close()
-        console.print(
-            f"{len(todo)} versions extracted: "
-            + ", ".join(f"{k}: {v}" for k, v in sorted(done.items()))
-        )
+        _extract_from_store(data_dir, store, redo)
         return
-    if page is None or lang is None:
-        raise typer.BadParameter("give PAGE and --lang, or --from-store")
-    side = _side(site, lang)
-    if site is not None and side is None:
-        raise typer.BadParameter(f"site {site!r} has no {lang!r} side")
-    raw = input_file(page, "page").read_bytes()
-    decoded = decode_html(raw, fallbacks=side.fallback_encodings if side else ())
-    result = extract_article(decoded.text, language=lang, side=side, url=url, site=site)
-    typer.echo(result.model_dump_json(indent=2))
+    if not pages:
+        raise typer.BadParameter("give one PAGE or more, or --from-store")
+    profiles = list(PROFILES.values())
+    side, site_name = None, None
+    if site not in ("auto", "none"):
+        if site not in PROFILES:
+            raise typer.BadParameter(
+                f"unknown site {site!r}; known: auto, none, {', '.join(PROFILES)}"
+            )
+        if lang is not None:
+            side = PROFILES[site].side(lang)
+            if side is None:
+                raise typer.BadParameter(f"site {site!r} has no {lang!r} side")
+        else:  # the side is the one the page is on: found as in auto, among this profile only
+            profiles = [PROFILES[site]]
+        site_name = site
+    fallbacks = tuple(
+        dict.fromkeys(
+            e
+            for p in PROFILES.values()
+            for s in (p.source, p.original)
+            for e in s.fallback_encodings
+        )
+    )
+    reads: list = []
+    errors: dict[int, str] = {}
+    for number, path in enumerate(pages):
+        try:
+            raw = input_file(path, "page").read_bytes()
+        except CliError as exc:  # one page: the error; a batch: its line, the others go on
+            if len(pages) == 1:
+                raise
+            errors[number] = str(exc)
+            reads.append(None)
+            continue
+        except OSError as exc:
+            errors[number] = f"cannot read the page: {exc.strerror or exc}"
+            reads.append(None)
+            continue
+        decoded = decode_html(raw, fallbacks=side.fallback_encodings if side else fallbacks)
+        reads.append(
+            read_page(
+                decoded.text,
+                language=lang,
+                side=side,
+                url=url,
+                site=site_name,
+                profiles=profiles if side is None and site != "none" else (),
+            )
+        )
+    learned = learn_boilerplate([r for r in reads if r is not None])
+    if len(pages) == 1:
+        if errors:
+            raise typer.BadParameter(errors[0])
+        text = clean_page(reads[0])
+        typer.echo(text.model_dump_json(indent=2))
+        return
+    for number, (path, read) in enumerate(zip(pages, reads, strict=True)):
+        if read is None:
+            typer.echo(json.dumps({"path": str(path), "error": errors[number]}, ensure_ascii=False))
+            continue
+        text = clean_page(read, learned.repeated(read.home))
+        typer.echo(
+            json.dumps({"path": str(path), **text.model_dump(mode="json")}, ensure_ascii=False)
+        )
 
 
 models_app = typer.Typer(

@@ -8,44 +8,40 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 from __future__ import annotations
 
 import copy
-import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.metadata import extract_title
 from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
 from trafilatura.xml import strip_double_tags
 
-from pipeline.language import detect_language, in_other_script
+from pipeline.boilerplate import (
+    RELATED_HEADINGS,
+    SiteBoilerplate,
+    compiled_rules,
+    rule_reason,
+    rules_for,
+)
+from pipeline.language import detect_language, in_other_script, script_language
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
-from pipeline.pages import css_xpath, parse_page, read_article_page
-from pipeline.profile import ExtractionRules, LanguageSite
+from pipeline.pages import PageMetadata, css_xpath, parse_page, read_article_page
+from pipeline.profile import LanguageSite, PageClues, SiteProfile, find_profile, host_of
 from pipeline.segment import segment
 from pipeline.text import UNPRINTABLE_REASON, clean_text, comparison_form, strip_unprintable
 
-EXTRACTOR = f"bitext-extract/1 trafilatura/{trafilatura.__version__}"
-MIN_BODY_LETTERS = 200  # less than this after cleaning is not an article body
-
-RELATED_HEADINGS = ("Related Articles", "Related Posts", "Read also", "مقالات ذات صلة")
-GENERIC_RULES = ExtractionRules(
-    drop_patterns=(
-        (r"^(?:ADVERTISEMENT|Advertisement|إعلان)$", "advertisement"),
-        (r"^Back to top(?: button)?$", "navigation"),
-        (r"^Please enter your (?:comment|name here)!?$", "comment form"),
-        (f"^(?:{'|'.join(RELATED_HEADINGS)})$", "related-articles heading"),
-        (r"^(?:A A A|ع ع ع)$", "font-size controls"),
-        (r"^(?:All rights reserved|Copyright ©)", "copyright"),
-        (r"^•?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} \w+ \d{4}$", "date header"),
-        (r"^logo$", "logo"),
-    ),
-)
-
-
-@lru_cache(maxsize=64)
-def _compiled(rules: ExtractionRules) -> tuple[tuple[re.Pattern[str], str], ...]:
-    return tuple((re.compile(pattern), reason) for pattern, reason in rules.drop_patterns)
+EXTRACTOR = f"bitext-extract/2 trafilatura/{trafilatura.__version__}"
+MIN_BODY_LETTERS = 200  # less than this after cleaning is not a news site's article body
+MIN_TEXT_LETTERS = 50  # on a page of no known site: a short poem is still its main text
+OTHER_SCRIPT_MAX = 80  # characters: with the language guessed, only a line like a link goes
+NOT_MAIN = "not main text (trafilatura)"
+HEADLINE_MIN = 15  # characters: shorter link text is navigation ("a", "Home"), not a headline
+HEADLINE_MAX = 200  # characters: a link-only paragraph longer than this is not a headline
 
 
 @lru_cache(maxsize=1024)  # a profile's expressions, compiled once per process
@@ -66,67 +62,142 @@ def _extractor_options(in_container: bool) -> Extractor:
     )
 
 
-def _blocks(root: Any) -> list[str]:
-    """Paragraph-level blocks of trafilatura's extracted body (its XML output's elements), in
-    order."""
-    strip_double_tags(root)  # as trafilatura does before writing XML: <p><p>..</p></p> is one
+def _element_text(element: Any) -> str:
+    """An element's text as trafilatura writes it: text nodes joined as they are (inline markup
+    adds no space), a line break a space."""
+    for lb in element.iter("lb"):
+        lb.tail = " " + (lb.tail or "")
+    return clean_text("".join(element.itertext()))
+
+
+def _nested_blocks(element: Any) -> list[str]:
+    """Blocks inside a list, table or quote: its items, cells, paragraphs (nested ones once)."""
     blocks = []
-    for element in root.iter("p", "head", "item", "quote", "cell"):
-        if (
-            element.tag in ("p", "quote")
-            and element.getparent() is not None
-            and element.getparent().tag in ("item", "quote", "cell")
-        ):
+    for inner in element.iter("p", "head", "item", "quote", "cell", "code"):
+        parent = inner.getparent()
+        if inner is not element and parent is not None and parent.tag in _CONTAINS_TEXT:
             continue
-        text = clean_text(" ".join(element.itertext()))
-        if text:
+        if text := _element_text(inner):
             blocks.append(text)
     return blocks
+
+
+_CONTAINS_TEXT = ("item", "quote", "cell", "code", "p", "head")
+
+
+def _blocks(body: Any) -> list[str]:
+    """Paragraph-level blocks of trafilatura's extracted body (its XML output's elements), in
+    order, with the text it leaves loose between them (a block of its own, as in its text
+    output)."""
+    strip_double_tags(body)  # as trafilatura does before writing XML: <p><p>..</p></p> is one
+    blocks: list[str] = []
+    loose: list[str] = [body.text or ""]
+
+    def flush() -> None:
+        if text := clean_text("".join(loose)):
+            blocks.append(text)
+        loose.clear()
+
+    for child in body:
+        if child.tag in ("p", "head", "code"):
+            flush()
+            if text := _element_text(child):
+                blocks.append(text)
+        elif child.tag in ("list", "table", "quote"):
+            flush()
+            blocks.extend(_nested_blocks(child))
+        elif child.tag == "lb":
+            flush()
+        else:  # inline markup loose in the body
+            loose.append("".join(child.itertext()))
+        loose.append(child.tail or "")
+    flush()
+    # a line break inside a block is trafilatura's own (its fallback extractors give the page's
+    # text as lines, code keeps its lines): a paragraph each, for the rules to judge one by one
+    return [line for block in blocks for line in block.split("\n")]
 
 
 BLOCK_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "td", "figcaption")
 
 
-def _candidate_blocks(root: lxml_html.HtmlElement) -> list[str]:
+@dataclass(frozen=True)
+class Candidate:
+    """A paragraph-level block of the page (or container), before extraction."""
+
+    text: str  # as the page has it (cleaned only if it is recorded)
+    link_only: bool  # all its text is link text: a headline pointing elsewhere, or navigation
+
+
+def _candidate_blocks(root: Any) -> list[Candidate]:
     """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
     blocks = []
     for element in root.iter(*BLOCK_TAGS):
-        if any(a.tag in BLOCK_TAGS for a in element.iterancestors()):
+        if next(element.iterancestors(*BLOCK_TAGS), None) is not None:
+            continue  # inside a block already taken whole
+        text = element.text_content()
+        length = len(text.strip())
+        if not length:
             continue
-        text = clean_text(" ".join(element.itertext()))
-        if text:
-            blocks.append(text)
+        link_only = False
+        if length <= 2 * HEADLINE_MAX:  # only a headline-sized block can be a headline
+            link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
+            link_only = link_letters >= 0.9 * length
+        blocks.append(Candidate(text, link_only))
     return blocks
 
 
-RELATED_XPATH = etree.XPath(  # text nodes only: cheap on big pages
-    ".//text()[" + " or ".join(f"normalize-space()='{h}'" for h in RELATED_HEADINGS) + "]"
+_HEADING_KEYS = frozenset(RELATED_HEADINGS)
+_LONGEST_HEADING = max(map(len, RELATED_HEADINGS))
+SHORT_TEXT = etree.XPath(  # text nodes short enough to be a heading: cheap on big pages
+    f".//text()[string-length(normalize-space()) >= 5]"
+    f"[string-length(normalize-space()) <= {_LONGEST_HEADING}]"
 )
+
+
+def _is_link_only(element: Any) -> bool:
+    """A block whose text is all link text, of a headline's length."""
+    if element.tag in ("ul", "ol", "script", "style") or not isinstance(element.tag, str):
+        return False
+    text = element.text_content().strip()
+    if not text or len(text) > HEADLINE_MAX:
+        return False
+    return sum(len(a.text_content().strip()) for a in element.iter("a")) >= 0.9 * len(text)
 
 
 def _drop_related_lists(root: Any) -> list[RemovedBlock]:
     """A link list right after a "Related Articles" heading, wherever the theme puts it (inside
     the body on some pages): trafilatura keeps such lists when they look like body text."""
     removed = []
-    for text in RELATED_XPATH(root):
+    for text in SHORT_TEXT(root):
+        if " ".join(text.split()) not in _HEADING_KEYS:
+            continue
         heading = text.getparent()
         # the heading may sit alone in a wrapper: the list then follows the wrapper
         while heading is not root and heading.getnext() is None:
             heading = heading.getparent()
         following = heading.getnext() if heading is not root else None
-        if following is None or following.tag not in ("ul", "ol"):
+        if following is not None and following.tag in ("ul", "ol"):
+            items = (clean_text(li.text_content()) for li in following.iter("li"))
+            removed.extend(RemovedBlock(text=i, reason="related-articles list") for i in items if i)
+            following.drop_tree()
             continue
-        items = (clean_text(li.text_content()) for li in following.iter("li"))
-        removed.extend(RemovedBlock(text=i, reason="related-articles list") for i in items if i)
-        following.drop_tree()
+        # or the headlines follow one a block, each nothing but a link
+        while following is not None and _is_link_only(following):
+            after = following.getnext()
+            headline = clean_text(following.text_content())
+            removed.append(RemovedBlock(text=headline, reason="related-articles list"))
+            following.drop_tree()
+            following = after
     return removed
 
 
-def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str], list[RemovedBlock]]:
+def _main_tree(
+    tree: Any, side: LanguageSite | None
+) -> tuple[Any, bool, list[Candidate], list[RemovedBlock]]:
     """The profile's body container (pruned) as a document of its own when the page has one,
-    else the whole page; the candidate blocks; and what was pruned by rule before extraction.
-    Changes `tree`: the page is parsed once, its metadata read first, and trafilatura takes the
-    tree."""
+    else the whole page; whether it is the container; the candidate blocks; and what was pruned
+    by rule before extraction. Changes `tree`: the page is parsed once, its metadata read
+    first, and trafilatura takes the tree."""
     for xpath in side.extraction.prune_xpaths if side else ():
         for element in _xpath(xpath)(tree):
             element.drop_tree()
@@ -139,19 +210,13 @@ def _main_tree(tree: Any, side: LanguageSite | None) -> tuple[Any, list[str], li
     pruned = _drop_related_lists(root)
     blocks = _candidate_blocks(root)
     if container is None:
-        return tree, blocks, pruned
+        return tree, False, blocks, pruned
     document = lxml_html.fromstring("<html><body><article></article></body></html>")
     document.find(".//article").append(container)  # moved, not copied
-    return document, blocks, pruned
+    return document, True, blocks, pruned
 
 
-def _rule_reason(
-    block: str, rules: tuple[tuple[re.Pattern[str], str], ...], language: str
-) -> str | None:
-    reason = next((why for rx, why in rules if rx.search(block)), None)
-    if reason is None and (other := in_other_script(block, language)):
-        reason = f"other language ({other})"
-    return reason
+_OG_TITLE = etree.XPath("//meta[@property='og:title']/@content")
 
 
 class PageTooLarge(ValueError):
@@ -159,68 +224,237 @@ class PageTooLarge(ValueError):
     766 MB): the caller records it (the crawl as a stage failure, reason too_large)."""
 
 
-def extract_article(
+def _page_title(tree: Any) -> str | None:
+    """og:title, else trafilatura's reading of <h1> and <title> (its full metadata pass also
+    dates the page: several times the cost of extraction, for a field we do not use here)."""
+    for value in _OG_TITLE(tree):
+        if title := clean_text(str(value)):
+            return title
+    found = extract_title(tree)
+    return clean_text(found) if found else None
+
+
+@dataclass
+class PageBlocks:
+    """One page read: trafilatura's body blocks and everything around them, before the text
+    rules. `clean_page` turns it into the ArticleText; a batch votes with it first."""
+
+    language: str | None
+    side: LanguageSite | None
+    url: str | None
+    site: str | None
+    content_sha256: str | None
+    title: str | None
+    meta: PageMetadata | None
+    blocks: list[str]
+    candidates: list[Candidate]
+    pruned: list[RemovedBlock]
+    clues: PageClues = field(default_factory=PageClues)
+    in_container: bool = False  # trafilatura ran on the profile's body container
+    unprintable: list[str] = field(default_factory=list)  # control characters removed, noted
+
+    @property
+    def home(self) -> str | None:
+        """The site whose pages share boilerplate with this one: the profile's side, else the
+        host the page names as its own (pages of no known host learn nothing)."""
+        if self.side is not None:
+            return f"{self.site or host_of(self.side.base_url)}/{self.side.language}"
+        return next((h for u in self.clues.urls if (h := host_of(u))), None)
+
+    @property
+    def identity(self) -> str | None:
+        """One article whatever copy of it this is (its versions vote once)."""
+        return next(iter(self.clues.urls), None) or self.title
+
+
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
+_SITE_NAME = etree.XPath("//meta[@property='og:site_name']/@content")
+_HTML_LANG = etree.XPath("/html/@lang")
+
+
+def page_clues(tree: Any, url: str | None, language: str | None) -> PageClues:
+    """Where the page says it is from: canonical URL, og:url, og:site_name, <html lang>."""
+    urls = [str(u) for u in _CANONICAL(tree)] + ([url] if url else [])
+    names = [str(n) for n in _SITE_NAME(tree)]
+    lang = language or next((str(v) for v in _HTML_LANG(tree)), None)
+    return PageClues(tuple(urls), names[0] if names else None, lang)
+
+
+def read_page(
     page: str,
     *,
-    language: str,
+    language: str | None = None,
     side: LanguageSite | None = None,
     url: str | None = None,
     site: str | None = None,
     content_sha256: str | None = None,
+    profiles: Sequence[SiteProfile] = (),
     max_chars: int | None = None,
-) -> ArticleText:
-    """Clean body text of one page, in `language`, with the site's rules when `side` is given;
-    a page longer than `max_chars` raises PageTooLarge."""
+) -> PageBlocks:
+    """Parse once, find the page's profile among `profiles` when no `side` is given, read the
+    metadata, run trafilatura (on the profile's container if the page has one): the blocks the
+    text rules will judge. A page longer than `max_chars` raises PageTooLarge."""
     if max_chars is not None and len(page) > max_chars:
         raise PageTooLarge(f"{len(page)} characters, over the extraction cap of {max_chars}")
     page, unprintable = strip_unprintable(page)  # one \x01 made trafilatura drop the whole body
-    tree = parse_page(page)
+    # trafilatura's own parser (comments and processing instructions out, broken markup
+    # repaired): its extraction is tuned on the trees it makes
+    tree = load_html(page) if page.strip() else None
+    tree = tree if tree is not None else parse_page(page)
+    clues = page_clues(tree, url, language)
+    if side is None and profiles and (found := find_profile(clues, profiles)):
+        side, site = found[1], site or found[0].name
     meta = read_article_page(tree, side) if side is not None else None
-    removed: list[RemovedBlock] = []
-    document, candidates = None, []
+    title = meta.title if meta and meta.title else None
+    blocks: list[str] = []
+    candidates: list[Candidate] = []
+    pruned: list[RemovedBlock] = []
+    in_container = False
     if page.strip():
-        main, candidates, removed = _main_tree(tree, side)
+        if title is None:
+            title = _page_title(tree)
+        main, in_container, candidates, pruned = _main_tree(tree, side)
         # bare_extraction: the body as a tree, without the XML round trip and the content
         # fingerprint that trafilatura.extract adds for XML output
-        options = copy.copy(_extractor_options(side is not None))
+        options = copy.copy(_extractor_options(in_container))
         options.url = options.source = url
         document = trafilatura.bare_extraction(main, options=options)
-    title = meta.title if meta and meta.title else None
-    if title is None and page.strip():
-        found = trafilatura.extract_metadata(page)
-        title = found.title if found else None
-    body = getattr(document, "body", None)
-    blocks = _blocks(body) if body is not None else []
+        body = getattr(document, "body", None)
+        blocks = _blocks(body) if body is not None else []
+    return PageBlocks(
+        language,
+        side,
+        url,
+        site,
+        content_sha256,
+        title,
+        meta,
+        blocks,
+        candidates,
+        pruned,
+        clues,
+        in_container,
+        unprintable,
+    )
 
-    rules = _compiled(GENERIC_RULES) + (_compiled(side.extraction) if side else ())
-    title_key = comparison_form(title) if title else None
-    kept: list[str] = []
+
+def _key(text: str) -> str:
+    """For matching blocks within one page: case and spacing aside, the text itself (the
+    comparison form, digits and diacritics unified, is for matching across pages)."""
+    return " ".join(text.casefold().split())
+
+
+def _rule_reason(block: str, rules: Any, language: str | None, given: bool) -> str | None:
+    """The first rule a paragraph breaks. A paragraph in another writing system goes when the
+    page's language was given (the other side of a bilingual site); when it was only guessed,
+    just short ones do (a page may quote a lyric or a name in its own script)."""
+    reason = rule_reason(block, rules)
+    if (
+        reason is None
+        and language
+        and (given or len(block) <= OTHER_SCRIPT_MAX)
+        and (other := in_other_script(block, language))
+    ):
+        reason = f"other language ({other})"
+    return reason
+
+
+def _is_link_text(block: str, link_only: set[str], links: list[str]) -> bool:
+    """A block that is link text only: one link-only block of the page, or several run together
+    (trafilatura's fallback joins a list's items into one block)."""
+    if _key(block) in link_only:
+        return len(block) <= HEADLINE_MAX
+    rest, found = block, 0
+    for link in links:
+        if HEADLINE_MIN <= len(link) <= HEADLINE_MAX and link in rest:
+            rest, found = rest.replace(link, ""), found + 1
+    letters = sum(map(str.isalpha, rest))
+    return found >= 2 and letters <= 0.1 * sum(map(str.isalpha, block))
+
+
+def _headline_run(decided: list[tuple[str, str | None]], candidates: list[Candidate]) -> list[int]:
+    """Indexes of the link-only headlines that end the body: two or more in a row (or run
+    together in one block), or one that the page's closing boilerplate follows (a related story
+    between body and footer)."""
+    link_only = {_key(c.text) for c in candidates if c.link_only}
+    links = sorted({" ".join(c.text.split()) for c in candidates if c.link_only}, key=len)[::-1]
+    run: list[int] = []
+    boilerplate_after = False
+    joined = False
+    for k in range(len(decided) - 1, -1, -1):
+        text, reason = decided[k]
+        if reason is not None:
+            if run:
+                break
+            boilerplate_after = True
+            continue
+        if _is_link_text(text, link_only, links):
+            run.append(k)
+            joined = joined or _key(text) not in link_only
+            continue
+        break
+    return run if len(run) >= 2 or (run and (boilerplate_after or joined)) else []
+
+
+def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> ArticleText:
+    """The text rules (generic, the profile's, and `repeated`: the site's learned boilerplate,
+    comparison form -> pages it is on) applied to a read page, every drop recorded with why."""
+    blocks = page.blocks
+    language, given = page.language, page.language is not None
+    if language is None:  # not given: its writing system stands in until the body is known
+        language = script_language("\n".join(blocks)[:1200]) if blocks else None
+    rules = compiled_rules(rules_for(page.side))
+    title_key = _key(page.title) if page.title else None
+    decided: list[tuple[str, str | None]] = []
     seen: set[str] = set()
     for block in blocks:
-        key = comparison_form(block)
-        reason = _rule_reason(block, rules, language)
-        if reason is None and title_key and key == title_key:
+        key = _key(block)
+        reason = _rule_reason(block, rules, language, given)
+        if reason is None and repeated and (n := repeated.get(comparison_form(block))):
+            reason = f"repeated on {n} pages of {page.home}"
+        # the page's title heading the body: kept apart on a known site, kept in on others
+        # (as trafilatura does: it is main text to whoever reads the body alone)
+        if reason is None and page.side and title_key and key == title_key and not seen:
             reason = "title repeated in the body"
         if reason is None and key in seen:
             reason = "duplicate paragraph"
+        decided.append((block, reason))
+        if reason is None:
+            seen.add(key)
+    for k in _headline_run(decided, page.candidates):
+        decided[k] = (decided[k][0], "link-only headlines after the body")
+    removed = list(page.pruned)
+    kept = []
+    for block, reason in decided:
         if reason:
             removed.append(RemovedBlock(text=block, reason=reason))
         else:
             kept.append(block)
-            seen.add(key)
-    # What trafilatura left out of the container is recorded too, with the best reason known.
-    accounted = {comparison_form(b) for b in blocks}
-    for block in candidates:
-        key = comparison_form(block)
-        if key not in accounted and key != title_key:
-            accounted.add(key)
-            reason = _rule_reason(block, rules, language) or "not main text (trafilatura)"
-            removed.append(RemovedBlock(text=block, reason=reason))
+    # What trafilatura left out is recorded too: of a profile's container, each block with the
+    # best reason known; of a whole page (menus, teasers, footers, hundreds of them on some
+    # pages), each as it is, the page's own HTML being kept for whoever wants more.
+    accounted = {_key(b) for b in blocks}
+    if title_key:
+        accounted.add(title_key)
+    in_container = page.in_container
+    for candidate in page.candidates:
+        key = _key(candidate.text)
+        if key in accounted:
+            continue
+        accounted.add(key)
+        if not in_container:
+            removed.append(RemovedBlock(text=" ".join(candidate.text.split()), reason=NOT_MAIN))
+            continue
+        text = clean_text(candidate.text)
+        if key != _key(text) and _key(text) in accounted:
+            continue  # the same text once invisible characters are out
+        reason = _rule_reason(text, rules, language, given)
+        removed.append(RemovedBlock(text=text, reason=reason or NOT_MAIN))
 
     letters = sum(sum(map(str.isalpha, p)) for p in kept)
     whole = detect_language("\n".join(kept)) if kept else None
     status, detail = TextStatus.ok, None
-    if letters < MIN_BODY_LETTERS:
+    if letters < (MIN_BODY_LETTERS if page.side else MIN_TEXT_LETTERS):
         status = TextStatus.no_body
         detail = (
             f"no body found: {letters} letters of text after removing "
@@ -228,23 +462,76 @@ def extract_article(
         )
         removed.extend(RemovedBlock(text=p, reason="too short to be a body") for p in kept)
         kept = []
+    if not given:  # what the body is in; with no body, the side the page is on, if known
+        side_language = page.side.language if page.side else "und"
+        language = whole.language if whole and whole.language else side_language
+    meta = page.meta
     return ArticleText(
-        site=site,
-        url=url,
+        site=page.site,
+        url=page.url,
         language=language,
-        content_sha256=content_sha256,
+        content_sha256=page.content_sha256,
         extractor=EXTRACTOR,
         status=status,
         status_detail=detail,
-        title=title,
+        title=page.title,
         authors=meta.authors if meta else [],
         published=meta.published if meta else None,
         categories=meta.categories if meta else [],
         tags=meta.tags if meta else [],
         paragraphs=kept,
         sentences=segment(kept, language),
-        removed=removed + [RemovedBlock(text=n, reason=UNPRINTABLE_REASON) for n in unprintable],
+        removed=removed
+        + [RemovedBlock(text=n, reason=UNPRINTABLE_REASON) for n in page.unprintable],
         detected_language=whole.language if whole else None,
         language_confidence=whole.confidence if whole else 0.0,
         language_ok=bool(whole and whole.language == language),
     )
+
+
+def extract_article(
+    page: str,
+    *,
+    language: str | None = None,
+    side: LanguageSite | None = None,
+    url: str | None = None,
+    site: str | None = None,
+    content_sha256: str | None = None,
+    repeated: Mapping[str, int] | None = None,
+    profiles: Sequence[SiteProfile] = (),
+    max_chars: int | None = None,
+) -> ArticleText:
+    """Clean body text of one page, in `language` (detected when not given), with the site's
+    rules when `side` is given or found among `profiles`, and its learned boilerplate when
+    `repeated` is; a page longer than `max_chars` raises PageTooLarge."""
+    read = read_page(
+        page,
+        language=language,
+        side=side,
+        url=url,
+        site=site,
+        content_sha256=content_sha256,
+        profiles=profiles,
+        max_chars=max_chars,
+    )
+    return clean_page(read, repeated)
+
+
+def learn_boilerplate(
+    pages: Sequence[PageBlocks], learned: SiteBoilerplate | None = None
+) -> SiteBoilerplate:
+    """Each page's blocks as votes for its site's boilerplate (a batch of saved pages, the
+    versions of a store)."""
+    learned = learned if learned is not None else SiteBoilerplate()
+    for number, page in enumerate(pages):
+        if (home := page.home) is not None:
+            learned.add_page(home, page.identity or f"#{number}", page.blocks)
+    return learned
+
+
+def text_votes(text: ArticleText) -> list[str]:
+    """A stored text's votes for its site's boilerplate: the blocks trafilatura gave, kept or
+    removed by a rule (not what it left out)."""
+    return text.paragraphs + [
+        r.text for r in text.removed if r.reason not in (NOT_MAIN, "related-articles list")
+    ]

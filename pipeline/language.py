@@ -175,7 +175,7 @@ def detect_language(text: str) -> LanguageGuess:
 
 
 def script_of_language(language: str) -> str:
-    return {"ar": "ar", "fa": "ar", "ur": "ar", "zh": "zh"}.get(language, "latin")
+    return {"ar": "ar", "fa": "ar", "ur": "ar", "zh": "zh", "ja": "zh"}.get(language, "latin")
 
 
 def in_other_script(text: str, expected: str) -> str | None:
@@ -189,3 +189,10 @@ def in_other_script(text: str, expected: str) -> str | None:
     if script is None or script == script_of_language(expected):
         return None
     return {"ar": "ar", "zh": "zh", "latin": "en"}[script]
+
+
+def script_language(text: str) -> str | None:
+    """A language standing for the writing system most of `text` is in ("en" for Latin): what
+    the other-script check needs before the body is known and identified."""
+    script, _ = _script_of(text)
+    return {"ar": "ar", "zh": "zh", "latin": "en"}.get(script or "")

@@ -21,6 +21,7 @@ from parsel.csstranslator import HTMLTranslator
 from pipeline.profile import LanguageSite
 
 _SPACE = re.compile(r"\s+")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TRANSLATOR = HTMLTranslator()
 _VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 _HAS_TEXT = etree.XPath(
@@ -51,6 +52,8 @@ def parse_page(page: str | Page) -> Page:
     """Pages are parsed once: every reader here takes the HTML text or its parsed tree."""
     if not isinstance(page, str):
         return page
+    # lxml refuses a str that starts with an XML declaration (XHTML pages): it goes
+    page = _XML_DECLARATION.sub("", page, count=1)
     try:
         return lxml_html.fromstring(page) if page.strip() else lxml_html.fromstring("<html/>")
     except (etree.ParserError, ValueError):  # markup lxml cannot make a tree of

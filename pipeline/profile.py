@@ -7,7 +7,9 @@ plus the pure functions that read pages with it, so a theme change is a one-file
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class SiteProfile:
     listing_paths: tuple[str, ...] = ()
     next_page: tuple[str, ...] = ()
     user_agent_name: str = "bitext"
+    site_names: tuple[str, ...] = ()  # as og:site_name gives them, in each language
     extra: dict[str, object] = field(default_factory=dict)
 
     def side(self, language: str) -> LanguageSite | None:
@@ -62,3 +65,45 @@ class SiteProfile:
         if match is None:
             return None
         return match.groupdict().get("id") or path
+
+
+def host_of(url: str | None) -> str | None:
+    """The host of a URL, lower case, without "www.": the same site whichever form is linked."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return host.removeprefix("www.") if host else None
+
+
+@dataclass(frozen=True)
+class PageClues:
+    """What a page says about where it is from."""
+
+    urls: tuple[str, ...] = ()  # canonical URL, og:url, the URL it was fetched from
+    site_name: str | None = None  # og:site_name
+    language: str | None = None  # <html lang>, or the language the caller was told
+
+
+def find_profile(
+    clues: PageClues, profiles: Iterable[SiteProfile]
+) -> tuple[SiteProfile, LanguageSite] | None:
+    """The profile and side a page belongs to: by the host of its canonical URL, og:url or
+    fetch URL, else by its og:site_name (the side then by its language)."""
+    profiles = list(profiles)
+    for url in clues.urls:
+        host = host_of(url)
+        for profile in profiles:
+            for side in (profile.source, profile.original):
+                if host and host == host_of(side.base_url):
+                    return profile, side
+    name = " ".join(clues.site_name.split()).casefold() if clues.site_name else None
+    for profile in profiles if name else ():
+        if name in {n.casefold() for n in profile.site_names}:
+            language = (clues.language or "").split("-")[0].lower()
+            side = profile.side(language)
+            if side is not None:
+                return profile, side
+    return None

@@ -10,11 +10,6 @@ import re
 
 from pipeline.profile import ExtractionRules, LanguageSite, SiteProfile
 
-AR_MONTHS = (
-    "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني|كانون الأول"
-)
-EN_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-
 ENGLISH_RULES = ExtractionRules(
     prune_xpaths=(
         "//*[@id='related-posts']",
@@ -33,16 +28,8 @@ ENGLISH_RULES = ExtractionRules(
         "//nav",
         "//footer",
     ),
-    drop_patterns=(
-        (rf"^.{{0,300}} - (?:{EN_MONTHS}) \d{{1,2}}, \d{{4}} \([^()]{{1,80}}\)$", "image caption"),
-        (r"^\(Enab Baladi\)$", "image caption"),
-        (  # the plea comes as one paragraph or one a line
-            r"Propaganda distorts the truth|Syria needs free media|"
-            r"We need your support to stay independent|\$1 a month makes a difference|"
-            r"^Support Enab Baladi\.*$|^Click here to support$",
-            "donation plea",
-        ),
-    ),
+    # the generic rules (pipeline/boilerplate.py) take the captions, the plea, the read-also
+    # lines and the share bar: nothing after extraction is this site's alone
 )
 
 ARABIC_RULES = ExtractionRules(
@@ -60,14 +47,7 @@ ARABIC_RULES = ExtractionRules(
         "//*[contains(@class,'donate')]",
         "//*[contains(@class,'one-post')]",
     ),
-    drop_patterns=(
-        (rf"^.{{0,300}} - \d{{1,2}} (?:{AR_MONTHS}) \d{{4}} \([^()]{{1,80}}\)$", "image caption"),
-        (r"^اقرأ أيض(?:ًا|اً|ا)\s*:", "related link («اقرأ أيضًا»)"),
-        (r"^إ?ذا كنت تعتقد/تعتقدين", "correction or complaint prompt"),
-        (r"الإعلام الموجّ?ه يشوه الحقيقة|بحاجة للصحافة الحرة|دولار واحد شهريًا", "donation plea"),
-        (r"^مؤسسة إعلامية سورية مستقلة", "outlet self-description"),
-        (r"^(?:تويتر|تلغرام|النشرة البريدية|فيسبوك|يوتيوب|إنستغرام)$", "footer link"),
-    ),
+    # everything it needs after extraction is in the generic rules (pipeline/boilerplate.py)
 )
 
 ENGLISH = LanguageSite(
@@ -123,4 +103,5 @@ PROFILE = SiteProfile(
     listing_paths=("/archives/category/news/",),
     next_page=("a.next::attr(href)", "link[rel='next']::attr(href)"),
     user_agent_name="bitext-enab",
+    site_names=("Enab Baladi", "عنب بلدي"),
 )
