@@ -232,7 +232,9 @@ class SqlCorpusStore:
         self.engine = engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
+        from pipeline.migrations import upgrade  # Alembic: created, or migrated in place
+
+        upgrade(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._pending_captures: list[dict[str, Any]] = []
         self._capture_index: dict[str, WarcCapture] | None = None
