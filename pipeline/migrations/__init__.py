@@ -5,7 +5,8 @@ upgraded in place. Several processes opening one PostgreSQL store at once take t
 advisory lock, so the schema is migrated once.
 
 Adding a table or a column (one small step; see README "Scaling out"):
-  1. change the SQLAlchemy classes in pipeline/store.py (or a module imported by it);
+  1. change the SQLAlchemy classes in pipeline/store.py (a new module with tables: import it
+     in `target_metadata` below);
   2. `python -m pipeline.migrations revision "add review revisions"` writes
      pipeline/migrations/versions/<rev>_add_review_revisions.py by comparing the classes with a
      store migrated to the current head (autogenerate); read it, fix what autogenerate guesses;
@@ -15,7 +16,6 @@ Adding a table or a column (one small step; see README "Scaling out"):
 from __future__ import annotations
 
 import logging
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -24,13 +24,22 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 HERE = Path(__file__).resolve().parent
 logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin
 BASELINE = "0001"  # the schema as it was before Alembic: what an old store is stamped at
 PG_LOCK_KEY = 0x62697478  # "bitx": one advisory lock for schema changes of a bitext store
+
+
+def target_metadata() -> MetaData:
+    """Every table of the store: the modules defining them register in one metadata. A module
+    adding tables is imported here (one line), so migrations and the schema test see it."""
+    import pipeline.workers  # noqa: F401  (stage_claims)
+    from pipeline.store import Base
+
+    return Base.metadata
 
 
 def config(connection: Connection | None = None) -> Config:
@@ -70,20 +79,18 @@ def upgrade(engine: Engine) -> None:
 
 def revision(message: str) -> Path:
     """Autogenerate a migration from the difference between the classes and the head."""
-    from pipeline.store import Base  # noqa: F401  (the classes register in its metadata)
-
+    target_metadata()
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_engine(f"sqlite:///{tmp}/head.sqlite")
         upgrade(engine)
         with engine.begin() as connection:
-            script = command.revision(config(connection), message=message, autogenerate=True)
+            script = command.revision(
+                config(connection),
+                message=message,
+                autogenerate=True,
+                rev_id=f"{int(head_revision()) + 1:04d}",  # 0001, 0002, ...: files sort in order
+            )
         engine.dispose()
     head_revision.cache_clear()
     assert script is not None and not isinstance(script, list)
     return Path(script.path)
-
-
-if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "revision":
-        sys.exit('usage: python -m pipeline.migrations revision "what changes"')
-    print(revision(sys.argv[2]))

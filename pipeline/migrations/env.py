@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from alembic import context
 
-from pipeline.store import Base
+from pipeline.migrations import target_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through pipeline.migrations.upgrade(engine)")
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=target_metadata(),
     render_as_batch=True,  # SQLite alters tables by copying them: batch mode does that
     compare_type=True,
 )
