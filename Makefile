@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv browser lint sample-site bench clean
+.PHONY: demo test venv browser services demo-distributed lint sample-site bench clean
 
 venv: $(STAMP)
 
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
-test: venv browser
+test: venv browser services
 	$(PY) -m pytest -q
 
 # The review report's browser test drives Debian's headless Chromium.
@@ -30,6 +30,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver \
 	  || echo "WARNING: could not install chromium; the browser test will be skipped"; }
+
+# The scale-out tests start Debian's redis-server and PostgreSQL on loopback (tests/services.py).
+services:
+	@{ command -v redis-server && { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; }; } >/dev/null 2>&1 || { \
+	  echo "installing redis-server and postgresql (Debian packages) for the scale-out tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q redis-server postgresql \
+	  || echo "WARNING: could not install redis-server/postgresql; the scale-out tests will be skipped"; }
+
+# Two crawlers and two workers on Redis + PostgreSQL against the sample site inflated to 300 pairs,
+# compared with one process into SQLite.
+demo-distributed: venv services
+	$(PY) scripts/demo_distributed.py --pairs 300
 
 lint: venv
 	$(VENV)/bin/ruff check .
