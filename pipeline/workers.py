@@ -14,7 +14,7 @@ Units:
   * align: one paired article at its current versions (pair id and both content hashes), so a
     re-crawled, changed article is aligned again.
 
-SQLite has no row locks: there, one worker at a time (it works; a second waits on the file).
+SQLite has no row locks: workers there take turns on the file's write lock (one machine).
 """
 
 from __future__ import annotations
@@ -133,37 +133,34 @@ class ClaimQueue:
         return len(rows)
 
     def claim(self, limit: int) -> list[Claim]:
-        """Up to `limit` open units nobody holds (or whose holder's lease ran out), now ours."""
+        """Up to `limit` open units nobody holds (or whose holder's lease ran out), now ours.
+
+        One statement: UPDATE .. WHERE id IN (SELECT .. FOR UPDATE SKIP LOCKED) RETURNING. On
+        PostgreSQL rows another worker is claiming are skipped, not waited for; on SQLite the
+        UPDATE takes the file's write lock first, so workers there take turns."""
         t = self.table
         moment = now()
-        with self.engine.begin() as c:
-            ids = (
-                c.execute(
-                    select(t.c.id)
-                    .where(
-                        self._mine(),
-                        t.c.done_at.is_(None),
-                        or_(t.c.lease_until.is_(None), t.c.lease_until < moment),
-                    )
-                    .order_by(t.c.id)
-                    .limit(limit)
-                    # rows another worker is claiming right now are skipped, not waited for
-                    .with_for_update(skip_locked=True)
-                )
-                .scalars()
-                .all()
+        open_units = (
+            select(t.c.id)
+            .where(
+                self._mine(),
+                t.c.done_at.is_(None),
+                or_(t.c.lease_until.is_(None), t.c.lease_until < moment),
             )
-            if not ids:
-                return []
-            c.execute(
+            .order_by(t.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        with self.engine.begin() as c:
+            rows = c.execute(
                 update(t)
-                .where(t.c.id.in_(ids))
+                .where(t.c.id.in_(open_units.scalar_subquery()))
                 .values(
                     worker=self.worker, lease_until=moment + self.lease, attempts=t.c.attempts + 1
                 )
-            )
-            rows = c.execute(select(t.c.id, t.c.item, t.c.payload).where(t.c.id.in_(ids)))
-            return [Claim(r.id, r.item, r.payload) for r in rows]
+                .returning(t.c.id, t.c.item, t.c.payload)
+            ).all()
+        return sorted((Claim(r.id, r.item, r.payload) for r in rows), key=lambda c: c.id)
 
     def renew(self) -> int:
         """Extend the lease of every unit this worker holds (the heartbeat)."""

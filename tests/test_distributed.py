@@ -265,10 +265,10 @@ def test_two_translate_workers_translate_every_pending_sentence_exactly_once(
     assert rows == (sum(pending.values()), 1, 2) and open_rows == 0
 
 
-def test_a_translate_worker_on_sqlite_translates_everything(
+def test_translate_workers_on_sqlite_take_turns_and_translate_everything_once(
     single_sqlite: Path, tiny_packages: Path, tmp_path: Path
 ) -> None:
-    """SQLite keeps working: one worker, the same claims (no row locks needed)."""
+    """SQLite keeps working: the same claims; two workers take turns on the file's lock."""
     import os
     import shutil
 
@@ -289,14 +289,26 @@ def test_a_translate_worker_on_sqlite_translates_everything(
     os.environ["ARGOS_PACKAGES_DIR"] = str(tiny_packages)
     try:
         before = stats_json(str(store))
-        [report] = reports(
-            [bitext("translate", "--worker", "--store", str(store), packages=tiny_packages)]
+        done = reports(
+            [
+                bitext(
+                    "translate",
+                    "--worker",
+                    "--store",
+                    str(store),
+                    "--batch-size",
+                    "1",
+                    packages=tiny_packages,
+                )
+                for _ in range(2)
+            ]
         )
         after = stats_json(str(store))
     finally:
         os.environ.pop("ARGOS_PACKAGES_DIR")
     assert before["translations_pending"] > 0 and after["translations_pending"] == 0
-    assert report["ar-en"]["decoded"] + report["en-ar"]["decoded"] == before["translations_pending"]
+    decoded = sum(r[d].get("decoded", 0) for r in done for d in ("ar-en", "en-ar"))
+    assert decoded == before["translations_pending"]
 
 
 def test_a_dead_workers_claims_expire_and_another_worker_finishes_them(
