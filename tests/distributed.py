@@ -66,10 +66,12 @@ def crawl_processes(
 
 def fetches(store: object) -> Counter[tuple[str, int]]:
     """(path, HTTP status) of every response the crawl captured, robots.txt left out (each
-    process reads it for itself: it is the site's rule, not a page of the corpus)."""
+    process reads it for itself: it is the site's rule, not a page of the corpus). `store`: a
+    store, or a list of its captures."""
+    captures = store if isinstance(store, list) else store.captures()  # type: ignore[attr-defined]
     return Counter(
         (urlsplit(c.url).path, c.http_status)
-        for c in store.captures()  # type: ignore[attr-defined]
+        for c in captures
         if c.record_type in ("response", "revisit") and urlsplit(c.url).path != "/robots.txt"
     )
 
@@ -77,7 +79,8 @@ def fetches(store: object) -> Counter[tuple[str, int]]:
 def pages_fetched_by_several(store: object) -> dict[str, set[str]]:
     """Pages with a successful (2xx/304) capture in more than one WARC file (= process)."""
     files: dict[str, set[str]] = {}
-    for c in store.captures():  # type: ignore[attr-defined]
+    captures = store if isinstance(store, list) else store.captures()  # type: ignore[attr-defined]
+    for c in captures:
         path = urlsplit(c.url).path
         if path != "/robots.txt" and (200 <= c.http_status < 300 or c.http_status == 304):
             files.setdefault(path, set()).add(c.warc_filename)

@@ -79,12 +79,18 @@ def start_redis(workdir: Path) -> RedisServer:
     process = subprocess.Popen(
         [
             binary,
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--save", "",  # nothing written to disk: a test frontier
-            "--appendonly", "no",
-            "--dir", str(workdir),
-            "--daemonize", "no",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--save",
+            "",  # nothing written to disk: a test frontier
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--daemonize",
+            "no",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -133,9 +139,7 @@ class PostgresServer:
     database: str = "bitext"
 
     def url(self, database: str | None = None) -> str:
-        return (
-            f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database or self.database}"
-        )
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{database or self.database}"
 
     def create_database(self, name: str) -> str:
         """A new empty database on this server; its SQLAlchemy URL."""
@@ -175,8 +179,18 @@ def start_postgres(workdir: Path) -> PostgresServer:
         os.chown(workdir, entry.pw_uid, entry.pw_gid)
     datadir = workdir / "pgdata"
     init = subprocess.run(
-        [*run_as, initdb, "-D", str(datadir), "-U", "bitext", "--auth=trust", "-E", "UTF8",
-         "--no-sync"],
+        [
+            *run_as,
+            initdb,
+            "-D",
+            str(datadir),
+            "-U",
+            "bitext",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -187,8 +201,20 @@ def start_postgres(workdir: Path) -> PostgresServer:
     port = free_port()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off"
     start = subprocess.run(
-        [*run_as, pg_ctl, "-D", str(datadir), "-o", options, "-l", str(workdir / "pg.log"),
-         "-w", "-t", str(START_TIMEOUT_S), "start"],
+        [
+            *run_as,
+            pg_ctl,
+            "-D",
+            str(datadir),
+            "-o",
+            options,
+            "-l",
+            str(workdir / "pg.log"),
+            "-w",
+            "-t",
+            str(START_TIMEOUT_S),
+            "start",
+        ],
         capture_output=True,
         text=True,
         timeout=START_TIMEOUT_S + 30,
