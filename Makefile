@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv browser lint sample-site bench clean
+.PHONY: demo test venv browser services pywb demo-distributed lint sample-site bench clean
 
 venv: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
-test: venv browser
+test: venv browser services pywb
 	$(PY) -m pytest -q
+
+# pywb, for the WARC replay test, in a venv of its own: it pins redis==2.10.6 (the shared crawl
+# frontier needs redis>=5); the test runs its wb-manager and wayback as subprocesses.
+PYWB_STAMP := .venv-pywb/.installed
+pywb: $(PYWB_STAMP)
+$(PYWB_STAMP):
+	@{ $(PYTHON) -m venv .venv-pywb && .venv-pywb/bin/python -m pip install -q "pywb>=2.10,<3" \
+	  && touch $(PYWB_STAMP); } || echo "WARNING: could not install pywb; the WARC replay test will be skipped"
 
 # The review report's browser test drives Debian's headless Chromium.
 browser:
@@ -30,6 +38,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver \
 	  || echo "WARNING: could not install chromium; the browser test will be skipped"; }
+
+# The scale-out tests start Debian's redis-server and PostgreSQL on loopback (tests/services.py).
+services:
+	@{ command -v redis-server && { command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; }; } >/dev/null 2>&1 || { \
+	  echo "installing redis-server and postgresql (Debian packages) for the scale-out tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q redis-server postgresql \
+	  || echo "WARNING: could not install redis-server/postgresql; the scale-out tests will be skipped"; }
+
+# Two crawlers and two workers on Redis + PostgreSQL against the sample site inflated to 300 pairs,
+# compared with one process into SQLite.
+demo-distributed: venv services
+	$(PY) scripts/demo_distributed.py --pairs 300
 
 lint: venv
 	$(VENV)/bin/ruff check .

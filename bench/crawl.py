@@ -7,6 +7,13 @@ run: (1) `scrapy crawl enab` with the project's full stack (discovery, robots.tx
 store, WARC), politeness delays off; (2) a bare spider (no item pipelines, no project
 middlewares) fetching exactly the URLs the enab crawl fetched, at the same concurrency. Prints
 pages/s of each, the ratio (target >= 0.7) and peak RSS of each crawl process.
+
+    python bench/crawl.py --frontier [--pairs 60] [--repeat 3]
+
+One against two `scrapy crawl enab` processes on one Redis frontier (crawler/distributed.py),
+politeness delays on (the project's DOWNLOAD_DELAY and AutoThrottle), on a Redis server started
+here (tests/services.py). Delays are per process: two processes at the same delay ask a site
+twice as often, so a third row runs two processes at twice the delay (the site's load of one).
 """
 
 from __future__ import annotations
@@ -177,5 +184,78 @@ def main() -> None:
         )
 
 
+def frontier_main(args: argparse.Namespace) -> None:
+    from tests.distributed import crawl_processes
+    from tests.services import start_redis
+
+    work = Path(tempfile.mkdtemp(prefix="bench-frontier-"))
+    subprocess.run(
+        [
+            sys.executable,
+            "data/sample_site/build.py",
+            "--out",
+            str(work / "www"),
+            "--pairs",
+            str(args.pairs),
+        ],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    redis = start_redis(work / "redis")
+    delay = 0.5  # crawler/settings.py DOWNLOAD_DELAY
+    configs = {
+        f"1 process, delay {delay}s": (1, delay),
+        f"2 processes, delay {delay}s each (2x the site's load)": (2, delay),
+        f"2 processes, delay {2 * delay}s each (the site's load of one)": (2, 2 * delay),
+    }
+    runs: dict[str, list[tuple[float, int]]] = {label: [] for label in configs}
+    try:
+        for n in range(args.repeat):  # interleaved: drift on a shared machine hits all alike
+            for label, (processes, d) in configs.items():
+                site = start_site(work / "www")  # fresh: its failure counters start at zero
+                started = time.perf_counter()
+                logs = crawl_processes(
+                    site,
+                    work / f"out-{processes}-{d}-{n}",
+                    processes,
+                    "-s",
+                    f"DOWNLOAD_DELAY={d}",
+                    "-s",
+                    "AUTOTHROTTLE_ENABLED=1",
+                    redis_url=redis.url(n % 16),
+                    store=None,
+                )
+                wall = time.perf_counter() - started
+                site.stop()
+                pages = int(sum(stat(log, "downloader/response_count") for log in logs))
+                runs[label].append((wall, pages))
+    finally:
+        redis.stop()
+    print(
+        f"\nsample site inflated to {args.pairs} pairs; one Redis frontier; AutoThrottle on; "
+        f"{os.cpu_count()} CPUs; median of {args.repeat} interleaved runs (range)\n"
+    )
+    print("| crawlers | pages | wall s (start-up and idle close included) | pages/s | ratio |")
+    print("|---|---:|---:|---:|---:|")
+    base = None
+    for label, results in runs.items():
+        rates = sorted(p / w for w, p in results)
+        mid = rates[len(rates) // 2]
+        base = base or mid
+        wall = sorted(w for w, _ in results)[len(results) // 2]
+        print(
+            f"| {label} | {results[-1][1]} | {wall:.1f} | {mid:.2f} ({rates[0]:.2f}–"
+            f"{rates[-1]:.2f}) | {mid / base:.2f} |"
+        )
+
+
 if __name__ == "__main__":
-    main()
+    if "--frontier" in sys.argv:
+        parser = argparse.ArgumentParser(description="one vs two crawlers on one frontier")
+        parser.add_argument("--frontier", action="store_true")
+        parser.add_argument("--pairs", type=int, default=60)
+        parser.add_argument("--repeat", type=int, default=3)
+        frontier_main(parser.parse_args())
+    else:
+        main()

@@ -46,10 +46,12 @@ def store_for(crawler: Crawler) -> SqlCorpusStore:
 def writer_for(crawler: Crawler) -> StoreWriter:
     """The crawl's writer process (store and WARC writes); reads go through store_for."""
     if crawler not in _writers:
+        # BITEXT_WARC_PREFIX: set with a shared frontier (crawler.distributed) to add the host
+        prefix = crawler.settings.get("BITEXT_WARC_PREFIX") or "%(spider)s"
         _writers[crawler] = StoreWriter(
             store_location(crawler.settings),
             warc_dir(crawler.settings),
-            crawler.spidercls.name,
+            prefix % {"spider": crawler.spidercls.name},
             warcinfo=crawl_warcinfo(crawler),
             lock_dir=data_dir(crawler.settings),
         )

@@ -81,6 +81,12 @@ BITEXT_TRANSLATE_DEVICE = os.environ.get("BITEXT_TRANSLATE_DEVICE", "cpu")  # or
 BITEXT_TRANSLATE_COMPUTE_TYPE = "auto"
 BITEXT_TRANSLATE_THREADS = 0  # 0: CTranslate2 decides
 BITEXT_TRANSLATE_BATCH_SIZE = 32
+# Several crawl processes, on any machines, on one frontier: -s BITEXT_REDIS_URL=redis://HOST:PORT/0
+# (scrapy-redis's scheduler and duplicate filter; see crawler/distributed.py). Unset: one process.
+BITEXT_REDIS_URL = os.environ.get("BITEXT_REDIS_URL", "")
+BITEXT_REDIS_RUN = os.environ.get("BITEXT_REDIS_RUN", "bitext")  # processes of one crawl share it
+BITEXT_REDIS_IDLE_CLOSE_S = 5.0  # close once the shared frontier stayed empty this long
+ADDONS = {"crawler.distributed.SharedFrontier": 0}
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "crawler.extensions.HelperSupervisor": 510,

@@ -21,6 +21,7 @@ def align_stored(
     translate: bool = True,
     settings: EngineSettings | None = None,
     progress: Callable[[int], None] | None = None,
+    pairs: Iterable[ArticlePair] | None = None,
 ) -> Counter[str]:
     """Align every paired article whose clean texts are both there and whose alignment is
     missing, stale (a version changed, a newer aligner) or weaker than what can be done now
@@ -31,7 +32,7 @@ def align_stored(
     engines = {d: engine_or_none(*d, settings=settings) for d in (("ar", "en"), ("en", "ar"))}
     existing = corpus.alignment_keys()
     todo: list[tuple[ArticlePair, Document]] = []
-    for pair in corpus.iter_pairs():
+    for pair in corpus.iter_pairs() if pairs is None else pairs:  # pairs: a worker's batch
         if pair.status != "paired" or pair.ar is None:
             continue
         ar_text: ArticleText | None = corpus.text_of(pair.ar)

@@ -134,6 +134,23 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+WorkerOpt = Annotated[
+    bool,
+    typer.Option(
+        "--worker",
+        help="Run as one of several workers sharing the store's work by row claims "
+        "(any number, on any machines, with a PostgreSQL store; SQLite: one). "
+        "Prints a JSON report.",
+    ),
+]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", help="Start this many --worker processes here and wait.")
+]
+LeaseOpt = Annotated[
+    float, typer.Option("--lease", help="Seconds a dead worker's claims stay held.")
+]
+
+
 @app.callback()
 def _global_options(
     version: Annotated[
@@ -250,9 +267,19 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 
 @app.command()
-def stats(data_dir: DataDir = Path("data/output"), store: StoreOpt = None) -> None:
+def stats(
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
     """Counts by stage, and every unpaired article and failure by reason."""
     corpus = _store(data_dir, store)
+    if as_json:
+        from pipeline.stats import corpus_stats
+
+        sys.stdout.write(json.dumps(corpus_stats(corpus), sort_keys=True) + "\n")
+        corpus.close()
+        return
     counts = corpus.counts()
     table = Table(title="Corpus")
     table.add_column("stage")
@@ -603,11 +630,15 @@ def translate(
     batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 32,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
+    worker: WorkerOpt = False,
+    workers: WorkersOpt = 0,
+    lease: LeaseOpt = 120.0,
 ) -> None:
     """Translate sentences with the installed packages, offline; cached in the store.
 
     With FILE: its lines, FROM -> TO. Without: every stored clean text that still lacks a
-    translation (Arabic -> English and English -> Arabic, where a package serves them)."""
+    translation (Arabic -> English and English -> Arabic, where a package serves them).
+    --worker / --workers N: the same, shared by worker processes, each sentence decoded once."""
     from pipeline.translate import Engine, EngineSettings, NoRoute, translate_cached
 
     settings = EngineSettings(
@@ -615,6 +646,25 @@ def translate(
     )
     if output is not None:
         output_file(output)
+    if workers and file is None:
+        _run_workers(workers)
+        return
+    if worker and file is None:
+        corpus = _store(data_dir, store)
+        from pipeline.workers import translate_worker
+
+        report: dict[str, object] = {}
+        for source, target in (("ar", "en"), ("en", "ar")):
+            try:
+                engine = Engine(source, target, settings=settings)
+            except NoRoute:
+                report[f"{source}-{target}"] = "pending: no package installed"
+                continue
+            done = translate_worker(corpus, engine, source, lease_s=lease)
+            report[f"{source}-{target}"] = {"claimed": done.claimed, **done.counts}
+        corpus.close()
+        _worker_report("translate", report)
+        return
     jobs: list[tuple[str, str, Iterable[list[str]]]] = []
     if file is not None:
         if not (from_code and to_code):
@@ -688,13 +738,35 @@ def align_command(
     device: Annotated[str, typer.Option(help="cpu or cuda, for decoding.")] = "cpu",
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
+    worker: WorkerOpt = False,
+    workers: WorkersOpt = 0,
+    lease: LeaseOpt = 120.0,
+    batch: Annotated[int, typer.Option(help="With --worker: pairs claimed at a time.")] = 50,
 ) -> None:
     """Align the stored article pairs sentence by sentence (Arabic original -> English) and flag
-    where they diverge. Uses the installed packages' translations where there are any."""
+    where they diverge. Uses the installed packages' translations where there are any.
+    --worker / --workers N: the same, shared by worker processes, each pair aligned once."""
     from pipeline.align_store import align_stored, summarize
     from pipeline.translate import EngineSettings
 
+    if workers:
+        _run_workers(workers)
+        return
     corpus = _store(data_dir, store)
+    if worker:
+        from pipeline.workers import align_worker
+
+        done = align_worker(
+            corpus,
+            translate=translate,
+            settings=EngineSettings(device=device),
+            batch=batch,
+            lease_s=lease,
+            redo=redo,
+        )
+        corpus.close()
+        _worker_report("align", {"claimed": done.claimed, **done.counts})
+        return
     counts = align_stored(
         corpus, redo=redo, translate=translate, settings=EngineSettings(device=device)
     )
@@ -716,6 +788,27 @@ def align_command(
             "lexicon, lengths and anchors, with no translation; install an ar->en package "
             "(`bitext models install`) and run `bitext align` again."
         )
+
+
+def _worker_report(stage: str, report: dict[str, object]) -> None:
+    from pipeline.workers import worker_name
+
+    sys.stdout.write(json.dumps({"worker": worker_name(), "stage": stage, **report}) + "\n")
+
+
+def _run_workers(n: int) -> None:
+    """This command again as N --worker processes; their JSON reports, one a line, on stdout."""
+    import subprocess
+
+    args = [a for a in sys.argv[1:] if not a.startswith("--workers")]
+    if "--workers" in sys.argv:  # "--workers N" as two arguments
+        i = sys.argv.index("--workers")
+        args = sys.argv[1:i] + sys.argv[i + 2 :]
+    command = [sys.executable, "-m", "pipeline.cli", *args, "--worker"]
+    processes = [subprocess.Popen(command) for _ in range(n)]
+    codes = [p.wait() for p in processes]
+    if any(codes):
+        raise typer.Exit(max(codes))
 
 
 def _documents(path: Path, separator: str) -> list[list[str]]:

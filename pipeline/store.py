@@ -171,7 +171,7 @@ class ReviewRow(Base):
 class StageFailureRow(Base):
     """A stage that failed for a pair in the crawl (one row per pair, stage and scope); deleted
     when the stage later succeeds. A table of its own, so stores made before it keep working
-    (create_all adds it)."""
+    (a migration adds it: 0003)."""
 
     __tablename__ = "stage_failures"
     __table_args__ = (UniqueConstraint("pair_id", "stage", "scope"),)
@@ -268,7 +268,9 @@ class SqlCorpusStore:
         self.engine = engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
+        from pipeline.migrations import upgrade  # Alembic: created, or migrated in place
+
+        upgrade(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._pending_captures: list[dict[str, Any]] = []
         self._capture_index: dict[str, WarcCapture] | None = None

@@ -38,13 +38,14 @@ COLLECTION = "bitext"
 
 
 def pywb_tool(name: str) -> str:
-    path = BIN / name
-    if not path.exists():
-        found = shutil.which(name)
-        if found is None:
-            pytest.skip(f"pywb is not installed ({name} not found): pip install -e '.[dev]'")
-        return found
-    return str(path)
+    """pywb's command: from its own venv (`make pywb`), this venv, or PATH."""
+    for path in (REPO / ".venv-pywb" / "bin" / name, BIN / name):
+        if path.exists():
+            return str(path)
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"pywb is not installed ({name} not found): `make pywb` installs it")
+    return found
 
 
 def free_port() -> int:

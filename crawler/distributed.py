@@ -1,0 +1,196 @@
+"""One crawl frontier shared by any number of `scrapy crawl` processes, in Redis.
+
+`-s BITEXT_REDIS_URL=redis://HOST:PORT/DB` switches the crawl to scrapy-redis's scheduler and
+duplicate filter: every process pushes the requests it discovers to one priority queue and one
+fingerprint set, and pops its next request from that queue, so any number of processes on any
+machines share the work and never fetch a page twice (start requests included: the second
+process's feed, sitemap and listing requests are already in the fingerprint set). Each process
+keeps its own WARC file (host and pid in the name); the store (`-s BITEXT_STORE=...`) is shared.
+
+What scrapy-redis leaves to us, done here (`FrontierLifetime`):
+  * when to stop: scrapy-redis's own spiders idle forever waiting for URLs; ours close once the
+    shared queue has been empty, and no other live process has had requests in flight, for
+    BITEXT_REDIS_IDLE_CLOSE_S seconds;
+  * when to forget: the queue and fingerprints persist while any process of the run is alive,
+    and the last process to leave deletes them, so the next crawl starts afresh (its conditional
+    GETs re-check every known article) instead of finding every page "seen".
+Processes of one run find each other by BITEXT_REDIS_RUN (default "bitext"): give concurrent
+crawls of different sites or stores different run names.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import socket
+import time
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.settings import BaseSettings
+from twisted.internet import task
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_S = 0.5
+DEAD_AFTER_S = 30.0  # a member silent this long is taken for dead (killed, machine gone)
+
+# Leave the run; the last live member out deletes the run's frontier. Atomic in Redis, so two
+# processes closing together cannot both see the other as still there.
+LEAVE_SCRIPT = """
+redis.call('HDEL', KEYS[1], ARGV[1])
+local now = tonumber(ARGV[2])
+local dead_after = tonumber(ARGV[3])
+local live = 0
+for _, value in ipairs(redis.call('HVALS', KEYS[1])) do
+  local beat = cjson.decode(value)
+  if now - beat['t'] < dead_after then live = live + 1 end
+end
+if live == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+  return 1
+end
+return 0
+"""
+
+
+def process_name() -> str:
+    """host-pid, safe in a file name: this process among the run's crawlers."""
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", socket.gethostname()) or "host"
+    return f"{host}-{os.getpid()}"
+
+
+def run_keys(settings: BaseSettings, spider_name: str) -> dict[str, str]:
+    run = settings.get("BITEXT_REDIS_RUN") or "bitext"
+    base = f"{run}:{spider_name}"
+    return {
+        "requests": f"{base}:requests",
+        "dupefilter": f"{base}:dupefilter",
+        "members": f"{base}:crawlers",
+    }
+
+
+class SharedFrontier:
+    """Scrapy add-on: with BITEXT_REDIS_URL set, the scheduler and duplicate filter live in
+    Redis (scrapy-redis) and FrontierLifetime runs; without it, nothing changes."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = settings.get("BITEXT_REDIS_URL")
+        if not url:
+            return
+        run = settings.get("BITEXT_REDIS_RUN") or "bitext"
+        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", "addon")
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", "addon")
+        settings.set("SCHEDULER_QUEUE_KEY", f"{run}:%(spider)s:requests", "addon")
+        settings.set("SCHEDULER_DUPEFILTER_KEY", f"{run}:%(spider)s:dupefilter", "addon")
+        # Never flushed by one process on close: FrontierLifetime clears it when the last leaves.
+        settings.set("SCHEDULER_PERSIST", True, "addon")
+        settings.set("SCHEDULER_FLUSH_ON_START", False, "addon")
+        settings.set("REDIS_URL", url, "addon")
+        # A WARC file per process: the host here, the writer adds its pid (unique on the host).
+        host = process_name().rsplit("-", 1)[0]
+        settings.set("BITEXT_WARC_PREFIX", f"%(spider)s-{host}", "addon")
+        settings.set_in_component_priority_dict(
+            "EXTENSIONS", FrontierLifetime, 510  # type: ignore[arg-type]
+        )
+
+
+class FrontierLifetime:
+    """Membership, idle close and clean-up of a shared frontier (see the module docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.get("BITEXT_REDIS_URL"):
+            raise NotConfigured("no shared frontier (BITEXT_REDIS_URL unset)")
+        import redis
+
+        self.crawler = crawler
+        self.redis = redis.Redis.from_url(settings.get("BITEXT_REDIS_URL"))
+        self.idle_close_s = settings.getfloat("BITEXT_REDIS_IDLE_CLOSE_S", 5.0)
+        self.member = process_name()
+        self.keys: dict[str, str] = {}
+        self.empty_since: float | None = None
+        self.heartbeat: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierLifetime:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.keys = run_keys(self.crawler.settings, spider.name)
+        self.beat()
+        self.heartbeat = task.LoopingCall(self.beat)
+        self.heartbeat.start(HEARTBEAT_S, now=False)
+        logger.info(
+            "shared frontier %s: %d requests queued, %d crawlers in the run",
+            self.keys["requests"],
+            self.redis.zcard(self.keys["requests"]),
+            self.redis.hlen(self.keys["members"]),
+        )
+
+    def busy(self) -> bool:
+        engine = self.crawler.engine
+        return engine is not None and not engine.spider_is_idle()
+
+    def beat(self) -> None:
+        busy = self.busy()
+        state = {"t": time.time(), "busy": busy}
+        self.redis.hset(self.keys["members"], self.member, json.dumps(state))
+        if not busy and self.redis.zcard(self.keys["requests"]):
+            self.wake()
+
+    def wake(self) -> None:
+        """An idle engine looks at its scheduler only every 5 s (its heartbeat); other processes
+        fill the shared queue meanwhile, so ask for the next look now. Scrapy has no public call
+        for this: the engine's own `nextcall` is what a finished download schedules."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
+
+    def peers_busy(self) -> bool:
+        now = time.time()
+        for member, value in self.redis.hgetall(self.keys["members"]).items():
+            if member.decode() == self.member:
+                continue
+            beat: dict[str, Any] = json.loads(value)
+            if now - beat["t"] < DEAD_AFTER_S and beat["busy"]:
+                return True
+        return False
+
+    def spider_idle(self, spider: Spider) -> None:
+        """Called while this process has nothing in flight: wait while the run has work."""
+        if self.redis.zcard(self.keys["requests"]) or self.peers_busy():
+            self.empty_since = None
+            raise DontCloseSpider("the shared frontier has work")
+        if self.empty_since is None:
+            self.empty_since = time.monotonic()
+        if time.monotonic() - self.empty_since < self.idle_close_s:
+            raise DontCloseSpider("the shared frontier is empty: waiting before closing")
+        self.crawler.stats.set_value("bitext/frontier/closed_idle_s", self.idle_close_s)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.heartbeat is not None and self.heartbeat.running:
+            self.heartbeat.stop()
+        last = self.redis.eval(
+            LEAVE_SCRIPT,
+            3,
+            self.keys["members"],
+            self.keys["requests"],
+            self.keys["dupefilter"],
+            self.member,
+            time.time(),
+            DEAD_AFTER_S,
+        )
+        if last:
+            logger.info("last crawler of the run out: shared frontier cleared")
+        self.redis.close()

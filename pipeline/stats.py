@@ -1,0 +1,46 @@
+"""`bitext stats --json`: the store's counts as one JSON object (for scripts and comparisons)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def pending_sentences(corpus: Any) -> dict[str, dict[str, Any]]:
+    """Per direction: distinct sentences of paired clean texts, how many the engine that would
+    translate them has done, and that engine (None: no package installed, all pending)."""
+    from pipeline.argos import find_route, installed_packages
+    from pipeline.translate import Engine, source_key
+    from pipeline.workers import paired_sentences
+
+    packages = installed_packages()
+    out: dict[str, dict[str, Any]] = {}
+    for source, target in (("ar", "en"), ("en", "ar")):
+        sentences = paired_sentences(corpus, source)
+        engine = Engine(source, target).key if find_route(source, target, packages) else None
+        done = (
+            len(corpus.cached_translations(engine, [source_key(s) for s in sentences]))
+            if engine
+            else 0
+        )
+        out[f"{source}-{target}"] = {"sentences": len(sentences), "done": done, "engine": engine}
+    return out
+
+
+def corpus_stats(corpus: Any) -> dict[str, Any]:
+    counts = corpus.counts()
+    directions = pending_sentences(corpus)
+    return {
+        "pairs": counts["pairs"],
+        "unpaired": counts["unpaired"],
+        "crawl_errors": counts["errors"],
+        "versions": counts["versions"],
+        "texts": counts["texts"],
+        "translations_pending": sum(d["sentences"] - d["done"] for d in directions.values()),
+        "translations": counts["translations"],
+        "alignments": counts["alignments"],
+        "articles_en": counts["articles_en"],
+        "articles_ar": counts["articles_ar"],
+        "captures": counts["captures"],
+        "crawls": counts["crawls"],
+        "translation": directions,
+    }
