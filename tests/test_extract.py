@@ -313,7 +313,7 @@ def test_cli_batch_prints_json_lines_in_order_with_language_detected(tmp_path: P
     assert [r.get("site") for r in rows[:3]] == ["enab", None, "enab"]  # found from the page
     assert [r.get("status") for r in rows[:3]] == ["ok", "ok", "no_body"]
     assert rows[0]["paragraphs"][0].startswith("أعلنت شركة “محروقات حمص”")
-    assert rows[3]["error"].startswith("cannot read the page")
+    assert rows[3]["error"] == f"no such page: {missing}"
     single = json.loads(_cli(str(pages[1]), "--site", "none").stdout)
     assert single["site"] is None and single["paragraphs"] == rows[1]["paragraphs"]
 
