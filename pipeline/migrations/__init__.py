@@ -10,7 +10,8 @@ Adding a table or a column (one small step; see README "Scaling out"):
   2. `python -m pipeline.migrations revision "add review revisions"` writes
      pipeline/migrations/versions/<rev>_add_review_revisions.py by comparing the classes with a
      store migrated to the current head (autogenerate); read it, fix what autogenerate guesses;
-  3. `pytest tests/test_migrations.py`: the migrated schema must equal the classes.
+  3. `pytest tests/test_distributed.py -k migrations`: the migrated schema must equal the
+     classes.
 """
 
 from __future__ import annotations
