@@ -4,8 +4,9 @@ A dynamic programme over beads of up to four sentences a side (1-1 ... 1-4, 4-1,
 at most six sentences in all) and runs of unaligned sentences. Each bead is scored on the
 concatenation of its sentences, as Vecalign scores overlapping spans, from the signals there are,
 combined as a weighted mean:
-  - similarity of the machine translation to the other side: cosine of character n-gram count
-    vectors (chrF's statistics) of the two spans, in either direction where translations exist,
+  - similarity of the machine translation to the other side: cosine of character 1-4-gram count
+    vectors (chrF's statistics; each n-gram weighted by its inverse document frequency) of the
+    two spans, in either direction where translations exist,
     minus the span's mean similarity to everything else (hubness correction, as Vecalign does);
   - where there is no translation, dictionary links: the same cosine with each source word mapped
     onto its translations, from a bilingual word list (bundled for Arabic-English) and a lexicon
@@ -16,17 +17,20 @@ combined as a weighted mean:
 A merged bead is no better than its weakest part allows, and pays a small size penalty per extra
 sentence. Unaligned sentences are priced from the data: a first pass counts how much is
 missing, and a run of them pays its opening once (real translations leave out passages, not
-scattered sentences). `omitted` / `added` are flagged only where the sentence matches nothing
-near its place.
+scattered sentences). `omitted` / `added` are flagged only on strong evidence: the sentence
+matches nothing near its place (well below the document's typical match) and it is part of a
+run of three or more, or long; otherwise the unaligned sentence is `doubtful`.
 
 Why cosine and not chrF's min-based F-score: counts add up when sentences are joined, so the
 dot product of two spans is a box sum of the sentence-by-sentence dot products, and every bead of
 every size costs O(1) after one sparse product (sacrebleu's chrF per candidate pair would be
 ~10^5 calls for 800 sentences).
 
-Long documents go in two passes, as Bertalign does: 1-1 beads on a band around the diagonal
-give confident anchors, and the full bead search runs in windows between them, so time and
-memory grow linearly with the document. Three modes, named in the output: "translation" (our
+Long documents (over `window` sentences a side) go by windows of `step` sentences: each
+window's search is kept up to its last confident 1-1 anchor (three 1-1 beads in a row scoring
+above the typical right bead) in its first two thirds, and the next window starts there, so time
+and memory grow linearly with the document (Bertalign searches between anchors likewise, with
+anchors from a separate 1-1 pass). Three modes, named in the output: "translation" (our
 engine), "supplied" (the user's translations), "none" (no translation). Written here rather than
 taken from Bleualign or Vecalign: Bleualign is not packaged for Python 3 and Vecalign needs
 sentence embeddings that cannot be had offline.
@@ -78,8 +82,9 @@ class AlignParams:
     null_prior: float = 0.03  # share of unaligned sentences expected before looking
     null_prior_weight: float = 200.0  # sentences' worth of belief in the prior
     null_discount: float = 1.0  # the price of leaving out a sentence that matches nothing
+    null_passes: int = 1  # first passes estimating the share of unaligned sentences
     merge_penalty: float = 0.2  # per extra sentence in a bead
-    bead_penalty: float = 0.0  # once per bead of more than two sentences
+    cross_factor: float = 1.0  # the penalty's share for the smaller side of a bead
     weight_mt: float = 10.0
     weight_lexicon: float = 2.5
     weight_length: float = 2.0
@@ -99,7 +104,7 @@ class AlignParams:
     max_side: int = 4  # sentences on one side of a bead
 
 
-TRANSLATION_PARAMS = AlignParams(flag_chars=40)
+TRANSLATION_PARAMS = AlignParams(flag_chars=40, cross_factor=0.75)
 NO_TRANSLATION_PARAMS = AlignParams(
     null_extend=0.35,
     merge_penalty=0.3,
@@ -109,6 +114,7 @@ NO_TRANSLATION_PARAMS = AlignParams(
     weight_position=0.2,
     hubness=0.603,
     null_discount=0.6,
+    cross_factor=0.5,
     part_factor=3.0,
 )
 
@@ -679,7 +685,7 @@ def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.nda
     typical = np.float32(_typical(scores))
     return {
         (a, b): (1 - score / typical) * np.float32((a + b) / 2)
-        + np.float32(params.merge_penalty * (a + b - 2) + params.bead_penalty * (a + b > 2))
+        + np.float32(params.merge_penalty * (max(a, b) - 1 + params.cross_factor * (min(a, b) - 1)))
         for (a, b), score in scores.combined.items()
     }
 
@@ -755,9 +761,10 @@ def _search(features: _Features, rate: float | None) -> list[_Placed]:
         steps = _steps(scores, params)
         weights = _null_weights(scores, params)
         window_rate = rate
-        if window_rate is None:
-            first = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, None), *weights)
-            window_rate = _posterior_rate(_null_count(first), i1 - i0 + j1 - j0, params)
+        if window_rate is None:  # first passes: how much is unaligned at the current prices
+            for _ in range(params.null_passes):
+                first = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, window_rate), *weights)
+                window_rate = _posterior_rate(_null_count(first), i1 - i0 + j1 - j0, params)
         local = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, window_rate), *weights)
         if (i1, j1) == (n, m):
             return placed + _place(local, scores, i0, j0)
@@ -1001,13 +1008,16 @@ def align_corpus(
             lexicon = dictionary.merged(learned) if dictionary is not None else learned
             for k in untranslated:
                 features[k] = _Features(docs[k], chosen[k], lexicon, **languages)
-    rates = {}
-    for group in (True, False):
-        members = [k for k, t in enumerate(translated) if t == group]
-        if members:
-            nulls = sum(_null_count(first[k]) for k in members)
-            sentences = sum(len(docs[k].src) + len(docs[k].tgt) for k in members)
-            rates[group] = _posterior_rate(nulls, sentences, chosen[members[0]])
+    rates: dict[bool, float] = {}
+    for estimate in range(max(p.null_passes for p in chosen) if chosen else 0):
+        if estimate:  # again at the prices the last estimate gave
+            first = [_search(f, rates[t]) for f, t in zip(features, translated, strict=True)]
+        for group in (True, False):
+            members = [k for k, t in enumerate(translated) if t == group]
+            if members:
+                nulls = sum(_null_count(first[k]) for k in members)
+                sentences = sum(len(docs[k].src) + len(docs[k].tgt) for k in members)
+                rates[group] = _posterior_rate(nulls, sentences, chosen[members[0]])
     return [
         _aligned(f, rates[t], supplied=supplied, diff=diff)
         for f, t in zip(features, translated, strict=True)
