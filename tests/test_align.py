@@ -375,3 +375,22 @@ def test_no_omission_where_a_translation_is_restructured() -> None:
     # the moved clause: sources 12 and 13 stay with targets 12-14 (strictly a 2-3 bead; the
     # aligner keeps the short moved clause's bead apart: right in the lax sense only)
     assert {j for s, t, _ in found if s in ([12], [13], [12, 13]) for j in t} == {12, 13, 14}
+
+
+def test_align_files_translation_with_an_empty_line(tmp_path: Path) -> None:
+    # A machine translation left one line empty (Bleualign's google files do): line-parallel,
+    # so it is an empty translation, not a document separator.
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "src.txt").write_text("\n".join(AR) + "\n", encoding="utf-8")
+    (tmp_path / "mt.txt").write_text("\n".join([MT[0], "", MT[2], MT[3]]) + "\n", "utf-8")
+    (tmp_path / "tgt.txt").write_text("\n".join(EN) + "\n", encoding="utf-8")
+    out = tmp_path / "beads.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "align-files", str(tmp_path / "src.txt"),
+         str(tmp_path / "tgt.txt"), "--src-lang", "ar", "--tgt-lang", "en",
+         "--translation", str(tmp_path / "mt.txt"), "-o", str(out)],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(x["doc"], x["src"], x["tgt"]) for x in lines] == [(0, [k], [k]) for k in range(4)]
