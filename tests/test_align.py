@@ -394,3 +394,24 @@ def test_align_files_translation_with_an_empty_line(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [(x["doc"], x["src"], x["tgt"]) for x in lines] == [(0, [k], [k]) for k in range(4)]
+
+
+def test_long_documents_go_by_windows_with_the_same_beads() -> None:
+    # 120 NTREX sentences with a passage of six left out, searched in windows of 24 sentences
+    # (as a document over `window` sentences is): the same beads as one search over everything.
+    from dataclasses import replace
+
+    from pipeline.align import TRANSLATION_PARAMS
+
+    ar = (SOURCES / "docs.ar").read_text(encoding="utf-8").splitlines()[100:220]
+    en = (SOURCES / "docs.en").read_text(encoding="utf-8").splitlines()[100:220]
+    tgt = en[:50] + en[56:]
+    whole = align(Document(ar, tgt, src_mt=en))
+    windowed = align(
+        Document(ar, tgt, src_mt=en), params=replace(TRANSLATION_PARAMS, window=30, step=24)
+    )
+    expected = [([k], [k if k < 50 else k - 6]) for k in range(120) if not 50 <= k < 56]
+    expected[50:50] = [([k], []) for k in range(50, 56)]
+    assert [(b.src, b.tgt) for b in windowed.beads] == expected
+    assert [(b.src, b.tgt) for b in whole.beads] == expected
+    assert [b.flags for b in windowed.beads[50:56]] == [["omitted"]] * 6
