@@ -85,6 +85,7 @@ class AlignParams:
     null_passes: int = 1  # first passes estimating the share of unaligned sentences
     merge_penalty: float = 0.2  # per extra sentence in a bead
     cross_factor: float = 1.0  # the penalty's share for the smaller side of a bead
+    unsupported_penalty: float = 1.5  # on a bead the translation says nothing for
     weight_mt: float = 10.0
     weight_lexicon: float = 2.5
     weight_length: float = 2.0
@@ -104,7 +105,7 @@ class AlignParams:
     max_side: int = 4  # sentences on one side of a bead
 
 
-TRANSLATION_PARAMS = AlignParams(flag_chars=40, cross_factor=0.75)
+TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75)
 NO_TRANSLATION_PARAMS = AlignParams(
     null_extend=0.35,
     merge_penalty=0.3,
@@ -442,6 +443,8 @@ class _Scores:
     combined: dict[tuple[int, int], np.ndarray]
     lexical: dict[tuple[int, int], np.ndarray]  # translation or lexicon similarity, if any
     translation: bool  # whether `lexical` is the translation similarity
+    # per bead type, where every sentence has a (non-empty) translation line
+    translated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 class _Features:
@@ -491,6 +494,13 @@ class _Features:
         self.src_len = np.array([len(comparison_form(s)) for s in doc.src], dtype=np.float64)
         self.tgt_len = np.array([len(comparison_form(t)) for t in doc.tgt], dtype=np.float64)
         self.ratio = float(self.tgt_len.sum() or 1) / float(self.src_len.sum() or 1)
+        # which sentences have a translation line with something on it
+        self.src_translated = np.array(
+            [bool(t.strip()) for t in doc.src_mt] if doc.src_mt else [True] * len(doc.src)
+        )
+        self.tgt_translated = np.array(
+            [bool(t.strip()) for t in doc.tgt_mt] if doc.tgt_mt else [True] * len(doc.tgt)
+        )
         lexical = bool(self.mt) or self.lexicon is not None
         self._scores: dict[tuple[int, int, int, int], _Scores] = {}
         self.types = (
@@ -516,6 +526,7 @@ class _Features:
         src_len, tgt_len, ratio = self.src_len[i0:i1], self.tgt_len[j0:j1], self.ratio
         combined: dict[tuple[int, int], np.ndarray] = {}
         lexical: dict[tuple[int, int], np.ndarray] = {}
+        translated: dict[tuple[int, int], np.ndarray] = {}
         weight_sim = params.weight_mt if mt else params.weight_lexicon if lexicon else 0.0
         fixed = f32(weight_sim + params.weight_length + params.weight_position)
         for a, b in self.types:
@@ -551,7 +562,11 @@ class _Features:
                 crosses = np.array([par[j] != par[j + b - 1] for j in range(cols)])
                 score[:, crosses] = 0.0
             combined[(a, b)] = score
-        return _Scores(combined, lexical, bool(mt))
+            if mt:
+                rows_ok = np.convolve(~self.src_translated[i0:i1], np.ones(a), "valid") == 0
+                cols_ok = np.convolve(~self.tgt_translated[j0:j1], np.ones(b), "valid") == 0
+                translated[(a, b)] = rows_ok[:, None] & cols_ok[None, :]
+        return _Scores(combined, lexical, bool(mt), translated)
 
 
 # ---------------------------------------------------------------- the search
@@ -683,11 +698,18 @@ def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.nda
     """A bead's cost: half a unit per sentence at score 0, nothing at the document's typical
     right score, less above it; plus the size penalty."""
     typical = np.float32(_typical(scores))
-    return {
+    steps = {
         (a, b): (1 - score / typical) * np.float32((a + b) / 2)
         + np.float32(params.merge_penalty * (max(a, b) - 1 + params.cross_factor * (min(a, b) - 1)))
         for (a, b), score in scores.combined.items()
     }
+    if params.unsupported_penalty and scores.translation:
+        # a bead one of whose sentences shares nothing with the other side in translation
+        # (lengths and position may still speak for it) is unaligned sentences, not a bead
+        for key, similarity in scores.lexical.items():
+            nil = (similarity <= 0) & scores.translated[key]  # an empty line is no evidence
+            steps[key] = steps[key] + np.float32(params.unsupported_penalty) * nil
+    return steps
 
 
 @dataclass(frozen=True)

@@ -126,11 +126,26 @@ def test_transliteration_variants_are_not_name_mismatches() -> None:
 
 
 def test_low_similarity_and_doubtful_bead() -> None:
-    tgt = [EN[0], EN[1], "Residents said the water supply was cut for days.", EN[3]]
+    # the English keeps a little of the source sentence ("The organisation called for") and
+    # says something else: one bead, flagged
+    tgt = [EN[0], EN[1], "The organisation called for help as the water supply was cut.", EN[3]]
     assert beads(tgt) == [
         ([0], [0], []),
         ([1], [1], []),
         ([2], [2], ["low_similarity", "doubtful"]),
+        ([3], [3], []),
+    ]
+
+
+def test_a_sentence_replaced_by_an_unrelated_one_is_an_omission_and_an_addition() -> None:
+    # nothing of the source sentence's translation is in the English one put in its place:
+    # lengths and position alone do not make them a pair (align-4 paired them, doubtful)
+    tgt = [EN[0], EN[1], "Residents said the water supply was cut for days.", EN[3]]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1], []),
+        ([], [2], ["added"]),
+        ([2], [], ["omitted"]),
         ([3], [3], []),
     ]
 
