@@ -83,6 +83,9 @@ class AlignParams:
     null_prior_weight: float = 200.0  # sentences' worth of belief in the prior
     null_discount: float = 1.0  # the price of leaving out a sentence that matches nothing
     null_passes: int = 1  # first passes estimating the share of unaligned sentences
+    null_run_prior: float = 3.0  # mean length of a run of unaligned sentences, before looking
+    null_run_weight: float = 2.0  # runs' worth of belief in that prior
+    null_run_power: float = 1.0  # how far the run opening's price follows the mean run length
     merge_penalty: float = 0.2  # per extra sentence in a bead
     cross_factor: float = 1.0  # the penalty's share for the smaller side of a bead
     unsupported_penalty: float = 1.5  # on a bead the translation says nothing for
@@ -582,16 +585,29 @@ class _NullCosts:
     tgt_extend: float
 
 
-def _null_costs(params: AlignParams, rate: float | None) -> _NullCosts:
+@dataclass(frozen=True)
+class _NullEstimate:
+    """What a first pass found: the share of sentences unaligned, and the mean length of their
+    runs (a real translation leaves out passages; a damaged one scattered sentences)."""
+
+    rate: float
+    run: float
+
+
+def _null_costs(params: AlignParams, estimate: _NullEstimate | float | None) -> _NullCosts:
     """Unaligned sentences cost their surprise: the rarer they are in this document (as the first
-    pass estimated), the more evidence a run of them needs."""
-    scale = 1.0
-    if rate is not None:
-        scale = math.log(1 / min(max(rate, 1e-3), 0.5)) / math.log(1 / params.null_prior)
+    pass estimated), the more evidence a run of them needs; and the shorter their runs were
+    found, the less opening a run costs (scattered omissions are expected there, not passages)."""
+    scale = opening = 1.0
+    if isinstance(estimate, float | int):
+        estimate = _NullEstimate(float(estimate), params.null_run_prior)
+    if estimate is not None:
+        scale = math.log(1 / min(max(estimate.rate, 1e-3), 0.5)) / math.log(1 / params.null_prior)
+        opening = min(max(estimate.run / params.null_run_prior, 0.25), 4.0) ** params.null_run_power
     return _NullCosts(
-        params.null_open * scale,
+        params.null_open * scale * opening,
         params.null_extend * scale,
-        params.null_open * scale,
+        params.null_open * scale * opening,
         params.null_extend * scale,
     )
 
@@ -762,7 +778,7 @@ def _place(
     return placed
 
 
-def _search(features: _Features, rate: float | None) -> list[_Placed]:
+def _search(features: _Features, rate: _NullEstimate | float | None) -> list[_Placed]:
     """The cheapest path. The whole document at once where it fits in `params.window`
     sentences a side; longer documents in windows of `params.step` sentences, each window's
     path kept up to a confident 1-1 anchor (a 1-1 bead between two 1-1 beads, all scoring above
@@ -788,7 +804,9 @@ def _search(features: _Features, rate: float | None) -> list[_Placed]:
         if window_rate is None:  # first passes: how much is unaligned at the current prices
             for _ in range(params.null_passes):
                 first = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, window_rate), *weights)
-                window_rate = _posterior_rate(_null_count(first), i1 - i0 + j1 - j0, params)
+                window_rate = _estimate(
+                    _null_count(first), _null_runs(first), i1 - i0 + j1 - j0, params
+                )
         local = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, window_rate), *weights)
         if (i1, j1) == (n, m):
             return placed + _place(local, scores, i0, j0)
@@ -847,9 +865,27 @@ def _null_count(beads: Sequence[tuple[int, int, int, int]] | Sequence[_Placed]) 
     return sum(1 for _, a, _, b in beads if not a or not b)  # type: ignore[misc]
 
 
+def _null_runs(beads: Sequence[tuple[int, int, int, int]] | Sequence[_Placed]) -> int:
+    """How many runs of unaligned sentences a path has."""
+    runs, inside = 0, False
+    for x in beads:
+        a, b = (x.a, x.b) if isinstance(x, _Placed) else (x[1], x[3])
+        null = not a or not b
+        runs += null and not inside
+        inside = null
+    return runs
+
+
 def _posterior_rate(nulls: int, sentences: int, params: AlignParams) -> float:
     weight = params.null_prior_weight
     return (nulls + params.null_prior * weight) / (sentences + weight)
+
+
+def _estimate(nulls: int, runs: int, sentences: int, params: AlignParams) -> _NullEstimate:
+    """The first pass's counts, each pulled towards its prior."""
+    weight = params.null_run_weight
+    run = (nulls + params.null_run_prior * weight) / (runs + weight)
+    return _NullEstimate(_posterior_rate(nulls, sentences, params), run)
 
 
 def _names(text: str) -> set[str]:
@@ -950,7 +986,7 @@ def align(
 
 
 def _aligned(
-    features: _Features, null_rate: float | None, *, supplied: bool, diff: bool
+    features: _Features, null_rate: _NullEstimate | float | None, *, supplied: bool, diff: bool
 ) -> Alignment:
     doc, params = features.doc, features.params
     lexical = bool(features.mt) or features.lexicon is not None
@@ -992,7 +1028,10 @@ def _aligned(
             )
         beads.append(bead)
     return Alignment(
-        beads=beads, mode=_mode(doc, supplied), signals=features.names, null_rate=null_rate
+        beads=beads,
+        mode=_mode(doc, supplied),
+        signals=features.names,
+        null_rate=null_rate.rate if isinstance(null_rate, _NullEstimate) else null_rate,
     )
 
 
@@ -1032,7 +1071,7 @@ def align_corpus(
             lexicon = dictionary.merged(learned) if dictionary is not None else learned
             for k in untranslated:
                 features[k] = _Features(docs[k], chosen[k], lexicon, **languages)
-    rates: dict[bool, float] = {}
+    rates: dict[bool, _NullEstimate] = {}
     for estimate in range(max(p.null_passes for p in chosen) if chosen else 0):
         if estimate:  # again at the prices the last estimate gave
             first = [_search(f, rates[t]) for f, t in zip(features, translated, strict=True)]
@@ -1041,7 +1080,8 @@ def align_corpus(
             if members:
                 nulls = sum(_null_count(first[k]) for k in members)
                 sentences = sum(len(docs[k].src) + len(docs[k].tgt) for k in members)
-                rates[group] = _posterior_rate(nulls, sentences, chosen[members[0]])
+                runs = sum(_null_runs(first[k]) for k in members)
+                rates[group] = _estimate(nulls, runs, sentences, chosen[members[0]])
     return [
         _aligned(f, rates[t], supplied=supplied, diff=diff)
         for f, t in zip(features, translated, strict=True)
