@@ -221,6 +221,60 @@ def _pair(
     return x, y
 
 
+def _ngram_keys(texts: Sequence[str], orders: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """chrF's items of each text (char_ngrams) as integers, without making a string per n-gram:
+    the code points of an n-gram packed 16 bits each (exact in the Basic Multilingual Plane;
+    no code point is 0, so orders never collide). Returns (text index, key) per n-gram."""
+    forms = [" ".join(comparison_form(t).split()) for t in texts]
+    # one array of code points, a 0 after each text so that no n-gram crosses two texts
+    raw = np.frombuffer("\0".join([*forms, ""]).encode("utf-32-le"), dtype=np.uint32)
+    # outside the BMP (rare: emoji, old scripts): folded into 16 bits, never onto the separator
+    codes = np.where(raw > 0xFFFF, (raw & 0xFFFF) | 1, raw).astype(np.uint64)
+    owner = np.cumsum(codes == 0) - (codes == 0)  # the text each position belongs to
+    rows, keys = [], []
+    for n in orders:
+        count = len(codes) - n + 1
+        if count <= 0:
+            continue
+        key = codes[:count].copy()
+        ok = key != 0
+        for k in range(1, n):
+            part = codes[k : k + count]
+            ok &= part != 0
+            key = (key << np.uint64(16)) | part
+        rows.append(owner[:count][ok])
+        keys.append(key[ok])
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
+    return np.concatenate(rows), np.concatenate(keys)
+
+
+def _ngram_pair(
+    left: Sequence[str], right: Sequence[str], orders: Sequence[int]
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """_pair(char_ngrams of left, char_ngrams of right, idf=True), vectorised: the n-grams as
+    packed integers, one vocabulary for both sides by np.unique."""
+    left_rows, left_keys = _ngram_keys(left, orders)
+    right_rows, right_keys = _ngram_keys(right, orders)
+    _, columns = np.unique(np.concatenate([left_keys, right_keys]), return_inverse=True)
+    columns = columns.ravel()
+    size = int(columns.max()) + 2 if len(columns) else 1
+
+    def counts(rows: np.ndarray, cols: np.ndarray, texts: int) -> sparse.csr_matrix:
+        out = sparse.csr_matrix(
+            (np.ones(len(cols), dtype=np.float32), (rows, cols)), shape=(texts, size)
+        )
+        out.sum_duplicates()
+        return out
+
+    x = counts(left_rows, columns[: len(left_keys)], len(left))
+    y = counts(right_rows, columns[len(left_keys) :], len(right))
+    sentences = x.shape[0] + y.shape[0]
+    df = np.bincount(x.indices, minlength=size) + np.bincount(y.indices, minlength=size)
+    weight = sparse.diags((np.log((sentences + 1) / (df + 1)) + 0.1).astype(np.float32))
+    return (x @ weight).tocsr(), (y @ weight).tocsr()
+
+
 def _neighbour_dots(x: sparse.csr_matrix, reach: int) -> list[np.ndarray]:
     """[x_i . x_{i+d} for each i] for d = 0 .. reach-1: a span's squared norm from its parts."""
     out = []
@@ -469,18 +523,10 @@ class _Features:
         self.mt: list[_SpanCosine] = []
         orders = params.ngram_orders
         if doc.src_mt:
-            x, y = _pair(
-                [char_ngrams(s, orders) for s in doc.src_mt],
-                [char_ngrams(t, orders) for t in doc.tgt],
-                idf=True,
-            )
+            x, y = _ngram_pair(doc.src_mt, doc.tgt, orders)
             self.mt.append(_SpanCosine(x, y, reach))
         if doc.tgt_mt:
-            x, y = _pair(
-                [char_ngrams(s, orders) for s in doc.src],
-                [char_ngrams(t, orders) for t in doc.tgt_mt],
-                idf=True,
-            )
+            x, y = _ngram_pair(doc.src, doc.tgt_mt, orders)
             self.mt.append(_SpanCosine(x, y, reach))
         if self.mt:
             self.names.append("translation")
@@ -631,6 +677,8 @@ def _dp(
     # cost of leaving out target sentences 0..j-1, so a run k..j-1 is a difference
     tgt_cumulative = np.concatenate([[0.0], np.cumsum(tgt_extend, dtype=np.float64)])
     types = list(steps)
+    rows = [steps[t].astype(np.float64) for t in types]  # one dtype in the loop: no casts
+    scratch, mask = np.empty(m + 1), np.empty(m + 1, dtype=bool)
     inf = np.inf
     cost = np.full((n + 1, m + 1), inf)
     run_src = np.full((n + 1, m + 1), inf)  # ending in a run of left-out source sentences
@@ -652,10 +700,10 @@ def _dp(
             for k, (a, b) in enumerate(types):
                 if i - a < 0:
                     continue
-                candidate = cost[i - a, : m + 1 - b] + steps[(a, b)][i - a]
-                better = candidate < base[b:]
-                base[b:][better] = candidate[better]
-                pick[b:][better] = k
+                candidate = np.add(cost[i - a, : m + 1 - b], rows[k][i - a], out=scratch[b:])
+                better = np.less(candidate, base[b:], out=mask[b:])
+                np.copyto(base[b:], candidate, where=better)
+                np.copyto(pick[b:], k, where=better)
         # a run of target sentences left out: from base[k] to j, open + their extensions
         shifted = base - tgt_cumulative
         running = np.minimum.accumulate(shifted)
