@@ -677,10 +677,22 @@ def _dp(
     # cost of leaving out target sentences 0..j-1, so a run k..j-1 is a difference
     tgt_cumulative = np.concatenate([[0.0], np.cumsum(tgt_extend, dtype=np.float64)])
     types = list(steps)
-    rows = [steps[t].astype(np.float64) for t in types]  # one dtype in the loop: no casts
-    scratch, mask = np.empty(m + 1), np.empty(m + 1, dtype=bool)
     inf = np.inf
-    cost = np.full((n + 1, m + 1), inf)
+    pad = max((max(t) for t in types), default=0)
+    # cost with `pad` rows and columns of inf before it: every bead type's predecessor cell,
+    # for all types and target ends at once, is one gather from the flat array
+    padded = np.full((n + 1 + pad, m + 1 + pad), inf)
+    cost = padded[pad:, pad:]
+    width = m + 1 + pad
+    gather = np.array([(pad - a) * width + (pad - b) for a, b in types], dtype=np.int64)
+    gather = gather[:, None] + np.arange(m + 1)[None, :]
+    # each type's step cost by the bead's end (i, j); inf where no bead of the type ends there
+    stacked = np.full((n + 1, len(types), m + 1), inf, dtype=np.float32)
+    for k, (a, b) in enumerate(types):
+        table = steps[(a, b)]
+        stacked[a : a + table.shape[0], k, b : b + table.shape[1]] = table
+    flat = padded.ravel()
+    type_ids = np.arange(len(types), dtype=np.int16)[:, None]
     run_src = np.full((n + 1, m + 1), inf)  # ending in a run of left-out source sentences
     chosen = np.full((n + 1, m + 1), _NONE, dtype=np.int16)  # bead type, or _V, before any 0-1
     run_src_continues = np.zeros((n + 1, m + 1), dtype=bool)
@@ -695,15 +707,16 @@ def _dp(
             extended = run_src[i - 1] + src_extend[i - 1]
             run_src_continues[i] = extended < opened
             run_src[i] = np.minimum(opened, extended)
-            better = run_src[i] < base
-            base[better], pick[better] = run_src[i][better], _V
-            for k, (a, b) in enumerate(types):
-                if i - a < 0:
-                    continue
-                candidate = np.add(cost[i - a, : m + 1 - b], rows[k][i - a], out=scratch[b:])
-                better = np.less(candidate, base[b:], out=mask[b:])
-                np.copyto(base[b:], candidate, where=better)
-                np.copyto(pick[b:], k, where=better)
+            pick[run_src[i] < inf] = _V
+            if types:
+                candidates = flat[gather + i * width] + stacked[i]
+                k = candidates.argmin(axis=0)  # the first type at the minimum, as in order
+                best = np.take_along_axis(candidates, k[None, :], axis=0)[0]
+                beads_win = best < run_src[i]  # a run of left-out sources wins ties
+                base = np.where(beads_win, best, run_src[i])
+                pick = np.where(beads_win, type_ids[k, 0], pick)
+            else:
+                base = run_src[i].copy()
         # a run of target sentences left out: from base[k] to j, open + their extensions
         shifted = base - tgt_cumulative
         running = np.minimum.accumulate(shifted)
