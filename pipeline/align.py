@@ -112,6 +112,7 @@ class AlignParams:
 # perturbed NTREX seed 1; leave-one-out in bench/RESULTS.md).
 TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75)
 NO_TRANSLATION_PARAMS = AlignParams(
+    null_run_power=2.0,
     null_extend=0.35,
     merge_penalty=0.3,
     weight_lexicon=4.337,
