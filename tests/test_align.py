@@ -430,3 +430,53 @@ def test_long_documents_go_by_windows_with_the_same_beads() -> None:
     assert [(b.src, b.tgt) for b in windowed.beads] == expected
     assert [(b.src, b.tgt) for b in whole.beads] == expected
     assert [b.flags for b in windowed.beads[50:56]] == [["omitted"]] * 6
+
+
+def test_scattered_omissions_are_priced_from_the_first_pass() -> None:
+    # 240 NTREX sentences (English source, Arabic version, no translation, the bundled
+    # dictionary) with every 11th Arabic sentence dropped, one at a time: the first pass finds
+    # short runs, so opening a run is cheap and the dropped sentences are left out, not paired
+    # with a neighbour's counterpart. Priced as for passages (run power 0), almost all are lost.
+    from dataclasses import replace
+
+    from pipeline.align import NO_TRANSLATION_PARAMS
+
+    ar = (SOURCES / "docs.ar").read_text(encoding="utf-8").splitlines()[:240]
+    en = (SOURCES / "docs.en").read_text(encoding="utf-8").splitlines()[:240]
+    drops = set(range(7, 240, 11))
+    docs = [
+        Document(en[s : s + 120], [a for k, a in enumerate(ar[s : s + 120]) if k + s not in drops])
+        for s in (0, 120)
+    ]
+    dictionary = bundled_dictionary("en", "ar")
+    found = align_corpus(docs, src_language="en", tgt_language="ar", dictionary=dictionary)
+    for start, alignment in zip((0, 120), found, strict=True):
+        expected, j = [], 0
+        for k in range(120):
+            if k + start in drops:
+                expected.append(([k], []))
+            else:
+                expected.append(([k], [j]))
+                j += 1
+        # the two it misses: a dropped sentence joined to the one before it (2-1)
+        miss = 84 if start == 0 else 96
+        expected[miss - 1 : miss + 1] = [([miss - 1, miss], expected[miss - 1][1])]
+        assert [(b.src, b.tgt) for b in alignment.beads] == expected
+    as_passages = replace(NO_TRANSLATION_PARAMS, null_run_power=0.0)
+    old = align_corpus(
+        docs, src_language="en", tgt_language="ar", dictionary=dictionary, params=as_passages
+    )
+    assert sum(1 for a in old for b in a.beads if not b.tgt) < 5
+
+
+def test_null_prices_follow_the_run_lengths_found() -> None:
+    from pipeline.align import TRANSLATION_PARAMS, _null_costs, _null_runs, _NullEstimate
+
+    path = [(0, 1, 0, 1), (1, 1, 1, 0), (2, 1, 1, 0), (3, 1, 1, 1), (4, 0, 2, 1), (4, 1, 3, 1)]
+    assert _null_runs(path) == 2
+    scattered = _null_costs(TRANSLATION_PARAMS, _NullEstimate(rate=0.05, run=1.2))
+    passages = _null_costs(TRANSLATION_PARAMS, _NullEstimate(rate=0.05, run=6.0))
+    assert scattered.src_open < passages.src_open
+    assert scattered.src_extend == passages.src_extend
+    rarer = _null_costs(TRANSLATION_PARAMS, _NullEstimate(rate=0.01, run=6.0))
+    assert rarer.src_open > passages.src_open and rarer.src_extend > passages.src_extend
