@@ -16,8 +16,9 @@ combined as a weighted mean:
   - position: distance from the diagonal.
 A merged bead is no better than its weakest part allows, and pays a small size penalty per extra
 sentence. Unaligned sentences are priced from the data: a first pass counts how much is
-missing, and a run of them pays its opening once (real translations leave out passages, not
-scattered sentences). `omitted` / `added` are flagged only on strong evidence: the sentence
+missing and how long its runs are; a run pays its opening once, and the opening is dear where
+the first pass found passages left out (real translations) and cheap where it found sentences
+dropped one at a time. `omitted` / `added` are flagged only on strong evidence: the sentence
 matches nothing near its place (well below the document's typical match) and it is part of a
 run of three or more, or long; otherwise the unaligned sentence is `doubtful`.
 
@@ -109,7 +110,8 @@ class AlignParams:
 
 
 # Tuned on bench/align.py's dev suites (the real de-fr dev article, realistic NTREX seeds 1 and 2,
-# perturbed NTREX seed 1; leave-one-out in bench/RESULTS.md).
+# perturbed NTREX seed 1; the run power on seed 1, checked on seed 2; leave-one-out in
+# bench/RESULTS.md).
 TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75)
 NO_TRANSLATION_PARAMS = AlignParams(
     null_run_power=2.0,
