@@ -1,47 +1,293 @@
-"""Alignment quality and speed on perturbed NTREX documents.
+"""Alignment quality and speed: real hand-aligned text first, then realistic and perturbed NTREX.
 
-    python bench/align.py [--seed 1] [--no-translation-only]
+    python bench/align.py [--seed 1] [--quick] [--speed-only] [--baseline-commit REV]
 
-Parameters were tuned on perturbation seed 7; report on another seed (default 1).
+Suites, in order:
+  1. real: `../shared/data/align-dev/` (Bleualign's de-fr development article, aligned by hand),
+     run through `bitext align-files` exactly as a user runs it: with the europarlfull and the
+     google translations both ways, and with none (learned lexicon, no dictionary for de-fr).
+  2. realistic NTREX: documents of ~100-150 sentences (consecutive NTREX documents joined), the
+     target side restructured as real translations are: long sentences split in 2-4 at clause
+     boundaries, clauses moved across a sentence boundary (a 2-2 bead), neighbours merged (2-1,
+     some 3-1), two sentences rewritten as three (2-3), and few unaligned sentences (1-10% of a
+     document) that come in runs, on either side. en-ar without translation (bundled dictionary
+     + learned lexicon; learned lexicon alone), zh-en with the real zh->en package, zh-en
+     without translation.
+  3. perturbed NTREX as before (the no-regression check): merges, comma splits, a dropped run
+     of three, single drops, a boilerplate line.
+Every suite has its baselines in the same run: Gale-Church (this aligner's DP with lengths
+alone) and the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
+Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most).
 
-Gold alignments: each NTREX document's translation side is perturbed reproducibly (merge
-neighbouring sentences, split long ones, drop a run of three sentences and single sentences,
-insert a boilerplate line); the gold beads follow from the perturbation. Scores as Bleualign
-defines them: strict = a predicted bead equal to a gold bead (1-0 and 0-1 beads excluded); lax
-= a predicted bead that overlaps a gold bead on both sides. Systems, one run: ours without
-translation (en->ar: the bundled FreeDict word list plus the lexicon learned from the corpus,
-and each of the two alone); ours with the real zh->en package (zh documents translated, aligned to
-perturbed English); a length-only Gale-Church baseline (the same DP, lengths alone). Then time
-per document and time at 50/200/800/3,200 sentences.
+Scores as Bleualign's evaluation computes them (eval/evaluate.py): precision over predicted
+beads, null beads included (a predicted 1-0 or 0-1 bead is right only if the gold has it);
+recall over the gold beads with sentences on both sides; strict = equal beads, lax = overlapping
+on both sides. "strict F1, 1+ a side" is the older bench's count (beads with sentences on both
+sides only, on both counts), for the no-regression rows. "omitted/added flags right" is how many
+of the predicted `omitted`/`added` flags are right (the sentence is unaligned in the gold), with
+the flag count.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import itertools
+import json
 import random
+import re
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-NTREX = REPO.parent / "shared" / "data" / "ntrex-en-ar"
+SHARED = REPO.parent / "shared"
+NTREX = SHARED / "data" / "ntrex-en-ar"
 if not NTREX.exists():
     NTREX = REPO / "data" / "sample_site" / "sources"  # same files, bundled (no docs.zh)
-PACKAGE = REPO.parent / "shared" / "models" / "translate-zh_en.argosmodel"
+DEV = SHARED / "data" / "align-dev" / "bleualign-eval1957"
+PACKAGE = SHARED / "models" / "translate-zh_en.argosmodel"
 BOILERPLATE = {"ar": "دولار واحد شهريًا يصنع الفرق", "en": "Click here to support free media"}
+BASELINE_COMMIT = "98fac46"  # align-4
 
 from pipeline.align import AlignParams, Document, align, align_corpus  # noqa: E402
 from pipeline.dictionary import bundled_dictionary  # noqa: E402
 
-Gold = set[tuple[tuple[int, ...], tuple[int, ...]]]
+Bead = tuple[tuple[int, ...], tuple[int, ...]]
+Gold = list[Bead]
+Suite = tuple[list[Document], list[Gold]]
 
 
-def documents(language: str) -> list[tuple[list[str], list[str]]]:
+# ---------------------------------------------------------------- scoring
+
+
+def bleualign_counts(predicted: list[Bead], gold: Gold) -> list[int]:
+    """[strict TP, strict FP, lax TP, lax FP] over predictions; [strict TP, strict FN, lax TP,
+    lax FN] over the gold, as Bleualign's evaluate.py counts them."""
+    gold_set, pred_set = set(gold), set(predicted)
+
+    def overlaps(x: Bead, y: Bead) -> bool:
+        return bool(set(x[0]) & set(y[0])) and bool(set(x[1]) & set(y[1]))
+
+    p = [0, 0, 0, 0]
+    for bead in predicted:
+        if bead in gold_set:
+            p[0] += 1
+            p[2] += 1
+        elif any(overlaps(bead, g) for g in gold):
+            p[1] += 1
+            p[2] += 1
+        else:
+            p[1] += 1
+            p[3] += 1
+    r = [0, 0, 0, 0]
+    for bead in gold:
+        if not bead[0] or not bead[1]:
+            continue
+        if bead in pred_set:
+            r[0] += 1
+            r[2] += 1
+        elif any(overlaps(bead, q) for q in predicted):
+            r[1] += 1
+            r[2] += 1
+        else:
+            r[1] += 1
+            r[3] += 1
+    return p + r
+
+
+def null_flag_counts(beads: list, gold: Gold) -> tuple[int, int]:
+    """(flags right, flags): `omitted`/`added` on a sentence the gold leaves unaligned."""
+    src_null = {i for s, t in gold if not t for i in s}
+    tgt_null = {j for s, t in gold if not s for j in t}
+    right = flagged = 0
+    for b in beads:
+        if "omitted" in b.flags or "added" in b.flags:
+            flagged += 1
+            right += (not b.tgt and b.src[0] in src_null) or (not b.src and b.tgt[0] in tgt_null)
+    return right, flagged
+
+
+def f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def report(name: str, beads_per_doc: list[list], golds: list[Gold], seconds: float) -> float:
+    sums = [0] * 8
+    right = flagged = 0
+    both = [0, 0, 0]  # the older bench's count: beads with both sides only (hits, pred, gold)
+    for beads, gold in zip(beads_per_doc, golds, strict=True):
+        predicted = [(tuple(b.src), tuple(b.tgt)) for b in beads]
+        for k, v in enumerate(bleualign_counts(predicted, gold)):
+            sums[k] += v
+        pred_both = {x for x in predicted if x[0] and x[1]}
+        gold_both = {x for x in gold if x[0] and x[1]}
+        both = [both[0] + len(pred_both & gold_both), both[1] + len(pred_both),
+                both[2] + len(gold_both)]  # fmt: skip
+        r, f = null_flag_counts(beads, gold)
+        right, flagged = right + r, flagged + f
+    sp = sums[0] / max(sums[0] + sums[1], 1)
+    lp = sums[2] / max(sums[2] + sums[3], 1)
+    sr = sums[4] / max(sums[4] + sums[5], 1)
+    lr = sums[6] / max(sums[6] + sums[7], 1)
+    null_p = f"{right / flagged:.2f} ({flagged})" if flagged else "- (0)"
+    old_f1 = f1(both[0] / max(both[1], 1), both[0] / max(both[2], 1))
+    print(
+        f"| {name} | {sp:.3f} | {sr:.3f} | **{f1(sp, sr):.3f}** | {f1(lp, lr):.3f} | {old_f1:.3f} "
+        f"| {null_p} | {seconds:.2f} |",
+        flush=True,
+    )
+    return f1(sp, sr)
+
+
+HEADER = (
+    "| system | strict P | strict R | strict F1 | lax F1 | strict F1, 1+ a side | omitted/added "
+    "flags right (n) | s |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+# ---------------------------------------------------------------- systems
+
+
+def load_baseline(commit: str) -> ModuleType | None:
+    """The previous aligner, from git, as a module (None where git or the commit is missing)."""
+    try:
+        source = subprocess.run(
+            ["git", "show", f"{commit}:pipeline/align.py"],
+            cwd=REPO, capture_output=True, text=True, timeout=30, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(tempfile.mkdtemp(prefix="bench-align-old-")) / "align_previous.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("align_previous", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["align_previous"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def as_module_docs(module: ModuleType, docs: list[Document]) -> list:
+    return [module.Document(d.src, d.tgt, src_mt=d.src_mt, tgt_mt=d.tgt_mt) for d in docs]
+
+
+# Gale-Church baseline: this aligner's DP with the length signal alone.
+LENGTH_ONLY = AlignParams(weight_mt=0, weight_lexicon=0, weight_anchor=0, weight_position=0)
+
+
+def run_system(
+    name: str,
+    suite: Suite,
+    aligner: Callable[[list[Document]], list],
+) -> float:
+    docs, golds = suite
+    started = time.perf_counter()
+    alignments = aligner(docs)
+    seconds = time.perf_counter() - started
+    return report(name, [a.beads for a in alignments], golds, seconds)
+
+
+def ours(corpus: bool = True, **kwargs) -> Callable[[list[Document]], list]:  # type: ignore[no-untyped-def]
+    def aligner(docs: list[Document]) -> list:
+        if corpus:
+            return align_corpus(docs, diff=False, **kwargs)
+        return [align(d, diff=False, **kwargs) for d in docs]
+
+    return aligner
+
+
+def previous(module: ModuleType, **kwargs) -> Callable[[list[Document]], list]:  # type: ignore[no-untyped-def]
+    if "dictionary" in kwargs and kwargs["dictionary"] is not None:
+        kwargs["dictionary"] = module.Lexicon(**{
+            k: getattr(kwargs["dictionary"], k)
+            for k in ("src_language", "tgt_language", "pairs", "name")
+        })  # fmt: skip
+    return lambda docs: module.align_corpus(as_module_docs(module, docs), diff=False, **kwargs)
+
+
+def gale_church(**kwargs) -> Callable[[list[Document]], list]:  # type: ignore[no-untyped-def]
+    return lambda docs: [
+        align(Document(d.src, d.tgt), diff=False, params=LENGTH_ONLY, **kwargs) for d in docs
+    ]
+
+
+# ---------------------------------------------------------------- the real suite
+
+
+def dev_gold() -> Gold:
+    namespace: dict = {}
+    exec((DEV / "golddev.py").read_text(encoding="utf-8"), namespace)  # the gold is a literal
+    return [(tuple(s), tuple(t)) for s, t in namespace["goldalign"]]
+
+
+def align_files(args: list[str]) -> tuple[list, float]:
+    """`bitext align-files` as a user runs it; its beads and wall time."""
+    out = Path(tempfile.mkdtemp(prefix="bench-align-")) / "beads.jsonl"
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "align-files", *args, "-o", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+
+    class B:
+        def __init__(self, line: dict) -> None:
+            self.src, self.tgt, self.flags = line["src"], line["tgt"], line["flags"]
+
+    beads = [B(json.loads(x)) for x in out.read_text(encoding="utf-8").splitlines()]
+    return beads, seconds
+
+
+def real_suite(baseline: ModuleType | None) -> None:
+    if not DEV.exists():
+        print("(../shared/data/align-dev not here: real suite skipped)")
+        return
+    gold = dev_gold()
+    src, tgt = DEV / "eval1957.de", DEV / "eval1957.fr"
+    lines = {p.name: p.read_text(encoding="utf-8").splitlines() for p in DEV.glob("eval1957.*")}
+    doc = [Document(lines["eval1957.de"], lines["eval1957.fr"])]
+    print(f"\n### 1. Real: Bleualign's de-fr dev article ({len(doc[0].src)} / {len(doc[0].tgt)} "
+          f"sentences, {len(gold)} gold beads, {sum(1 for s, t in gold if not s or not t)} "
+          "of them unaligned)\n")  # fmt: skip
+    print(HEADER)
+    languages = ["--src-lang", "de", "--tgt-lang", "fr"]
+    for mt in ("europarlfull", "google"):
+        both = [f"--translation={DEV / f'eval1957.{mt}.fr'}"]
+        both.append(f"--tgt-translation={DEV / f'eval1957.{mt}.de'}")
+        beads, seconds = align_files([str(src), str(tgt), *languages, *both])
+        report(f"ours, align-files, {mt} MT both ways", [beads], [gold], seconds)
+        mt_doc = [
+            Document(
+                doc[0].src, doc[0].tgt,
+                src_mt=lines[f"eval1957.{mt}.fr"], tgt_mt=lines[f"eval1957.{mt}.de"],
+            )
+        ]  # fmt: skip
+        if baseline is not None:
+            run_system(f"previous (align-4), {mt} MT both ways", (mt_doc, [gold]),
+                       previous(baseline, src_language="de", tgt_language="fr"))  # fmt: skip
+    beads, seconds = align_files([str(src), str(tgt), *languages])
+    report("ours, align-files, no MT (learned lexicon, no dictionary)", [beads], [gold], seconds)
+    if baseline is not None:
+        run_system("previous (align-4), no MT", (doc, [gold]),
+                   previous(baseline, src_language="de", tgt_language="fr"))  # fmt: skip
+    run_system("Gale-Church (lengths only)", (doc, [gold]),
+               gale_church(src_language="de", tgt_language="fr"))  # fmt: skip
+
+
+# ---------------------------------------------------------------- NTREX material
+
+
+def documents(language: str, other: str = "en") -> list[tuple[list[str], list[str]]]:
     ids = (NTREX / "docs.ids").read_text(encoding="utf-8").splitlines()
     src = (NTREX / f"docs.{language}").read_text(encoding="utf-8").splitlines()
-    other = "ar" if language == "en" else "en"
     tgt = (NTREX / f"docs.{other}").read_text(encoding="utf-8").splitlines()
     docs: dict[str, tuple[list[str], list[str]]] = {}
     for doc_id, s, t in zip(ids, src, tgt, strict=True):
@@ -51,26 +297,157 @@ def documents(language: str) -> list[tuple[list[str], list[str]]]:
     return list(docs.values())
 
 
+def joined(docs: list[tuple[list[str], list[str]]], size: int) -> list[tuple[list[str], list[str]]]:
+    """Consecutive documents joined into documents of about `size` sentences."""
+    out: list[tuple[list[str], list[str]]] = []
+    for src, tgt in docs:
+        if not out or len(out[-1][0]) >= size:
+            out.append(([], []))
+        out[-1][0].extend(src)
+        out[-1][1].extend(tgt)
+    return out
+
+
+def zh_translations(sentences: list[str]) -> list[str] | None:
+    """The zh->en package's translations, cached in the temp directory between runs."""
+    if not PACKAGE.exists():
+        return None
+    cache = Path(tempfile.gettempdir()) / f"bitext-bench-zh-en-{len(sentences)}.json"
+    if cache.exists():
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached.get("src") == sentences:
+            return cached["mt"]
+    from pipeline.argos import install_package
+    from pipeline.translate import Engine
+
+    work = Path(tempfile.mkdtemp(prefix="bench-align-"))
+    install_package(PACKAGE, work)
+    started = time.perf_counter()
+    translated = Engine("zh", "en", packages_dir=work).translate(sentences)
+    print(f"(translated {len(sentences)} zh sentences in {time.perf_counter() - started:.0f} s)")
+    cache.write_text(json.dumps({"src": sentences, "mt": translated}), encoding="utf-8")
+    return translated
+
+
+CLAUSE = re.compile(r"(?<=[,;:،؛，；：])\s*")
+
+
+def clauses(text: str) -> list[str]:
+    return [c for c in CLAUSE.split(text) if c.strip()]
+
+
+def join_text(parts: list[str], language: str) -> str:
+    return ("" if language == "zh" else " ").join(p.strip() for p in parts)
+
+
+def restructure(
+    src: list[str], tgt: list[str], rng: random.Random, language: str
+) -> tuple[list[str], list[str], Gold]:
+    """Source and target rewritten as real translations differ, and the gold beads."""
+    units: list[tuple[list[int], list[str]]] = [([i], [t]) for i, t in enumerate(tgt)]
+    out: list[tuple[list[int], list[str]]] = []
+    k = 0
+    while k < len(units):
+        s_ids, texts = units[k]
+        roll = rng.random()
+        nxt = units[k + 1] if k + 1 < len(units) else None
+        parts = clauses(texts[0])
+        if roll < 0.18 and (len(parts) < 2 or len(texts[0]) <= 80):
+            roll = 1.0  # only long sentences with clauses are split
+        if roll < 0.18:  # split in 2-4
+            pieces = min(len(parts), rng.choice((2, 2, 3, 4)))
+            cuts = sorted(rng.sample(range(1, len(parts)), pieces - 1))
+            bounds = [0, *cuts, len(parts)]
+            out.append((s_ids, [join_text(parts[x:y], language)
+                                for x, y in itertools.pairwise(bounds)]))  # fmt: skip
+        elif 0.18 <= roll < 0.26 and (not nxt or len(parts) < 2):
+            out.append((s_ids, texts))
+        elif roll < 0.26 and nxt:  # last clause moved to the next sentence
+            moved = join_text([parts[-1], nxt[1][0]], language)
+            out.append((s_ids + nxt[0], [join_text(parts[:-1], language), moved]))
+            k += 1
+        elif roll < 0.36 and nxt:  # two merged into one
+            out.append((s_ids + nxt[0], [join_text([texts[0], nxt[1][0]], language)]))
+            k += 1
+        elif roll < 0.39 and k + 2 < len(units):  # three merged into one
+            three = [texts[0], units[k + 1][1][0], units[k + 2][1][0]]
+            out.append((s_ids + units[k + 1][0] + units[k + 2][0], [join_text(three, language)]))
+            k += 2
+        elif roll < 0.43 and nxt:  # two said as three
+            whole = clauses(join_text([texts[0], nxt[1][0]], language))
+            if len(whole) >= 3:
+                a, b = sorted(rng.sample(range(1, len(whole)), 2))
+                out.append(
+                    (
+                        s_ids + nxt[0],
+                        [
+                            join_text(whole[:a], language),
+                            join_text(whole[a:b], language),
+                            join_text(whole[b:], language),
+                        ],
+                    )
+                )
+                k += 2
+                continue
+            out.append((s_ids, texts))
+        else:
+            out.append((s_ids, texts))
+        k += 1
+    # unaligned sentences, 1-10% of the document, in runs of 1-6, on either side
+    total = len(src) + sum(len(t) for _, t in out)
+    budget = int(total * rng.uniform(0.01, 0.10))
+    dropped_src: set[int] = set()
+    while budget > 0:
+        run = min(budget, rng.choice((1, 2, 2, 3, 4, 6)))
+        start = rng.randrange(max(1, len(out) - run))
+        if any(not s or not t for s, t in out[start : start + run]):
+            budget -= 1
+            continue
+        if rng.random() < 0.5:  # the target leaves out a passage: its source becomes 1-0
+            for q in range(start, min(start + run, len(out))):
+                out[q] = (out[q][0], [])
+        else:  # the target adds a passage: drop its source sentences (0-1)
+            for q in range(start, min(start + run, len(out))):
+                dropped_src.update(out[q][0])
+                out[q] = ([], out[q][1])
+        budget -= run
+    kept = [i for i in range(len(src)) if i not in dropped_src]
+    renumber = {i: k for k, i in enumerate(kept)}
+    new_src = [src[i] for i in kept]
+    new_tgt: list[str] = []
+    gold: Gold = []
+    for s_ids, texts in out:
+        t_ids = tuple(range(len(new_tgt), len(new_tgt) + len(texts)))
+        new_tgt.extend(texts)
+        live = tuple(renumber[i] for i in s_ids if i in renumber)
+        if live and t_ids:
+            gold.append((live, t_ids))
+        else:
+            gold += [((i,), ()) for i in live] + [((), (j,)) for j in t_ids]
+    return new_src, new_tgt, gold
+
+
 def perturb(tgt: list[str], rng: random.Random, language: str) -> tuple[list[str], Gold]:
-    """The perturbed target side and the gold beads (src indices, tgt indices)."""
+    """The older perturbation (kept for the no-regression rows): merges, comma splits, a dropped
+    run of three, single drops, one boilerplate line."""
     units: list[tuple[list[int], list[str]]] = [([i], [t]) for i, t in enumerate(tgt)]
     n = len(units)
-    if n >= 8:  # drop a paragraph: three sentences in a row
+    if n >= 8:
         start = rng.randrange(1, n - 4)
         for k in range(start, start + 3):
             units[k] = (units[k][0], [])
-    for _ in range(max(1, n // 10)):  # drop single sentences
+    for _ in range(max(1, n // 10)):
         k = rng.randrange(n)
         if units[k][1]:
             units[k] = (units[k][0], [])
     merged: list[tuple[list[int], list[str]]] = []
-    for unit in units:  # merge neighbours (the target says two sentences as one)
+    for unit in units:
         if merged and unit[1] and merged[-1][1] and len(merged[-1][1]) == 1 and rng.random() < 0.12:
             merged[-1] = (merged[-1][0] + unit[0], [merged[-1][1][0] + " " + unit[1][0]])
         else:
             merged.append(unit)
     out: list[tuple[list[int], list[str]]] = []
-    for src_ids, texts in merged:  # split long sentences at a comma
+    for src_ids, texts in merged:
         text = texts[0] if texts else None
         comma = "،" if language == "ar" else ","
         if text and len(src_ids) == 1 and len(text) > 120 and comma in text and rng.random() < 0.3:
@@ -79,169 +456,193 @@ def perturb(tgt: list[str], rng: random.Random, language: str) -> tuple[list[str
                 out.append((src_ids, [text[: cut + 1], text[cut + 1 :].strip()]))
                 continue
         out.append((src_ids, texts))
-    insert_at = rng.randrange(len(out) + 1)  # a boilerplate line with no source
-    out.insert(insert_at, ([], [BOILERPLATE[language]]))
+    out.insert(rng.randrange(len(out) + 1), ([], [BOILERPLATE[language]]))
     new_tgt: list[str] = []
-    gold: Gold = set()
+    gold: Gold = []
     for src_ids, texts in out:
         tgt_ids = tuple(range(len(new_tgt), len(new_tgt) + len(texts)))
         new_tgt.extend(texts)
-        gold.add((tuple(src_ids), tgt_ids))
+        if src_ids and tgt_ids:
+            gold.append((tuple(src_ids), tgt_ids))
+        else:
+            gold += [((i,), ()) for i in src_ids] + [((), (j,)) for j in tgt_ids]
     return new_tgt, gold
 
 
-def scores(predicted: Gold, gold: Gold) -> tuple[int, int, int, int, int]:
-    """(strict hits, lax hits on predicted, lax hits on gold, predicted count, gold count)."""
-    pred = {b for b in predicted if b[0] and b[1]}
-    true = {b for b in gold if b[0] and b[1]}
-    strict = len(pred & true)
+def realistic_suites(seed: int) -> dict[str, Suite]:
+    suites: dict[str, Suite] = {}
+    rng = random.Random(seed)
+    docs, golds = [], []
+    for src, tgt in joined(documents("en", "ar"), 120):
+        s, t, g = restructure(src, tgt, rng, "ar")
+        docs.append(Document(s, t))
+        golds.append(g)
+    suites["en-ar"] = (docs, golds)
+    if (NTREX / "docs.zh").exists():
+        zh = documents("zh", "en")
+        mt = zh_translations([s for src, _ in zh for s in src])
+        rng = random.Random(seed)
+        docs, golds = [], []
+        for src, tgt in joined(zh, 120):
+            s, t, g = restructure(src, tgt, rng, "en")
+            docs.append(Document(s, t))
+            golds.append(g)
+        suites["zh-en, no MT"] = (docs, golds)
+        if mt is not None:
+            by_text = dict(zip([s for src, _ in zh for s in src], mt, strict=True))
+            suites["zh-en"] = ([Document(d.src, d.tgt, src_mt=[by_text[s] for s in d.src])
+                                for d in docs], golds)  # fmt: skip
+    return suites
 
-    def overlaps(x: tuple, y: tuple) -> bool:
-        return bool(set(x[0]) & set(y[0])) and bool(set(x[1]) & set(y[1]))
 
-    lax_p = sum(any(overlaps(p, g) for g in true) for p in pred)
-    lax_r = sum(any(overlaps(g, p) for p in pred) for g in true)
-    return strict, lax_p, lax_r, len(pred), len(true)
+def perturbed_suites(seed: int) -> dict[str, Suite]:
+    suites: dict[str, Suite] = {}
+    rng = random.Random(seed)
+    docs, golds = [], []
+    for src, tgt in documents("en", "ar"):
+        t, g = perturb(tgt, rng, "ar")
+        docs.append(Document(src, t))
+        golds.append(g)
+    suites["en-ar"] = (docs, golds)
+    if (NTREX / "docs.zh").exists():
+        zh = documents("zh", "en")
+        mt = zh_translations([s for src, _ in zh for s in src])
+        rng = random.Random(seed)
+        docs, golds = [], []
+        k = 0
+        for src, tgt in zh:
+            t, g = perturb(tgt, rng, "en")
+            docs.append(Document(src, t, src_mt=mt[k : k + len(src)] if mt else None))
+            golds.append(g)
+            k += len(src)
+        suites["zh-en"] = (docs, golds)
+    return suites
 
 
-def f1(hits: int, total: int, hits_r: int, total_r: int) -> tuple[float, float, float]:
-    p = hits / total if total else 0.0
-    r = hits_r / total_r if total_r else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
-def evaluate(name: str, alignments: list, golds: list[Gold], seconds: float) -> float:
-    sums = [0, 0, 0, 0, 0]
-    for alignment, gold in zip(alignments, golds, strict=True):
-        predicted = {(tuple(b.src), tuple(b.tgt)) for b in alignment.beads}
-        for k, v in enumerate(scores(predicted, gold)):
-            sums[k] += v
-    per_doc = seconds / len(golds) * 1000
-    strict, lax_p, lax_r, n_pred, n_gold = sums
-    sp, sr, sf = f1(strict, n_pred, strict, n_gold)
-    lp, lr, lf = f1(lax_p, n_pred, lax_r, n_gold)
-    print(
-        f"| {name} | {sp:.3f} | {sr:.3f} | {sf:.3f} | {lp:.3f} | {lr:.3f} | {lf:.3f} "
-        f"| {per_doc:.1f} |"
+def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None) -> None:
+    print(f"\n### {title}\n")
+    print(HEADER)
+    dictionary = bundled_dictionary("en", "ar")
+    en_ar = {"src_language": "en", "tgt_language": "ar"}
+    zh_en = {"src_language": "zh", "tgt_language": "en"}
+    if "en-ar" in suites:
+        suite = suites["en-ar"]
+        run_system("ours, en-ar, no MT: dictionary + learned lexicon", suite,
+                   ours(dictionary=dictionary, **en_ar))  # fmt: skip
+        run_system("ours, en-ar, no MT: learned lexicon only", suite, ours(**en_ar))
+        if baseline is not None:
+            run_system("previous (align-4), en-ar, dictionary + lexicon", suite,
+                       previous(baseline, dictionary=dictionary, **en_ar))  # fmt: skip
+            run_system("previous (align-4), en-ar, learned lexicon only", suite,
+                       previous(baseline, **en_ar))  # fmt: skip
+        run_system("Gale-Church, en-ar", suite, gale_church(**en_ar))
+    if "zh-en" in suites:
+        suite = suites["zh-en"]
+        run_system("ours, zh-en with zh->en MT", suite, ours(**zh_en))
+        if baseline is not None:
+            run_system("previous (align-4), zh-en with MT", suite, previous(baseline, **zh_en))
+    no_mt = suites.get("zh-en, no MT") or (
+        ([Document(d.src, d.tgt) for d in suites["zh-en"][0]], suites["zh-en"][1])
+        if "zh-en" in suites
+        else None
     )
-    return sf
+    if no_mt is not None:
+        run_system("ours, zh-en, no MT: learned lexicon", no_mt, ours(**zh_en))
+        if baseline is not None:
+            run_system("previous (align-4), zh-en, no MT", no_mt, previous(baseline, **zh_en))
+        run_system("Gale-Church, zh-en", no_mt, gale_church(**zh_en))
 
 
-# Gale-Church baseline: the same DP with the length signal alone.
-LENGTH_ONLY = AlignParams(weight_mt=0, weight_lexicon=0, weight_anchor=0, weight_position=0)
+# ---------------------------------------------------------------- speed
 
 
-def run(name: str, docs: list[Document], golds: list[Gold], **kwargs) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    if kwargs.pop("corpus", False):
-        alignments = align_corpus(docs, diff=False, **kwargs)
-    else:
-        alignments = [align(d, diff=False, **kwargs) for d in docs]
-    return evaluate(name, alignments, golds, time.perf_counter() - started)
+def speed(baseline: ModuleType | None) -> None:
+    """Time by document length, and a 5,000-sentence corpus without translation."""
+    print("\n### Speed (median of 3, old and new interleaved)\n")
+    zh = documents("zh", "en") if (NTREX / "docs.zh").exists() else documents("en", "ar")
+    pool_src = [s for src, _ in zh for s in src]
+    pool_tgt = [t for _, tgt in zh for t in tgt]
+    rng = random.Random(5)
+
+    def timed(fn: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        fn()
+        return time.perf_counter() - started
+
+    def median(fns: list[Callable[[], object]]) -> list[float]:
+        runs = [[timed(f) for f in fns] for _ in range(3)]
+        return [sorted(r[k] for r in runs)[1] for k in range(len(fns))]
+
+    print("| case | previous (align-4) s | ours s | ratio |")
+    print("|---|---:|---:|---:|")
+    for size in (200, 800, 3200):
+        reps = size // len(pool_src) + 1
+        src = (pool_src * reps)[:size]
+        tgt = (pool_tgt * reps)[:size]
+        stand_in = [pool_tgt[(k + 1) % len(pool_tgt)] if k % 50 == 0 else t
+                    for k, t in enumerate(tgt)]  # fmt: skip
+        for label, mt in (("with translation", stand_in), ("no translation, no lexicon", None)):
+            fns: list[Callable[[], object]] = [
+                lambda src=src, tgt=tgt, mt=mt: align(
+                    Document(src, tgt, src_mt=mt), src_language="zh", tgt_language="en",
+                    diff=False)
+            ]  # fmt: skip
+            if baseline is not None and size <= 800:
+                fns.insert(0, lambda src=src, tgt=tgt, mt=mt: baseline.align(
+                    baseline.Document(src, tgt, src_mt=mt), src_language="zh",
+                    tgt_language="en", diff=False))  # fmt: skip
+            times = median(fns)
+            old = f"{times[0]:.2f}" if len(times) == 2 else "-"
+            ratio = f"{times[0] / times[1]:.1f}x" if len(times) == 2 else "-"
+            print(f"| {size} sentences, one document, {label} | {old} | {times[-1]:.2f} "
+                  f"| {ratio} |")  # fmt: skip
+    # a 5,000-sentence corpus, chapters of ~200, no translation: learned lexicon, two passes
+    chapters, k = [], 0
+    while sum(len(c.src) for c in chapters) < 5000:
+        size = rng.randint(150, 260)
+        src = [pool_src[(k + q) % len(pool_src)] for q in range(size)]
+        tgt = [pool_tgt[(k + q) % len(pool_tgt)] for q in range(size)]
+        chapters.append(Document(src, tgt))
+        k += size
+    n = sum(len(c.src) for c in chapters)
+    fns = [lambda: align_corpus(chapters, src_language="zh", tgt_language="en", diff=False)]
+    if baseline is not None:
+        old_docs = as_module_docs(baseline, chapters)
+        fns.insert(0, lambda: baseline.align_corpus(old_docs, src_language="zh",
+                                                    tgt_language="en", diff=False))  # fmt: skip
+    times = [timed(f) for f in fns]  # once: the old one is slow
+    old = f"{times[0]:.1f}" if len(times) == 2 else "-"
+    ratio = f"{times[0] / times[1]:.1f}x" if len(times) == 2 else "-"
+    print(f"| {n}-sentence corpus ({len(chapters)} chapters), no translation, learned lexicon "
+          f"| {old} | {times[-1]:.1f} | {ratio} |")  # fmt: skip
+    whole = Document([s for c in chapters for s in c.src], [t for c in chapters for t in c.tgt])
+    seconds = timed(lambda: align_corpus([whole], src_language="zh", tgt_language="en",
+                                         diff=False))  # fmt: skip
+    print(f"| the same as one {n}-sentence document | - | {seconds:.1f} | - |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-translation-only", action="store_true")
+    parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
-    rng = random.Random(args.seed)
-    en_ar: list[Document] = []
-    en_ar_gold: list[Gold] = []
-    for src, tgt in documents("en"):
-        new_tgt, gold = perturb(tgt, rng, "ar")
-        en_ar.append(Document(src, new_tgt))
-        en_ar_gold.append(gold)
-    print(
-        f"\n{len(en_ar)} NTREX documents, {sum(len(d.src) for d in en_ar)} source sentences; "
-        f"perturbation seed {args.seed}\n"
-    )
-    print("| system | strict P | strict R | strict F1 | lax P | lax R | lax F1 | ms / doc |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    en_ar_langs = {"src_language": "en", "tgt_language": "ar"}
-    dictionary = bundled_dictionary("en", "ar")
-    run(
-        "ours, no translation: bundled dictionary + learned lexicon (en-ar)",
-        en_ar,
-        en_ar_gold,
-        corpus=True,
-        dictionary=dictionary,
-        **en_ar_langs,
-    )
-    run(
-        "ours, no translation: bundled dictionary, one document at a time (en-ar)",
-        en_ar,
-        en_ar_gold,
-        lexicon=dictionary,
-        **en_ar_langs,
-    )
-    run(
-        "ours, no translation: learned lexicon only, no dictionary (en-ar)",
-        en_ar,
-        en_ar_gold,
-        corpus=True,
-        **en_ar_langs,
-    )
-    run(
-        "ours, no translation, no dictionary, one document at a time (en-ar)",
-        en_ar,
-        en_ar_gold,
-        **en_ar_langs,
-    )
-    run("Gale-Church length only (en-ar)", en_ar, en_ar_gold, params=LENGTH_ONLY, **en_ar_langs)
-
-    if not args.no_translation_only and PACKAGE.exists() and (NTREX / "docs.zh").exists():
-        from pipeline.argos import install_package
-        from pipeline.translate import Engine
-
-        work = Path(tempfile.mkdtemp(prefix="bench-align-"))
-        install_package(PACKAGE, work)
-        engine = Engine("zh", "en", packages_dir=work)
-        all_zh = [s for src, _ in documents("zh") for s in src]
-        started = time.perf_counter()
-        translated = engine.translate(all_zh)
-        print(f"(translated {len(all_zh)} zh sentences in {time.perf_counter() - started:.0f} s)")
-        rng = random.Random(args.seed)
-        zh_en: list[Document] = []
-        zh_en_gold: list[Gold] = []
-        k = 0
-        for src, tgt in documents("zh"):
-            new_tgt, gold = perturb(tgt, rng, "en")
-            zh_en.append(Document(src, new_tgt, src_mt=translated[k : k + len(src)]))
-            zh_en_gold.append(gold)
-            k += len(src)
-        zh_langs = {"src_language": "zh", "tgt_language": "en"}
-        run("ours, with zh->en translation (zh-en)", zh_en, zh_en_gold, **zh_langs)
-        bare = [Document(d.src, d.tgt) for d in zh_en]
-        run(
-            "ours, no translation: learned lexicon only, no dictionary (zh-en)",
-            bare,
-            zh_en_gold,
-            corpus=True,
-            **zh_langs,
-        )
-        run("Gale-Church length only (zh-en)", bare, zh_en_gold, params=LENGTH_ONLY, **zh_langs)
-
-    print(
-        "\nTime by document length (en-ar, documents concatenated; 'with translation' hands the"
-        " target's own text in as the source's translation, the same work as a real one):"
-    )
-    pool_src = [s for d in en_ar for s in d.src]
-    pool_tgt = [t for d in en_ar for t in d.tgt]
-    for size in (50, 200, 800, 3200):
-        reps = max(1, size // len(pool_src) + 1)
-        src = (pool_src * reps)[:size]
-        tgt = (pool_tgt * reps)[: int(size * len(pool_tgt) / len(pool_src))]
-        started = time.perf_counter()
-        align(Document(src, tgt), src_language="en", tgt_language="ar", lexicon=dictionary)
-        bare = time.perf_counter() - started
-        stand_in = (tgt * 2)[: len(src)]
-        started = time.perf_counter()
-        align(Document(src, tgt, src_mt=stand_in), src_language="en", tgt_language="ar")
-        print(
-            f"  {size:>5} sentences: {bare:.3f} s without translation (dictionary), "
-            f"{time.perf_counter() - started:.3f} s with translation (diff included)"
-        )
+    baseline = None if args.no_baseline else load_baseline(args.baseline_commit)
+    if baseline is None and not args.no_baseline:
+        print(f"(previous aligner {args.baseline_commit} not loadable from git: no baseline)")
+    if not args.speed_only:
+        real_suite(baseline)
+        realistic = realistic_suites(args.seed)
+        ntrex_rows(f"2. Realistic NTREX (seed {args.seed}): "
+                   + ", ".join(f"{k} {sum(len(d.src) for d in s[0])} source sentences in "
+                               f"{len(s[0])} documents" for k, s in realistic.items()),
+                   realistic, baseline)  # fmt: skip
+        ntrex_rows(f"3. Perturbed NTREX (seed {args.seed}; the no-regression check)",
+                   perturbed_suites(args.seed), baseline)  # fmt: skip
+    if not args.no_speed:
+        speed(baseline)
 
 
 if __name__ == "__main__":

@@ -824,6 +824,19 @@ def _documents(path: Path, separator: str) -> list[list[str]]:
     return docs
 
 
+def _line_parallel(path: Path, like: list[list[str]]) -> list[list[str]] | None:
+    """The file cut into documents where its side is, when it has exactly its side's lines
+    (documents and one separator line between each); None otherwise."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if len(lines) not in (sum(map(len, like)) + len(like) - 1, sum(map(len, like)) + len(like)):
+        return None
+    docs, k = [], 0
+    for doc in like:
+        docs.append(lines[k : k + len(doc)])
+        k += len(doc) + 1
+    return docs
+
+
 @app.command("align-files")
 def align_files(
     src: Annotated[Path, typer.Argument(help="Source: one sentence a line.")],
@@ -869,6 +882,8 @@ def align_files(
             return None
         docs = _documents(path, doc_separator)
         if [len(d) for d in docs] != [len(d) for d in like]:
+            docs = _line_parallel(path, like)  # a translation line left empty is no separator
+        if docs is None:
             raise typer.BadParameter(f"{name} must have the same documents and lines as its side")
         return docs
 
