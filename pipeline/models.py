@@ -6,11 +6,13 @@ them (`pipeline.models.json_schema`), never written by hand.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,6 +23,15 @@ from pydantic import (
 )
 
 SCHEMA_VERSION = "1"
+
+
+def _no_lone_surrogates(text: str) -> str:
+    # JSON may carry "\ud800"; no UTF-8 store or export can: each becomes U+FFFD
+    return re.sub("[\ud800-\udfff]", "\ufffd", text)
+
+
+# Free text a person typed into a file we read (a reviewer's comment): storable whatever it holds.
+TypedText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -346,7 +357,7 @@ class ReviewBead(Record):
     src: list[int] = Field(description="Indices into src_sentences (the original, Arabic)")
     tgt: list[int] = Field(description="Indices into tgt_sentences (the English)")
     status: ReviewStatus = ReviewStatus.pending
-    comment: str = ""
+    comment: TypedText = ""
 
 
 class PairReview(Record):

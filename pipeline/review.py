@@ -243,6 +243,8 @@ def plan_import(
 def import_reviews(corpus: Any, path: Path, *, reviewer: str | None = None) -> ImportResult:
     """Check the whole file, then store every pair's review in one transaction (idempotent: a
     review identical to the pair's newest revision is not stored again)."""
+    if reviewer is not None:  # a name from argv may hold undecodable bytes (surrogateescape)
+        reviewer = reviewer.encode("utf-8", "replace").decode("utf-8")
     planned = plan_import(corpus, load_review_file(path), reviewer=reviewer)
     result = ImportResult()
     for (alignment, _), new in zip(planned, corpus.save_reviews(planned), strict=True):

@@ -1,12 +1,14 @@
-"""Property-based fuzzing (hypothesis) of `align-files` and the exporters (issue 14): whatever
-the text, no crash; every sentence of both sides in exactly one bead, in order; TMX and XLIFF
-well-formed XML holding every segment (only what XML 1.0 cannot carry removed); Moses line for
-line; JSONL exact. (`extract` is fuzzed in test_resilience_text.py.)"""
+"""Property-based fuzzing (hypothesis) of `align-files`, the exporters and `review import`
+(issue 14): whatever the text, no crash; every sentence of both sides in exactly one bead, in
+order; TMX and XLIFF well-formed XML holding every segment (only what XML 1.0 cannot carry
+removed); Moses line for line; JSONL exact; a review file stored exactly when valid, refused
+whole in one line otherwise. (`extract` is fuzzed in test_resilience_text.py.)"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -164,3 +166,97 @@ def test_xml_safe_removes_exactly_what_xml_cannot_carry() -> None:
     assert allowed == ["\t", "\n", "\r"]
     assert xml_safe("a\ud800\ufffe\uffffb") == "ab"
     assert all(xml_safe(c) == c for c in "دمشق😀&<>\"'" if unicodedata.category(c) != "Cs")
+
+
+# -- review import (issue 14): any file a translator's tools could send --------------------------
+
+STATUS = st.sampled_from(["pending", "approved", "rejected"])
+
+
+@st.composite
+def bead_lists(draw: st.DrawFn, n_src: int, n_tgt: int) -> list[dict]:
+    """Beads over the sentences: mostly a partition in order (what a review is), sometimes
+    broken (an index repeated, dropped, out of range, moved, or a bead left empty)."""
+    beads: list[dict] = []
+    i = j = 0
+    while i < n_src or j < n_tgt:
+        take_src = draw(st.integers(0, min(4, n_src - i)))
+        take_tgt = draw(st.integers(0, min(4, n_tgt - j)))
+        if take_src == take_tgt == 0:
+            take_src, take_tgt = (1, 0) if i < n_src else (0, 1)
+        beads.append(
+            {
+                "src": list(range(i, i + take_src)),
+                "tgt": list(range(j, j + take_tgt)),
+                "status": draw(STATUS),
+                "comment": draw(TEXT),
+            }
+        )
+        i, j = i + take_src, j + take_tgt
+    breakage = draw(st.sampled_from(["none"] * 3 + ["repeat", "drop", "range", "swap", "empty"]))
+    bead = draw(st.integers(0, len(beads) - 1))
+    side = draw(st.sampled_from(["src", "tgt"]))
+    if breakage == "repeat" and beads[bead][side]:
+        beads[bead][side].append(beads[bead][side][-1])
+    elif breakage == "drop" and beads[bead][side]:
+        beads[bead][side].pop()
+    elif breakage == "range":
+        beads[bead][side].append(n_src + n_tgt + 7)
+    elif breakage == "swap" and len(beads) > 1:
+        beads[0], beads[-1] = beads[-1], beads[0]
+    elif breakage == "empty":
+        beads.insert(bead, {"src": [], "tgt": [], "status": "pending", "comment": ""})
+    return beads
+
+
+@pytest.fixture(scope="module")
+def review_store(folder: Path) -> tuple[Path, dict]:
+    from pipeline.exports import exported_pairs
+    from pipeline.review import export_reviews
+    from pipeline.store import open_store
+    from tests.test_exports import AR_PARAGRAPHS, EN_PARAGRAPHS, make_pair
+
+    path = folder / "reviews.sqlite"
+    corpus = open_store(path)
+    corpus.save_pair(make_pair("one", AR_PARAGRAPHS, EN_PARAGRAPHS))
+    exported = json.loads(export_reviews(exported_pairs(corpus)).model_dump_json())
+    corpus.close()
+    return path, exported["pairs"][0]
+
+
+@FAST
+@given(data=st.data())
+def test_review_import_stores_exactly_a_valid_file_and_refuses_the_rest_whole(
+    review_store: tuple[Path, dict], folder: Path, data: st.DataObject
+) -> None:
+    from pipeline.models import ReviewBead
+    from pipeline.review import ReviewRefused, coverage_error, import_reviews
+    from pipeline.store import open_store
+
+    path, pair = review_store
+    n_src, n_tgt = len(pair["src_sentences"]), len(pair["tgt_sentences"])
+    beads = data.draw(bead_lists(n_src, n_tgt))
+    review = {"format": "bitext-review/1", "pairs": [{**pair, "beads": beads}]}
+    file = folder / "review.json"
+    file.write_text(json.dumps(review), encoding="utf-8")  # \ud800 escaped, as a tool may write
+    problem = coverage_error([ReviewBead.model_validate(b) for b in beads], n_src, n_tgt)
+    corpus = open_store(path)
+    before = corpus.latest_review("enab", "one")
+    try:
+        import_reviews(corpus, file, reviewer=data.draw(TEXT))
+    except ReviewRefused as refused:  # refused: one line naming the pair, nothing stored
+        message = str(refused)
+        assert problem is not None, message
+        assert message.startswith("pair enab:one: ") and "\n" not in message
+        after = corpus.latest_review("enab", "one")
+        assert (after and after.model_dump()) == (before and before.model_dump())
+    else:  # stored: the beads exactly as the translator left them, every sentence once
+        assert problem is None
+        stored = corpus.latest_review("enab", "one")
+        assert stored is not None
+        assert [(b.src, b.tgt, b.status, b.comment or "") for b in stored.beads] == [
+            (b["src"], b["tgt"], b["status"], re.sub("[\ud800-\udfff]", "\ufffd", b["comment"]))
+            for b in beads
+        ]
+    finally:
+        corpus.close()
