@@ -548,9 +548,10 @@ def test_stage_failures_are_stored_with_the_pair_and_cleared_by_success(tmp_path
 
     db = tmp_path / "corpus.sqlite"
     open_store(db).close()
-    with sqlite3.connect(db) as con:  # a store made before stage failures were recorded
-        con.execute("drop table stage_failures")
-    store = open_store(db)  # still opens; the table is added
+    with sqlite3.connect(db) as con:  # a store of the release before stage failures (and Alembic)
+        for table in ("stage_failures", "reviews", "stage_claims", "alembic_version"):
+            con.execute(f"drop table {table}")
+    store = open_store(db)  # still opens: stamped at the baseline, the tables added
     pair = _pair()
     pair.stage_failed(PipelineStage.translation, "ar-en", "model_load_failed", "bad model")
     pair.stage_failed(PipelineStage.extraction, "ar", "too_large", "3000000 characters")

@@ -179,6 +179,10 @@ class EnabSpider(scrapy.Spider):
         every start (its requests bypass the dupefilter), an article stored since the job began
         is skipped, and any other article is requested, bypassing the dupefilter: a resumed
         crawl never skips a pair the store lacks."""
+        # On a shared frontier (scrapy-redis) its duplicate filter decides, across processes:
+        # bypassing it would have every process fetch every article. It lives in Redis and is
+        # not a killed process's leftover, so it is kept.
+        self.bypass_dupefilter = not self.crawler.settings.get("BITEXT_REDIS_URL")
         jobdir = self.crawler.settings.get("JOBDIR")
         since = _job_started(Path(jobdir)) if jobdir else None
         self.done_in_job: set[str] = set()
@@ -222,7 +226,7 @@ class EnabSpider(scrapy.Spider):
             url,
             callback=callback,
             errback=self.discovery_failed,
-            dont_filter=True,
+            dont_filter=self.bypass_dupefilter,
             meta={"optional": True} if optional else {},
         )
 
@@ -343,7 +347,7 @@ class EnabSpider(scrapy.Spider):
             errback=self.english_failed,
             headers=self.conditional_headers(self.source.language, key),
             # once per run by `scheduled`; never dropped because a killed run saw it (see above)
-            dont_filter=True,
+            dont_filter=self.bypass_dupefilter,
             meta={"en_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
         )
 
