@@ -57,6 +57,7 @@ class CrawlRunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.crawl_id: int | None = None
+        self.forced = False  # a second Ctrl-C: the engine may still close the spider after it
         # the command resets JOBDIR earlier (before logging starts); this covers other runners
         self.jobdir_note = reset_unclean_jobdir(crawler.settings.get("JOBDIR"))
 
@@ -80,6 +81,8 @@ class CrawlRunRecorder:
             # the store refused some records (each logged): they are not stored (exit status 1)
             reason = FINISHED_WITH_WRITE_FAILURES
             self.crawler.stats.set_value("finish_reason", reason)  # type: ignore[union-attr]
+        elif self.forced:  # the close that follows a forced stop does not make it a clean one
+            reason = "shutdown_forced"
         elif reason == "finished" and failures:
             # Everything is stored, but some stage must be run again: say so (exit status 3).
             reason = FINISHED_WITH_STAGE_FAILURES
@@ -91,11 +94,12 @@ class CrawlRunRecorder:
         self.finish(reason)
         release(self.crawler)
         jobdir = self.crawler.settings.get("JOBDIR")
-        if jobdir:
+        if jobdir and not self.forced:  # forced: the writer dropped work, the queue is suspect
             (Path(jobdir) / RUNNING_MARK).unlink(missing_ok=True)  # the scheduler closed first
         logger.info("crawl %s finished (%s)", self.crawl_id, reason)
 
     def finish(self, reason: str) -> None:
+        self.forced = self.forced or reason == "shutdown_forced"
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.crawl_id is not None:
             store_for(self.crawler).finish_crawl(self.crawl_id, reason, stats)
