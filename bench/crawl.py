@@ -32,7 +32,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.conftest import crawl_command, start_site  # noqa: E402  (the tests' server)
+# the tests' sample-site server and builder
+from tests.conftest import build_sample_site, crawl_command, start_site  # noqa: E402
 
 BARE_SPIDER = textwrap.dedent(
     """
@@ -95,19 +96,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
-    subprocess.run(
-        [
-            sys.executable,
-            "data/sample_site/build.py",
-            "--out",
-            str(work / "www"),
-            "--pairs",
-            str(args.pairs),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    build_sample_site(work / "www", args.pairs)
     c = str(args.concurrency)
     (work / "bare.py").write_text(BARE_SPIDER)
     labels = {
@@ -189,19 +178,7 @@ def frontier_main(args: argparse.Namespace) -> None:
     from tests.services import start_redis
 
     work = Path(tempfile.mkdtemp(prefix="bench-frontier-"))
-    subprocess.run(
-        [
-            sys.executable,
-            "data/sample_site/build.py",
-            "--out",
-            str(work / "www"),
-            "--pairs",
-            str(args.pairs),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-    )
+    build_sample_site(work / "www", args.pairs)
     redis = start_redis(work / "redis")
     delay = 0.5  # crawler/settings.py DOWNLOAD_DELAY
     configs = {

@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.store import open_store  # noqa: E402
-from tests.conftest import start_site  # noqa: E402
+from tests.conftest import build_sample_site, start_site  # noqa: E402
 from tests.distributed import (  # noqa: E402
     crawl_counts,
     crawl_processes,
@@ -65,20 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bitext-demo-distributed-"))
     print(f"working folder: {work}")
-    subprocess.run(
-        [
-            sys.executable,
-            "data/sample_site/build.py",
-            "--out",
-            str(work / "www"),
-            "--pairs",
-            str(args.pairs),
-        ],
-        cwd=REPO,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    build_sample_site(work / "www", args.pairs)
     try:
         redis = start_redis(work / "redis")
         postgres = start_postgres(work / "postgres")

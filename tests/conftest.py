@@ -44,6 +44,18 @@ class Site:
             self.process.kill()
 
 
+def build_sample_site(out: Path, pairs: int, timeout: float = 600) -> Path:
+    """The sample site inflated to `pairs` article pairs (data/sample_site/build.py) in `out`."""
+    subprocess.run(
+        [sys.executable, "data/sample_site/build.py", "--out", str(out), "--pairs", str(pairs)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+    return out
+
+
 def start_site(root: Path) -> Site:
     ready = root / "ready.json"
     ready.unlink(missing_ok=True)
