@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import psutil  # pid_exists: a killed install's staging folders are stale
+
 # Zip bomb guards. Real packages: zh->en is 74 MB zipped, 86 MB unzipped (ratio 1.2; its most
 # compressible member, a JSON file, 5.8); deflate can reach ~1000 on repetitive data.
 MAX_UNCOMPRESSED = 4 * 1024**3  # declared, all members together
@@ -207,25 +209,16 @@ def _remove_stale_staging(root: Path) -> None:
     replacing (put back if the new one never took its place, else removed)."""
     for folder in root.glob(".installing-*"):
         pid = folder.name.split("-")[1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
     for folder in root.glob(".replaced-*"):
         name, _, pid = folder.name[len(".replaced-") :].rpartition("-")
-        if pid.isdigit() and int(pid) != os.getpid() and not _process_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
             if (root / name).exists():
                 shutil.rmtree(folder, ignore_errors=True)
             else:
                 folder.rename(root / name)
 
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def install_package(

@@ -22,7 +22,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, TextColumn, track
 from rich.table import Table
 
@@ -1073,10 +1072,7 @@ def review_export(
     try:
         review_file = export_reviews(exported_pairs(corpus), pair or None)
     except ReviewRefused as exc:
-        progress_console.print(
-            f"[red]not exported:[/red] {escape(str(exc))}", soft_wrap=True, emoji=False
-        )
-        raise typer.Exit(1) from exc
+        raise CliError(f"not exported: {exc}") from exc
     finally:
         corpus.close()
     with atomic_writer(output) as out:
@@ -1103,10 +1099,7 @@ def review_import(
     try:
         result = import_reviews(corpus, file, reviewer=reviewer)
     except ReviewRefused as exc:
-        progress_console.print(
-            f"[red]refused, nothing imported:[/red] {escape(str(exc))}", soft_wrap=True, emoji=False
-        )
-        raise typer.Exit(1) from exc
+        raise CliError(f"refused, nothing imported: {exc}") from exc
     finally:
         corpus.close()
     console.print(

@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
+import psutil  # pid_exists: a killed writer's leftovers are stale
 from lxml import etree
 
 from pipeline.models import Bead, ExportedPair, ReviewStatus
@@ -44,15 +45,6 @@ def _temp_name(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
 
 def remove_stale_parts(folder: Path) -> list[Path]:
     """Temp files killed writers left in `folder` (kill -9, power cut): those of a process that
@@ -67,7 +59,7 @@ def remove_stale_parts(folder: Path) -> list[Path]:
             continue
         if ours.group("pid"):
             pid = int(ours.group("pid"))
-            stale = pid != os.getpid() and not _process_alive(pid)
+            stale = pid != os.getpid() and not psutil.pid_exists(pid)
         else:
             try:
                 stale = time.time() - part.stat().st_mtime > STALE_AFTER_S
