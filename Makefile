@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv browser services pywb demo-distributed lint sample-site bench clean
+.PHONY: demo test venv browser services pywb demo-distributed lint typecheck sample-site bench clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,8 @@ demo: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" bash scripts/demo.sh
 
 test: venv browser services pywb
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 # pywb, for the WARC replay test, in a venv of its own: it pins redis==2.10.6 (the shared crawl
@@ -54,6 +56,10 @@ demo-distributed: venv services
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+# mypy over pipeline/ and crawler/ ([tool.mypy] in pyproject.toml)
+typecheck: venv
+	$(VENV)/bin/mypy
 
 sample-site: venv
 	$(PY) data/sample_site/build.py

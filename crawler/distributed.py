@@ -96,7 +96,7 @@ class SharedFrontier:
         host = process_name().rsplit("-", 1)[0]
         settings.set("BITEXT_WARC_PREFIX", f"%(spider)s-{host}", "addon")
         settings.set_in_component_priority_dict(
-            "EXTENSIONS", FrontierLifetime, 510  # type: ignore[arg-type]
+            "EXTENSIONS", FrontierLifetime, 510
         )
 
 
@@ -160,7 +160,7 @@ class FrontierLifetime:
     def peers_busy(self) -> bool:
         now = time.time()
         for member, value in self.redis.hgetall(self.keys["members"]).items():
-            if member.decode() == self.member:
+            if (member.decode() if isinstance(member, bytes) else member) == self.member:
                 continue
             beat: dict[str, Any] = json.loads(value)
             if now - beat["t"] < DEAD_AFTER_S and beat["busy"]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -24,9 +26,9 @@ FINISHED_WITH_WRITE_FAILURES = "finished_with_write_failures"
 RUNNING_MARK = "bitext-running"
 
 
-def stage_failure_count(stats: dict[str, object]) -> int:
+def stage_failure_count(stats: Mapping[str, Any]) -> int:
     return sum(
-        int(v)  # type: ignore[call-overload]
+        int(v)
         for k, v in stats.items()
         if k.startswith("bitext/stage_failures/")
     )
@@ -80,13 +82,13 @@ class CrawlRunRecorder:
         if reason == "finished" and stats.get("bitext/writer/failures"):
             # the store refused some records (each logged): they are not stored (exit status 1)
             reason = FINISHED_WITH_WRITE_FAILURES
-            self.crawler.stats.set_value("finish_reason", reason)  # type: ignore[union-attr]
+            self.crawler.stats.set_value("finish_reason", reason)
         elif self.forced:  # the close that follows a forced stop does not make it a clean one
             reason = "shutdown_forced"
         elif reason == "finished" and failures:
             # Everything is stored, but some stage must be run again: say so (exit status 3).
             reason = FINISHED_WITH_STAGE_FAILURES
-            self.crawler.stats.set_value("finish_reason", reason)  # type: ignore[union-attr]
+            self.crawler.stats.set_value("finish_reason", reason)
             logger.warning(
                 "%d stage failures (pairs stored, the stage marked failed): see bitext stats",
                 failures,

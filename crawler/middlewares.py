@@ -18,8 +18,9 @@ from scrapy.downloadermiddlewares.robotstxt import (
     RobotsTxtMiddleware as ScrapyRobotsTxtMiddleware,
 )
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Headers, Response
 from scrapy.robotstxt import RobotParser
+from scrapy.settings import BaseSettings
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
@@ -111,6 +112,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
             why,
         )
         spider = self.crawler.spider
+        assert spider is not None  # a request is only answered during a crawl
         writer_for(self.crawler).error(
             CrawlError(
                 site=getattr(getattr(spider, "profile", None), "name", None) or spider.name,
@@ -148,7 +150,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     RETRY_AFTER_CODES = (429, 503)
 
-    def __init__(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 60.0)
@@ -165,7 +167,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if wait > 0:
             await asyncio.sleep(wait)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
+    # Scrapy awaits a coroutine middleware method (the pause below must not block the reactor);
+    # its type hints still describe the synchronous methods, with a `spider` argument.
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         asked = (
             retry_after_seconds(response.headers.get("Retry-After"))
             if response.status in self.RETRY_AFTER_CODES
@@ -193,9 +199,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await asyncio.sleep(pause)
         return result
 
-    async def process_exception(
+    async def process_exception(  # type: ignore[override]  # a coroutine too
         self, request: Request, exception: Exception
-    ) -> Request | Response | None:  # type: ignore[override]
+    ) -> Request | Response | None:
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await asyncio.sleep(self._backoff(result))
@@ -249,7 +255,7 @@ class WarcCaptureMiddleware:
         return response
 
 
-def _pairs(headers) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _pairs(headers: Headers) -> list[tuple[str, str]]:
     out = []
     for key, values in headers.items():
         name = key.decode("latin-1") if isinstance(key, bytes) else str(key)

@@ -117,7 +117,7 @@ class ArticleTextPipeline:
         ]
         if not todo:
             return item
-        jobs = [
+        jobs: list[ExtractJob] = [
             (
                 profile.name if profile else "",
                 v.language,

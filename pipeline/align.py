@@ -175,7 +175,7 @@ def numbers_of(text: str) -> Counter[str]:
 def lexicon_words(text: str, language: str) -> set[str]:
     """Words as the learned lexicon sees them: lower case, Arabic clitics stripped, truncated to
     five letters (a crude stem that merges inflections, enough for co-occurrence counts)."""
-    words = set()
+    words: set[str] = set()
     form = comparison_form(text)
     if language in UNSEGMENTED:  # no spaces between words: character bigrams stand in
         for run in WORD.findall(form):
@@ -391,8 +391,8 @@ class _WindowCosine:
 
     def similarity(
         self, a: int, b: int, params: AlignParams
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The span similarity, capped by the weakest part; and that part's score."""
+    ) -> np.ndarray:
+        """The span similarity, capped by the weakest part's score."""
         sim = _corrected(self.cosine(a, b), params.hubness)
         weakest = self.parts(a, b, params.hubness)
         if weakest is not None:
@@ -594,7 +594,7 @@ class _Features:
             delta = (lt[None, :] - ls[:, None] * f32(ratio)) / spread
             weighted = f32(params.weight_length) * np.exp(delta * delta * f32(-0.125))
             if mt or lexicon is not None:
-                sources = mt or [lexicon]
+                sources = mt or ([lexicon] if lexicon is not None else [])
                 sim = sources[0].similarity(a, b, params)
                 for other in sources[1:]:
                     sim = (sim + other.similarity(a, b, params)) / f32(2)
@@ -924,9 +924,8 @@ def _run_means(path: Sequence[_Placed], runs: list[int]) -> list[float]:
 
 
 def _null_count(beads: Sequence[tuple[int, int, int, int]] | Sequence[_Placed]) -> int:
-    if beads and isinstance(beads[0], _Placed):
-        return sum(1 for x in beads if not x.a or not x.b)  # type: ignore[union-attr]
-    return sum(1 for _, a, _, b in beads if not a or not b)  # type: ignore[misc]
+    sides = ((x.a, x.b) if isinstance(x, _Placed) else (x[1], x[3]) for x in beads)
+    return sum(1 for a, b in sides if not a or not b)
 
 
 def _null_runs(beads: Sequence[tuple[int, int, int, int]] | Sequence[_Placed]) -> int:

@@ -18,11 +18,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, Protocol, TypeGuard
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, TextColumn, track
+from rich.progress import Progress, TaskID, TextColumn, track
 from rich.table import Table
 
 from pipeline.models import json_schema
@@ -56,7 +56,15 @@ def _os_error(exc: OSError) -> str:
     return f"{what}: {where}" if where else what
 
 
-def _is_click_error(exc: BaseException) -> bool:
+class _ClickError(Protocol):
+    """click's usage and abort errors (and the copy newer typer versions carry)."""
+
+    exit_code: int
+
+    def format_message(self) -> str: ...
+
+
+def _is_click_error(exc: BaseException) -> TypeGuard[_ClickError]:
     return callable(getattr(exc, "format_message", None)) and isinstance(
         getattr(exc, "exit_code", None), int
     )
@@ -379,7 +387,7 @@ def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
     from pipeline.extract import clean_page, learn_boilerplate, read_page
 
     corpus = _store(data_dir, store)
-    done = Counter()
+    done: Counter[str] = Counter()
     todo = list(corpus.versions_needing_text(redo=redo))
     reads = []
     for _, version, raw in track(todo, description="reading", console=progress_console):
@@ -700,7 +708,7 @@ def translate(
             task = bar.add_task(f"{source}->{target}", total=None, rate="")
             started = time.monotonic()
 
-            def advance(n: int, task: int = task, started: float = started) -> None:
+            def advance(n: int, task: TaskID = task, started: float = started) -> None:
                 bar.advance(task, n)
                 done = bar.tasks[0].completed
                 bar.update(task, rate=f"{done / max(time.monotonic() - started, 1e-9):.1f} sent/s")
@@ -714,7 +722,8 @@ def translate(
                     save=corpus.save_translations,
                     progress=advance,
                 )
-        if file is None:  # every stored text translated: the crawl's failure marks are settled
+        if not isinstance(corpus, _MemoryCache):  # every stored text translated: the crawl's
+            # failure marks are settled
             corpus.settle_stage_failures("translation", f"{source}-{target}")
         if file is not None:
             out = "\n".join(result) + "\n"
@@ -880,11 +889,12 @@ def align_files(
         if path is None:
             return None
         docs = _documents(path, doc_separator)
-        if [len(d) for d in docs] != [len(d) for d in like]:
-            docs = _line_parallel(path, like)  # a translation line left empty is no separator
-        if docs is None:
+        if [len(d) for d in docs] == [len(d) for d in like]:
+            return docs
+        parallel = _line_parallel(path, like)  # a translation line left empty is no separator
+        if parallel is None:
             raise typer.BadParameter(f"{name} must have the same documents and lines as its side")
-        return docs
+        return parallel
 
     src_mt = side(translation, src_docs, "--translation")
     tgt_mt = side(tgt_translation, tgt_docs, "--tgt-translation")

@@ -104,7 +104,7 @@ def _temp_file(path: Path, mode: str) -> Iterator[tuple[IO, str]]:
     _sweep_once(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=_temp_name(path), suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
             yield handle, tmp
             handle.flush()
             os.fsync(handle.fileno())

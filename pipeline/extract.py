@@ -167,7 +167,7 @@ def _is_link_only(element: Any) -> bool:
 def _drop_related_lists(root: Any) -> list[RemovedBlock]:
     """A link list right after a "Related Articles" heading, wherever the theme puts it (inside
     the body on some pages): trafilatura keeps such lists when they look like body text."""
-    removed = []
+    removed: list[RemovedBlock] = []
     for text in SHORT_TEXT(root):
         if " ".join(text.split()) not in _HEADING_KEYS:
             continue
@@ -480,7 +480,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         categories=meta.categories if meta else [],
         tags=meta.tags if meta else [],
         paragraphs=kept,
-        sentences=segment(kept, language),
+        sentences=segment(kept, language or "und"),  # never None here: set just above
         removed=removed
         + [RemovedBlock(text=n, reason=UNPRINTABLE_REASON) for n in page.unprintable],
         detected_language=whole.language if whole else None,

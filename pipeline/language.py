@@ -67,7 +67,7 @@ def _model() -> _Model:
     )
 
 
-class _VectorisedDetector(Detector):  # type: ignore[misc]
+class _VectorisedDetector(Detector):
     """langdetect's model and algorithm (random n-gram draws, each multiplying the language
     probabilities, until one passes 0.99999; seven trials with jittered smoothing, averaged),
     with the per-draw loop over 55 languages done by numpy in log space. Written here because
@@ -76,6 +76,7 @@ class _VectorisedDetector(Detector):  # type: ignore[misc]
     draws."""
 
     CHUNK = 40  # draws evaluated at once; most trials converge within one chunk
+    text: str  # set by langdetect's Detector.append
 
     def __init__(self, model: _Model) -> None:
         super().__init__(model.factory)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -348,7 +348,7 @@ class ExportedPair(Record):
     )
 
 
-REVIEW_FORMAT = "bitext-review/1"
+REVIEW_FORMAT: Final = "bitext-review/1"
 
 
 class ReviewBead(Record):
@@ -386,7 +386,7 @@ FeedRecord = Annotated[ArticlePair | CrawlError, Field(discriminator="type")]
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of every top-level record, generated from the models."""
-    models = [
+    models: list[type[BaseModel]] = [
         ArticleVersion,
         ArticlePair,
         CrawlError,

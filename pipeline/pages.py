@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import TypeAlias
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -28,7 +29,7 @@ _HAS_TEXT = etree.XPath(
     "boolean(//body//text()[normalize-space()][not(ancestor::script)][not(ancestor::style)])"
 )
 
-Page = lxml_html.HtmlElement
+Page: TypeAlias = lxml_html.HtmlElement
 
 
 @dataclass

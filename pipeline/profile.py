@@ -103,7 +103,7 @@ def find_profile(
     for profile in profiles if name else ():
         if name in {n.casefold() for n in profile.site_names}:
             language = (clues.language or "").split("-")[0].lower()
-            side = profile.side(language)
-            if side is not None:
-                return profile, side
+            named = profile.side(language)
+            if named is not None:
+                return profile, named
     return None

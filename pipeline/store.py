@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     bindparam,
@@ -59,7 +60,9 @@ def now() -> datetime:
 
 
 class Base(DeclarativeBase):
-    pass
+    # Every row class here is mapped to a Table (declared, never a join or a subquery): typed
+    # so, Core statements take `Row.__table__` as it is.
+    __table__: ClassVar[Table]
 
 
 class CrawlRow(Base):
@@ -273,7 +276,7 @@ class SqlCorpusStore:
         upgrade(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._pending_captures: list[dict[str, Any]] = []
-        self._capture_index: dict[str, WarcCapture] | None = None
+        self._capture_index: dict[tuple[str, bool], WarcCapture] | None = None
         self._validators: dict[tuple[str, str, str], tuple[str | None, str | None]] | None = None
         # One writer per store is assumed for these two caches (a crawl); constraints still hold.
         self._error_url_set: set[str] | None = None
@@ -488,7 +491,7 @@ class SqlCorpusStore:
                 pair_id = (
                     row.id
                     if row is not None
-                    else c.execute(sql["pair_select"], {"en_id": en_id}).first().id
+                    else c.execute(sql["pair_select"], {"en_id": en_id}).one().id
                 )
                 self._save_stage_outcomes(c, pair_id, pair)
         return result
@@ -638,7 +641,7 @@ class SqlCorpusStore:
             .join(articles, articles.c.id == pairs.c.en_article_id)
         )
         with self.engine.connect() as c:
-            return {(r[0], r[1]): tuple(r[2:]) for r in c.execute(query)}  # type: ignore[misc]
+            return {(r[0], r[1]): (r[2], r[3], r[4], r[5]) for r in c.execute(query)}
 
     def iter_alignments(self) -> Iterator[PairAlignment]:
         with self.engine.connect() as c:

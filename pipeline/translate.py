@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from pipeline.argos import PackageInfo, find_route, installed_packages
 
@@ -44,10 +45,15 @@ class PackageTranslator:
         self.settings = settings or EngineSettings()
 
     @cached_property
-    def _tokenizer(self):  # type: ignore[no-untyped-def]
+    def _package_path(self) -> Path:
+        assert self.package.path is not None  # checked in __init__
+        return self.package.path
+
+    @cached_property
+    def _tokenizer(self) -> Any:  # sentencepiece has no type information
         import sentencepiece
 
-        path = self.package.path / "sentencepiece.model"  # type: ignore[operator]
+        path = self._package_path / "sentencepiece.model"
         if not path.exists():
             raise NotImplementedError(
                 f"{self.package.name} uses a BPE tokenizer; only SentencePiece packages are "
@@ -56,13 +62,13 @@ class PackageTranslator:
         return sentencepiece.SentencePieceProcessor(model_file=str(path))
 
     @cached_property
-    def _translator(self):  # type: ignore[no-untyped-def]
+    def _translator(self) -> Any:  # ctranslate2 has no type information
         import ctranslate2
 
         s = self.settings
         return ctranslate2.Translator(
-            str(self.package.path / "model"),
-            device=s.device,  # type: ignore[operator]
+            str(self._package_path / "model"),
+            device=s.device,
             compute_type=s.compute_type,
             inter_threads=s.inter_threads,
             intra_threads=s.intra_threads,

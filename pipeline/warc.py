@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -273,8 +274,9 @@ def recover_open_files(directory: Path) -> list[Path]:
     return recovered
 
 
-def read_records(path: Path) -> list[dict[str, object]]:
-    """Every record of a WARC file as plain data (type, uri, id, http status, payload)."""
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Every record of a WARC file as plain data (type, uri, id, http status, payload): header
+    values are str or None, "payload" is bytes."""
     out = []
     with open(path, "rb") as f:
         for record in ArchiveIterator(f):
@@ -318,7 +320,7 @@ def check_archive(paths: Iterable[Path]) -> list[str]:
     resolves it by); each server-not-modified revisit has an empty block and the metadata
     record that keeps its 304."""
     problems: list[str] = []
-    records: list[dict[str, object]] = []
+    records: list[dict[str, Any]] = []
     for path in paths:
         these = read_records(path)
         if not these or these[0]["type"] != "warcinfo":

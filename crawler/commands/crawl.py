@@ -140,7 +140,9 @@ def _finish_forced(crawler: Crawler, signum: int) -> None:
         except Exception:
             logger.exception("could not record the forced stop in the store")
     if reactor.running:
-        reactor.stop()
+        # twisted types the installed reactor's `stop` as an attribute holding a function, which
+        # mypy then refuses to bind; it is the reactor's method
+        reactor.stop()  # type: ignore[misc]
 
 
 def _last_resort(after: float) -> None:
