@@ -13,12 +13,28 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
 
-from crawler.resources import close_writer, store_for, writer_for
+from crawler.resources import close_writer, store_for, translations_for, writer_for
 from crawler.supervision import die_with_parent, stop_crawl
 from crawler.writer import WriterFailed, WriterReport
 from pipeline.boilerplate import SiteBoilerplate
 from pipeline.extract import PageTooLarge, extract_article, text_votes
 from pipeline.models import ArticlePair, ArticleText, CrawlError, PipelineStage
+from pipeline.stages import (
+    AlignmentState,
+    align_pair,
+    alignable,
+    alignment_state,
+    cached_translation,
+    directions,
+    document,
+    extraction_stale,
+    mode_of,
+    original,
+    sentences_of,
+    translate_texts,
+    translation,
+)
+from pipeline.translate import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -112,8 +128,10 @@ class ArticleTextPipeline:
         todo = [
             v
             for v in (item.en, item.ar)
-            # a version read back from the store (after a 304) has its text stored already
-            if v is not None and v.raw_html and v.text is None
+            # a version read back from the store (after a 304) carries no page to extract from
+            if v is not None
+            and v.raw_html
+            and extraction_stale(v.text.extractor if v.text is not None else None)
         ]
         if not todo:
             return item
@@ -170,9 +188,11 @@ class TranslationPipeline:
     Argos packages, through the store's cache, in a worker thread: CTranslate2 releases the GIL,
     so the reactor goes on crawling while a batch decodes. Where no package serves a direction
     the pair is left "translation pending" (counted, said once in the log) and the crawl goes on;
-    `bitext translate` finishes it later. BITEXT_TRANSLATE=0 turns this off."""
+    `bitext translate` finishes it later. BITEXT_TRANSLATE=0 turns this off.
 
-    DIRECTIONS = (("ar", "en"), ("en", "ar"))
+    What is decoded goes to the store through the writer process, like every other record
+    (the crawler process only reads the store); `CrawlTranslations` keeps it at hand meanwhile
+    for the alignment stage."""
 
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("BITEXT_TRANSLATE", True):
@@ -187,7 +207,7 @@ class TranslationPipeline:
             intra_threads=s.getint("BITEXT_TRANSLATE_THREADS", 0),
             batch_size=s.getint("BITEXT_TRANSLATE_BATCH_SIZE", 32),
         )
-        self.engines: dict[tuple[str, str], object] = {}
+        self.engines: dict[tuple[str, str], Engine | None] = {}
         # direction -> why its package could not be loaded (tried once per crawl)
         self.broken: dict[tuple[str, str], str | None] = {}
         self.one_at_a_time = asyncio.Semaphore(1)  # one decode at a time; it uses every core
@@ -196,7 +216,7 @@ class TranslationPipeline:
     def from_crawler(cls, crawler: Crawler) -> TranslationPipeline:
         return cls(crawler)
 
-    def _engine(self, source: str, target: str):  # type: ignore[no-untyped-def]
+    def _engine(self, source: str, target: str) -> Engine | None:
         from pipeline.argos import installed_packages, route_advice
         from pipeline.translate import engine_or_none
 
@@ -212,13 +232,12 @@ class TranslationPipeline:
         return self.engines[(source, target)]
 
     async def process_item(self, item: object) -> object:
-        from pipeline.translate import translate_cached
-
         if not isinstance(item, ArticlePair) or item.ar is None:
             return item
-        store = store_for(self.crawler)
-        for source, target in self.DIRECTIONS:
-            version = item.ar if source == "ar" else item.en
+        cache = translations_for(self.crawler)
+        versions = {v.language: v for v in (original(item), translation(item)) if v is not None}
+        for source, target in directions(item):
+            version = versions[source]
             if version.text is None or version.text.status != "ok":
                 continue
             engine = self._engine(source, target)
@@ -239,15 +258,15 @@ class TranslationPipeline:
                     log=False,
                 )
                 continue
-            sentences = [s.text for s in version.text.sentences]
+            sentences = sentences_of(version.text)
             try:
                 async with self.one_at_a_time:
                     await asyncio.to_thread(
-                        translate_cached,
+                        translate_texts,
                         engine,
                         sentences,
-                        lookup=store.cached_translations,
-                        save=store.save_translations,
+                        lookup=cache.cached_translations,
+                        save=cache.save_translations,
                     )
             except Exception as exc:  # this article's failure; the crawl and the pair go on
                 _failed(
@@ -263,13 +282,13 @@ class TranslationPipeline:
             self.crawler.stats.inc_value(f"bitext/translation/{source}-{target}/done")
         return item
 
-    async def _load(self, engine: object, source: str, target: str) -> str | None:
+    async def _load(self, engine: Engine, source: str, target: str) -> str | None:
         """Load the direction's packages once (a one-word translation runs the whole path:
         SentencePiece, CTranslate2 on the configured device); why it failed, or None."""
         async with self.one_at_a_time:  # also makes the first article's load the only one
             if (source, target) not in self.broken:
                 try:
-                    await asyncio.to_thread(engine.translate, ["test"])  # type: ignore[attr-defined]
+                    await asyncio.to_thread(engine.translate, ["test"])
                     self.broken[(source, target)] = None
                 except Exception as exc:
                     why = f"{type(exc).__name__}: {exc}".strip()
@@ -312,35 +331,39 @@ class AlignmentPipeline:
         return self.engine_keys[(source, target)]
 
     async def process_item(self, item: object) -> object:
-        from pipeline.align import align, document_of, pair_alignment
         from pipeline.dictionary import bundled_dictionary
-        from pipeline.translate import cached_only
 
-        if not isinstance(item, ArticlePair) or item.ar is None:
+        source_version = original(item) if isinstance(item, ArticlePair) else None
+        if not isinstance(item, ArticlePair) or source_version is None:
             return item
-        ar_text, en_text = item.ar.text, item.en.text
-        if ar_text is None or en_text is None or ar_text.status != "ok" or en_text.status != "ok":
+        original_text, translation_text = source_version.text, translation(item).text
+        if not alignable(original_text, translation_text):
             return item
-        store = store_for(self.crawler)
-        translations: dict[str, list[str] | None] = {}
-        for source, target, text in (("ar", "en", ar_text), ("en", "ar", en_text)):
+        assert original_text is not None and translation_text is not None
+        texts = {
+            source_version.language: original_text,
+            translation(item).language: translation_text,
+        }
+        lookup = translations_for(self.crawler).cached_translations
+        mt: dict[str, list[str] | None] = {}
+        for source, target in directions(item):
             key = self._engine_key(source, target)
-            sentences = [s.text for s in text.sentences]
-            translations[source] = (
-                cached_only(key, sentences, lookup=store.cached_translations) if key else None
-            )
-        doc = document_of(ar_text, en_text, ar_mt=translations["ar"], en_mt=translations["en"])
+            sentences = sentences_of(texts[source])
+            mt[source] = cached_translation(key, sentences, lookup=lookup) if key else None
+        doc = document(item, original_text, translation_text, mt)
+        stored = store_for(self.crawler).alignment_key(item.site, translation(item).site_article_id)
+        if alignment_state(stored, item, mode_now=mode_of(doc)) == AlignmentState.current:
+            # a re-crawled pair whose versions did not change: its alignment stands
+            self.crawler.stats.inc_value("bitext/alignment/unchanged")
+            return item
         # no translation: the bundled word list stands in (loaded once, in the worker thread)
         lexicon = (
             None
-            if doc.src_mt or doc.tgt_mt
-            else await asyncio.to_thread(bundled_dictionary, "ar", "en")
+            if mode_of(doc) == "translation"
+            else await asyncio.to_thread(bundled_dictionary, *directions(item)[0])
         )
         try:
-            alignment = await asyncio.to_thread(
-                align, doc, src_language="ar", tgt_language="en", lexicon=lexicon
-            )
-            item.alignment = pair_alignment(item, doc, alignment)
+            item.alignment = await asyncio.to_thread(align_pair, item, doc, lexicon=lexicon)
         except Exception as exc:  # this pair's failure; stored without an alignment
             _failed(
                 self.crawler,
@@ -352,7 +375,7 @@ class AlignmentPipeline:
             )
             return item
         item.stage_ok(PipelineStage.alignment, "ar-en")
-        self.crawler.stats.inc_value(f"bitext/alignment/{alignment.mode}")
+        self.crawler.stats.inc_value(f"bitext/alignment/{item.alignment.mode}")
         return item
 
 

@@ -6,6 +6,8 @@ One instance of each per crawler (not per component), created on first use and c
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -13,11 +15,42 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.writer import StoreWriter, WriterReport
+from pipeline.corpus import CorpusReader
 from pipeline.store import SqlCorpusStore, open_store
 from pipeline.warc import warcinfo_fields
 
 _stores: WeakKeyDictionary[Crawler, SqlCorpusStore] = WeakKeyDictionary()
 _writers: WeakKeyDictionary[Crawler, StoreWriter] = WeakKeyDictionary()
+_translations: WeakKeyDictionary[Crawler, CrawlTranslations] = WeakKeyDictionary()
+
+
+class CrawlTranslations:
+    """The crawl's translation cache. Saves go to the writer process (the one write path);
+    until it has written them, lookups find them here (the alignment stage asks right after
+    the translation stage), then in the store. The most recent KEEP are kept: by then the
+    writer, whose queue is bounded, has written the older ones."""
+
+    KEEP = 100_000
+
+    def __init__(self, store: CorpusReader, writer: StoreWriter) -> None:
+        self.store, self.writer = store, writer
+        self.recent: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self.lock = threading.Lock()  # saved from decoding threads, read from the reactor's
+
+    def cached_translations(self, engine: str, source_keys: list[str]) -> dict[str, str]:
+        with self.lock:
+            found = {k: self.recent[engine, k] for k in source_keys if (engine, k) in self.recent}
+        missing = [k for k in source_keys if k not in found]
+        if missing:
+            found.update(self.store.cached_translations(engine, missing))
+        return found
+
+    def save_translations(self, engine: str, translations: dict[str, str]) -> None:
+        self.writer.translations(engine, translations)
+        with self.lock:
+            self.recent.update(((engine, k), v) for k, v in translations.items())
+            while len(self.recent) > self.KEEP:
+                self.recent.popitem(last=False)
 
 
 def store_location(settings: BaseSettings) -> str:
@@ -39,8 +72,19 @@ def warc_dir(settings: BaseSettings) -> Path:
 
 def store_for(crawler: Crawler) -> SqlCorpusStore:
     if crawler not in _stores:
-        _stores[crawler] = open_store(store_location(crawler.settings))
+        # Reads only, checked: every record goes through the writer process; the crawler
+        # process writes nothing but its own run's row (CrawlRunRecorder, before the writer).
+        _stores[crawler] = open_store(store_location(crawler.settings)).only_reads(
+            except_tables=("crawls",)
+        )
     return _stores[crawler]
+
+
+def translations_for(crawler: Crawler) -> CrawlTranslations:
+    """Where the crawl's translation stage looks translations up and saves them."""
+    if crawler not in _translations:
+        _translations[crawler] = CrawlTranslations(store_for(crawler), writer_for(crawler))
+    return _translations[crawler]
 
 
 def writer_for(crawler: Crawler) -> StoreWriter:
@@ -92,6 +136,7 @@ def close_writer(crawler: Crawler) -> WriterReport | None:
 def release(crawler: Crawler) -> None:
     """Close what the crawl opened (the writer is closed earlier, by the store pipeline)."""
     close_writer(crawler)
+    _translations.pop(crawler, None)
     store = _stores.pop(crawler, None)
     if store is not None:
         store.close()

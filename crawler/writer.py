@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.corpus import CorpusStore
 from pipeline.models import ArticlePair, CrawlError, WarcCapture
-from pipeline.warc import HttpExchange, PreviousCapture
+from pipeline.warc import HttpExchange, PreviousCapture, WarcArchive
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,10 @@ class StoreWriter:
 
     def error(self, error: CrawlError) -> None:
         self._put(("error", error))
+
+    def translations(self, engine: str, translations: dict[str, str]) -> None:
+        """Sentences the crawl decoded, by source sentence hash: cached in the store."""
+        self._put(("translations", (engine, translations)))
 
     def _put(self, task: tuple[str, Any]) -> None:
         while True:
@@ -216,7 +221,6 @@ def writer_main(
     crawler is gone."""
     from crawler.lock import hold_writer_lock
     from pipeline.store import open_store
-    from pipeline.warc import WarcArchive
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: setattr(abort, "value", 1))
@@ -262,7 +266,9 @@ def writer_main(
         lock.close()
 
 
-def apply(kind: str, payload: Any, store: Any, archive: Any, stats: Counter[str]) -> None:
+def apply(
+    kind: str, payload: Any, store: CorpusStore, archive: WarcArchive, stats: Counter[str]
+) -> None:
     if kind == "capture":
         exchange, record_id = payload
         # a 304 (or a page) repeats the last successful fetch, not a failed try since
@@ -301,5 +307,9 @@ def apply(kind: str, payload: Any, store: Any, archive: Any, stats: Counter[str]
         error: CrawlError = payload
         store.record_error(error)
         stats[f"bitext/errors/{error.kind.value}"] += 1
+    elif kind == "translations":
+        engine, translations = payload
+        store.save_translations(engine, translations)
+        stats["bitext/writer/translations"] += len(translations)
     else:
         raise ValueError(f"unknown writer task {kind!r}")

@@ -1,21 +1,36 @@
-"""Aligning the stored corpus: the I/O edge around `pipeline.align` (which stays pure)."""
+"""Aligning the stored corpus: the CLI's adapter over `pipeline.stages` (the alignment rule and
+the aligner are there; this reads the store and writes the results back)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from pipeline.align import ALIGNER_VERSION, Document, align, align_corpus, document_of
-from pipeline.align import pair_alignment as make_record
+from pipeline.align import Document
+from pipeline.corpus import CorpusStore
 from pipeline.dictionary import bundled_dictionary
-from pipeline.models import ArticlePair, ArticleText, PairAlignment
-from pipeline.translate import EngineSettings, cached_only, engine_or_none, translate_cached
+from pipeline.models import ArticlePair, PairAlignment
+from pipeline.stages import (
+    AlignmentState,
+    align_pair,
+    align_pairs,
+    alignable,
+    alignment_state,
+    directions,
+    document,
+    mode_of,
+    original,
+    sentences_of,
+    translate_texts,
+    translation,
+    with_texts,
+)
+from pipeline.translate import Engine, EngineSettings, engine_or_none
 
 
 def align_stored(
-    corpus: Any,
+    corpus: CorpusStore,
     *,
     redo: bool = False,
     translate: bool = True,
@@ -23,62 +38,64 @@ def align_stored(
     progress: Callable[[int], None] | None = None,
     pairs: Iterable[ArticlePair] | None = None,
 ) -> Counter[str]:
-    """Align every paired article whose clean texts are both there and whose alignment is
-    missing, stale (a version changed, a newer aligner) or weaker than what can be done now
-    (mode "none" when a translation is available). Translations come from the store's cache,
-    decoded where missing if `translate` and a package serves the direction. Articles with no
-    translation are aligned together, so they share the lexicon learned over all of them."""
+    """Align every paired article whose clean texts are both there and whose alignment is not
+    `current` (pipeline.stages.alignment_state), or every one with `redo`. Translations come
+    from the store's cache, decoded where missing if `translate` and a package serves the
+    direction. Articles with no translation are aligned together, so they share the lexicon
+    learned over all of them."""
     counts: Counter[str] = Counter()
-    engines = {d: engine_or_none(*d, settings=settings) for d in (("ar", "en"), ("en", "ar"))}
+    engines: dict[tuple[str, str], Engine | None] = {}
     existing = corpus.alignment_keys()
     todo: list[tuple[ArticlePair, Document]] = []
-    for pair in corpus.iter_pairs() if pairs is None else pairs:  # pairs: a worker's batch
-        if pair.status != "paired" or pair.ar is None:
-            continue
-        ar_text: ArticleText | None = corpus.text_of(pair.ar)
-        en_text: ArticleText | None = corpus.text_of(pair.en)
-        if ar_text is None or en_text is None or ar_text.status != "ok" or en_text.status != "ok":
+    chosen = corpus.iter_pairs() if pairs is None else pairs  # pairs: a worker's batch
+    paired = (p for p in chosen if p.status == "paired" and original(p) is not None)
+    for pair, original_text, translation_text in with_texts(paired, corpus.texts_of):
+        if not alignable(original_text, translation_text):
             counts["skipped: no clean text on both sides"] += 1
             continue
+        assert original_text is not None and translation_text is not None
+        texts = {
+            side.language: text
+            for side, text in (
+                (original(pair), original_text),
+                (translation(pair), translation_text),
+            )
+            if side is not None
+        }
         mt: dict[str, list[str] | None] = {}
-        for (source, _target), engine in engines.items():
-            text = ar_text if source == "ar" else en_text
-            sentences = [s.text for s in text.sentences]
-            if engine is None:
-                mt[source] = None
-            elif translate:
-                mt[source] = translate_cached(
+        for direction in directions(pair):
+            if direction not in engines:
+                engines[direction] = engine_or_none(*direction, settings=settings)
+            engine = engines[direction]
+            source = direction[0]
+            mt[source] = (
+                None
+                if engine is None
+                else translate_texts(
                     engine,
-                    sentences,
+                    sentences_of(texts[source]),
                     lookup=corpus.cached_translations,
-                    save=corpus.save_translations,
+                    save=corpus.save_translations if translate else None,
                 )
-            else:
-                mt[source] = cached_only(engine.key, sentences, lookup=corpus.cached_translations)
-        doc = document_of(ar_text, en_text, ar_mt=mt["ar"], en_mt=mt["en"])
-        mode = "translation" if doc.src_mt or doc.tgt_mt else "none"
-        key = (pair.ar.content_sha256, pair.en.content_sha256, ALIGNER_VERSION)
-        stored = existing.get((pair.site, pair.en.site_article_id))
-        # Alignments without translation are always redone: the shared lexicon grows with
-        # the corpus.
-        if not redo and stored is not None and stored == (*key, "translation") == (*key, mode):
+            )
+        doc = document(pair, original_text, translation_text, mt)
+        stored = existing.get((pair.site, translation(pair).site_article_id))
+        state = alignment_state(stored, pair, mode_now=mode_of(doc))
+        if not redo and state == AlignmentState.current:
             counts["unchanged"] += 1
             continue
         todo.append((pair, doc))
-    with_mt = [(p, d) for p, d in todo if d.src_mt or d.tgt_mt]
-    without = [(p, d) for p, d in todo if not (d.src_mt or d.tgt_mt)]
-    for pair, doc in with_mt:
-        corpus.save_alignment(make_record(pair, doc, align(doc)))
+    with_mt = [(p, d) for p, d in todo if mode_of(d) == "translation"]
+    without = [(p, d) for p, d in todo if mode_of(d) == "none"]
+    for pair, doc in with_mt:  # each on its own: a translation is evidence enough
+        corpus.save_alignment(align_pair(pair, doc))
         counts["aligned: translation"] += 1
         if progress:
             progress(1)
     if without:
-        for (pair, doc), alignment in zip(
-            without,
-            align_corpus([d for _, d in without], dictionary=bundled_dictionary("ar", "en")),
-            strict=True,
-        ):
-            corpus.save_alignment(make_record(pair, doc, alignment))
+        source, target = directions(without[0][0])[0]
+        for record in align_pairs(without, dictionary=bundled_dictionary(source, target)):
+            corpus.save_alignment(record)
             counts["aligned: none"] += 1
             if progress:
                 progress(1)

@@ -25,8 +25,11 @@ from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn, track
 from rich.table import Table
 
+from pipeline.boilerplate import SiteBoilerplate
+from pipeline.corpus import CorpusReader
 from pipeline.models import json_schema
-from pipeline.store import open_store
+from pipeline.profile import LanguageSite
+from pipeline.store import SqlCorpusStore, open_store
 from pipeline.warc import check_archive, read_records
 
 FAILED, USAGE = 1, 2  # exit statuses: the command failed; the command line is wrong
@@ -210,7 +213,7 @@ def store_exists(data_dir: Path, store: str | None) -> bool:
     return file is None or file.is_file()
 
 
-def _store(data_dir: Path, store: str | None, *, must_exist: bool = True):  # type: ignore[no-untyped-def]
+def _store(data_dir: Path, store: str | None, *, must_exist: bool = True) -> SqlCorpusStore:
     """The corpus store. Every command here works on a store a crawl made: one that does not
     exist is refused (a mistyped --data-dir must not create an empty store and report on it)."""
     location = store_location(data_dir, store)
@@ -312,27 +315,19 @@ def stats(
     translation = Table(title="Translation (for alignment)")
     for column in ("direction", "sentences", "translated", "status"):
         translation.add_column(column)
-    from pipeline.argos import find_route, installed_packages
-    from pipeline.translate import Engine, source_key
+    from pipeline.stats import pending_sentences
 
-    packages = installed_packages()
-    for source, target in (("ar", "en"), ("en", "ar")):
-        sentences = {s for chunk in _stored_sentences(corpus, source, 10_000) for s in chunk}
-        if find_route(source, target, packages) is None:
-            translation.add_row(
-                f"{source}->{target}",
-                str(len(sentences)),
-                "0",
-                "pending: no package installed (bitext models check)",
-            )
-            continue
-        engine = Engine(source, target)
-        done = len(corpus.cached_translations(engine.key, [source_key(s) for s in sentences]))
+    for direction, pending in pending_sentences(corpus).items():
+        total, done = pending["sentences"], pending["done"]
         translation.add_row(
-            f"{source}->{target}",
-            str(len(sentences)),
+            direction.replace("-", "->"),
+            str(total),
             str(done),
-            "done" if done == len(sentences) else "pending: bitext translate",
+            "pending: no package installed (bitext models check)"
+            if pending["engine"] is None
+            else "done"
+            if done == total
+            else "pending: bitext translate",
         )
     console.print(translation)
     from pipeline.align_store import summarize
@@ -371,7 +366,7 @@ def stats(
     corpus.close()
 
 
-def _side(site: str | None, lang: str):  # type: ignore[no-untyped-def]
+def _side(site: str | None, lang: str) -> LanguageSite | None:
     from crawler.profiles import PROFILES
 
     if site is None:
@@ -385,10 +380,17 @@ def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
     """Stored versions re-extracted with their site's learned boilerplate: votes from every
     version being extracted now and from the texts already stored for other articles."""
     from pipeline.extract import clean_page, learn_boilerplate, read_page
+    from pipeline.stages import extraction_stale
 
     corpus = _store(data_dir, store)
     done: Counter[str] = Counter()
-    todo = list(corpus.versions_needing_text(redo=redo))
+    chosen = [
+        (version_id, version)
+        for version_id, version, extractor in corpus.version_extractors()
+        if extraction_stale(extractor, redo=redo)
+    ]
+    pages = corpus.raw_pages([version_id for version_id, _ in chosen])
+    todo = [(version_id, version, pages[version_id]) for version_id, version in chosen]
     reads = []
     for _, version, raw in track(todo, description="reading", console=progress_console):
         reads.append(
@@ -415,21 +417,25 @@ def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
     )
 
 
-def _learn_from_stored_texts(corpus, learned, skip: set[tuple[str, str, str]]) -> None:  # type: ignore[no-untyped-def]
+def _learn_from_stored_texts(
+    corpus: CorpusReader, learned: SiteBoilerplate, skip: set[tuple[str, str, str]]
+) -> None:
     """Stored texts vote too (what trafilatura gave: kept paragraphs and those removed by rule),
     one vote an article."""
     from pipeline.extract import text_votes
+    from pipeline.stages import original, translation, with_texts
 
-    for pair in corpus.iter_pairs():
-        for version in (pair.en, pair.ar):
+    for pair, original_text, translation_text in with_texts(corpus.iter_pairs(), corpus.texts_of):
+        for version, text in (
+            (translation(pair), translation_text),
+            (original(pair), original_text),
+        ):
             if version is None or (version.site, version.language, version.site_article_id) in skip:
                 continue
-            text = corpus.text_of(version)
             if text is None:
                 continue
-            paragraphs = text_votes(text)
             home = f"{version.site}/{version.language}"
-            learned.add_page(home, version.canonical_url, paragraphs)
+            learned.add_page(home, version.canonical_url, text_votes(text))
 
 
 @app.command()
@@ -593,20 +599,14 @@ def models_check(from_code: str, to_code: str) -> None:
         raise typer.Exit(1)
 
 
-def _stored_sentences(corpus, language: str, size: int) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
-    """Sentences of the stored clean texts of paired articles in `language`, in chunks."""
-    chunk: list[str] = []
-    for pair in corpus.iter_pairs():
-        version = pair.ar if language == "ar" else pair.en
-        if pair.status != "paired" or version is None:
-            continue
-        text = corpus.text_of(version)
-        chunk.extend(s.text for s in text.sentences) if text is not None else None
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _stored_sentences(corpus: CorpusReader, language: str, size: int) -> Iterator[list[str]]:
+    """The distinct sentences of the stored clean texts of paired articles in `language`, in
+    chunks (each a batch of decoding, saved as it goes)."""
+    from pipeline.stages import paired_sentences
+
+    sentences = paired_sentences(corpus, language)
+    for start in range(0, len(sentences), size):
+        yield sentences[start : start + size]
 
 
 class _MemoryCache:
@@ -646,6 +646,7 @@ def translate(
     With FILE: its lines, FROM -> TO. Without: every stored clean text that still lacks a
     translation (Arabic -> English and English -> Arabic, where a package serves them).
     --worker / --workers N: the same, shared by worker processes, each sentence decoded once."""
+    from pipeline.stages import store_directions
     from pipeline.translate import Engine, EngineSettings, NoRoute, translate_cached
 
     settings = EngineSettings(
@@ -657,19 +658,19 @@ def translate(
         _run_workers(workers)
         return
     if worker and file is None:
-        corpus = _store(data_dir, store)
+        shared = _store(data_dir, store)
         from pipeline.workers import translate_worker
 
         report: dict[str, object] = {}
-        for source, target in (("ar", "en"), ("en", "ar")):
+        for source, target in store_directions(shared.iter_pairs()):
             try:
                 engine = Engine(source, target, settings=settings)
             except NoRoute:
                 report[f"{source}-{target}"] = "pending: no package installed"
                 continue
-            done = translate_worker(corpus, engine, source, lease_s=lease)
+            done = translate_worker(shared, engine, source, lease_s=lease)
             report[f"{source}-{target}"] = {"claimed": done.claimed, **done.counts}
-        corpus.close()
+        shared.close()
         _worker_report("translate", report)
         return
     jobs: list[tuple[str, str, Iterable[list[str]]]] = []
@@ -679,12 +680,13 @@ def translate(
         text = read_text_file(file)
         jobs.append((from_code, to_code, [text.splitlines()]))
     # With FILE the store is only a cache: used where it exists, never created.
-    corpus = (
-        _store(data_dir, store) if file is None or store_exists(data_dir, store) else _MemoryCache()
-    )
+    corpus: SqlCorpusStore | _MemoryCache
     if file is None:
-        for source, target in (("ar", "en"), ("en", "ar")):
-            jobs.append((source, target, _stored_sentences(corpus, source, batch_size * 64)))
+        corpus = stored = _store(data_dir, store)
+        for source, target in store_directions(stored.iter_pairs()):
+            jobs.append((source, target, _stored_sentences(stored, source, batch_size * 64)))
+    else:
+        corpus = _store(data_dir, store) if store_exists(data_dir, store) else _MemoryCache()
     for source, target, chunks in jobs:
         try:
             engine = Engine(source, target, settings=settings)

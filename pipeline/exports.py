@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import psutil  # pid_exists: a killed writer's leftovers are stale
 from lxml import etree
 
-from pipeline.models import Bead, ExportedPair, ReviewStatus
+from pipeline.corpus import AlignmentKey, CorpusReader
+from pipeline.models import ArticlePair, Bead, ExportedPair, PairAlignment, ReviewStatus
 
 try:
     TOOL_VERSION = version("bitext")
@@ -244,31 +245,40 @@ class Segment:
     reviewer: str | None = None
 
 
+def _describes(alignment: PairAlignment | None, pair: ArticlePair) -> bool:
+    """Was this alignment (or review) made on the pair's current versions? (the stage rule)"""
+    from pipeline.stages import alignment_state, alignment_usable
+
+    key = None if alignment is None else AlignmentKey.of(alignment)
+    mode = "none" if alignment is None else alignment.mode
+    return alignment_usable(alignment_state(key, pair, mode_now=mode))
+
+
 def exported_pairs(
-    corpus: Any, keep: ExportFilter = ExportFilter(), counts: Counter[str] | None = None
+    corpus: CorpusReader, keep: ExportFilter = ExportFilter(), counts: Counter[str] | None = None
 ) -> Iterator[ExportedPair]:
     """Every paired article with both versions, its clean texts and its current alignment
     (beads filtered by `keep`); a stale alignment (a version changed since) is left out."""
+    from pipeline.stages import with_texts
+
     counts = counts if counts is not None else Counter()
     alignments = {(a.site, a.en_article_id): a for a in corpus.iter_alignments()}
     reviews = {(a.site, a.en_article_id): a for a in corpus.iter_reviews()}
-    for pair in corpus.iter_pairs():
-        if pair.status != "paired" or pair.ar is None:
-            continue
-        en = pair.en.model_copy(update={"text": corpus.text_of(pair.en)})
-        ar = pair.ar.model_copy(update={"text": corpus.text_of(pair.ar)})
+    paired = (p for p in corpus.iter_pairs() if p.status == "paired" and p.ar is not None)
+    for pair, ar_text, en_text in with_texts(paired, corpus.texts_of):
+        assert pair.ar is not None
+        en = pair.en.model_copy(update={"text": en_text})
+        ar = pair.ar.model_copy(update={"text": ar_text})
         alignment = alignments.get((pair.site, pair.en.site_article_id))
         review = reviews.get((pair.site, pair.en.site_article_id))
         if review is not None:
             # A translator's review of these very versions wins over the machine alignment.
-            if (review.src_sha256, review.tgt_sha256) == (ar.content_sha256, en.content_sha256):
+            if _describes(review, pair):
                 alignment = review
                 counts["reviewed pairs"] += 1
             else:
                 counts["review outdated (texts changed since; review again)"] += 1
-        if alignment is not None and (
-            alignment.src_sha256 != ar.content_sha256 or alignment.tgt_sha256 != en.content_sha256
-        ):
+        if alignment is not None and not _describes(alignment, pair):
             counts["alignment stale (run bitext align)"] += 1
             alignment = None
         elif alignment is None:
@@ -289,6 +299,8 @@ def segments(
     pairs: Iterable[ExportedPair], *, dedup: bool = False, counts: Counter[str] | None = None
 ) -> Iterator[Segment]:
     """The beads with text on both sides, as segment pairs (duplicates dropped if `dedup`)."""
+    from pipeline.stages import bead_text
+
     counts = counts if counts is not None else Counter()
     seen: set[bytes] = set()
     for pair in pairs:
@@ -301,8 +313,7 @@ def segments(
             if bead.status == ReviewStatus.rejected:
                 counts["beads rejected in review"] += 1
                 continue
-            src = " ".join(alignment.src_sentences[i] for i in bead.src)
-            tgt = " ".join(alignment.tgt_sentences[j] for j in bead.tgt)
+            src, tgt = bead_text(alignment, bead)
             if dedup:
                 digest = hashlib.blake2b(f"{src}\x00{tgt}".encode(), digest_size=16).digest()
                 if digest in seen:

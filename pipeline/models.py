@@ -133,12 +133,16 @@ class ArticleVersion(Record):
         return self
 
 
-BeadFlag = Annotated[
-    str,
-    StringConstraints(
-        pattern=r"^(omitted|added|number_mismatch|name_mismatch|low_similarity|doubtful)$"
-    ),
-]
+# What a bead can be flagged with (pipeline.align sets them; the report explains each).
+BEAD_FLAGS = (
+    "omitted",
+    "added",
+    "number_mismatch",
+    "name_mismatch",
+    "low_similarity",
+    "doubtful",
+)
+BeadFlag = Annotated[str, StringConstraints(pattern=rf"^({'|'.join(BEAD_FLAGS)})$")]
 
 
 class DiffOp(Record):

@@ -22,18 +22,12 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.align import TRANSLATION_PARAMS
 from pipeline.exports import atomic_writer
-from pipeline.models import ArticleVersion, ExportedPair, WarcCapture
+from pipeline.models import BEAD_FLAGS, ArticleVersion, ExportedPair, WarcCapture
 from pipeline.review import review_of
+from pipeline.stages import bead_text
 
 TEMPLATES = Path(__file__).parent / "report_templates"
-FLAG_KINDS = (
-    "omitted",
-    "added",
-    "number_mismatch",
-    "name_mismatch",
-    "low_similarity",
-    "doubtful",
-)
+FLAG_KINDS = BEAD_FLAGS
 
 # What a translator reads for each flag: a name and one line of explanation.
 FLAG_NAMES = {
@@ -207,10 +201,11 @@ def write_report(
         translation = alignment.src_translation
         for bead in alignment.beads:
             flags.update(bead.flags)
+            src_text, tgt_text = bead_text(alignment, bead)
             beads.append(
                 {
-                    "en": " ".join(alignment.tgt_sentences[j] for j in bead.tgt),
-                    "ar": " ".join(alignment.src_sentences[i] for i in bead.src),
+                    "en": tgt_text,
+                    "ar": src_text,
                     "mt": " ".join(translation[i] for i in bead.src) if translation else "",
                     "diff": bead.diff,
                     "flags": bead.flags,

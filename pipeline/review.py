@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from pipeline.align import NO_TRANSLATION_PARAMS, TRANSLATION_PARAMS, Document, word_diff
 from pipeline.align import _flags as bead_flags
+from pipeline.corpus import CorpusReader, CorpusStore
 from pipeline.models import (
     Bead,
     ExportedPair,
@@ -189,7 +190,7 @@ class ImportResult:
 
 
 def plan_import(
-    corpus: Any, review_file: ReviewFile, *, reviewer: str | None = None
+    corpus: CorpusReader, review_file: ReviewFile, *, reviewer: str | None = None
 ) -> list[tuple[PairAlignment, str]]:
     """Check every pair of the file against the store; the reviews to save, with their digests.
     Nothing is written here; the first problem raises ReviewRefused naming its pair."""
@@ -240,7 +241,7 @@ def plan_import(
     return planned
 
 
-def import_reviews(corpus: Any, path: Path, *, reviewer: str | None = None) -> ImportResult:
+def import_reviews(corpus: CorpusStore, path: Path, *, reviewer: str | None = None) -> ImportResult:
     """Check the whole file, then store every pair's review in one transaction (idempotent: a
     review identical to the pair's newest revision is not stored again)."""
     if reviewer is not None:  # a name from argv may hold undecodable bytes (surrogateescape)

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.corpus import CorpusReader
 
-def pending_sentences(corpus: Any) -> dict[str, dict[str, Any]]:
+
+def pending_sentences(corpus: CorpusReader) -> dict[str, dict[str, Any]]:
     """Per direction: distinct sentences of paired clean texts, how many the engine that would
     translate them has done, and that engine (None: no package installed, all pending)."""
     from pipeline.argos import find_route, installed_packages
-    from pipeline.translate import Engine, source_key
-    from pipeline.workers import paired_sentences
+    from pipeline.stages import paired_sentences, store_directions, untranslated
+    from pipeline.translate import Engine
 
     packages = installed_packages()
     out: dict[str, dict[str, Any]] = {}
-    for source, target in (("ar", "en"), ("en", "ar")):
+    for source, target in store_directions(corpus.iter_pairs()):
         sentences = paired_sentences(corpus, source)
         engine = Engine(source, target).key if find_route(source, target, packages) else None
         done = (
-            len(corpus.cached_translations(engine, [source_key(s) for s in sentences]))
+            len(sentences) - len(untranslated(engine, sentences, corpus.cached_translations))
             if engine
             else 0
         )
@@ -26,7 +28,7 @@ def pending_sentences(corpus: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def corpus_stats(corpus: Any) -> dict[str, Any]:
+def corpus_stats(corpus: CorpusReader) -> dict[str, Any]:
     counts = corpus.counts()
     directions = pending_sentences(corpus)
     return {

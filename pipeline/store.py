@@ -8,12 +8,12 @@ unchanged article is never stored twice, an edited one gets a new version (edit 
 
 from __future__ import annotations
 
+import re
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +32,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -39,6 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from pipeline.corpus import AlignmentKey, CorpusReader, CorpusStore, SaveResult
 from pipeline.models import (
     CONTENT_REASONS,
     ArticlePair,
@@ -52,7 +54,18 @@ from pipeline.models import (
     WarcCapture,
 )
 
+__all__ = [  # the interface lives in pipeline.corpus; imported from here as before
+    "AlignmentKey",
+    "CorpusReader",
+    "CorpusStore",
+    "ReadOnlyStore",
+    "SaveResult",
+    "SqlCorpusStore",
+    "open_store",
+]
+
 CAPTURE_BATCH = 200
+TEXT_BATCH = 200  # versions whose texts are read in one query (4 bound values each)
 
 
 def now() -> datetime:
@@ -216,35 +229,6 @@ class CaptureRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-@dataclass
-class SaveResult:
-    new_versions: list[str] = field(default_factory=list)  # "en:<id>" / "ar:<id>"
-    pair_created: bool = False
-    pair_changed: bool = False
-
-
-class CorpusStore(Protocol):
-    """What the crawler and the pipeline stages need from a store."""
-
-    def begin_crawl(self, spider: str, args: dict[str, Any]) -> int: ...
-    def finish_crawl(self, crawl_id: int, reason: str, stats: dict[str, Any]) -> None: ...
-    def save_pair(self, pair: ArticlePair) -> SaveResult: ...
-    def record_error(self, error: CrawlError) -> None: ...
-    def record_capture(self, capture: WarcCapture) -> None: ...
-    def last_capture(self, url: str, *, successful: bool = False) -> WarcCapture | None: ...
-    def validators(
-        self, site: str, language: str, site_article_id: str
-    ) -> tuple[str | None, str | None]: ...
-    def latest_version(
-        self, site: str, language: str, site_article_id: str
-    ) -> ArticleVersion | None: ...
-    def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None: ...
-    def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]: ...
-    def text_of(self, version: ArticleVersion) -> ArticleText | None: ...
-    def counts(self) -> dict[str, int]: ...
-    def close(self) -> None: ...
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
@@ -252,8 +236,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         "PRAGMA synchronous=NORMAL"
     )  # WAL + NORMAL: durable at checkpoint, never corrupt
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")  # the crawler and its writer share the file
+    # stage workers (`--workers N`) take turns on the write lock, and a crawl records its run
+    # beside its writer process
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+class ReadOnlyStore(RuntimeError):
+    """A write through a store opened for reading (the crawler process: the writer writes)."""
+
+
+_WRITE = re.compile(
+    r"\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|CREATE|ALTER|DROP)\s+"
+    r"(?:\w+\s+)*?[\"`]?(\w+)",
+    re.IGNORECASE,
+)
 
 
 def open_store(location: str | Path) -> SqlCorpusStore:
@@ -281,6 +278,21 @@ class SqlCorpusStore:
         # One writer per store is assumed for these two caches (a crawl); constraints still hold.
         self._error_url_set: set[str] | None = None
         self._prepared: dict[str, Any] | None = None
+
+    def only_reads(self, *, except_tables: Iterable[str] = ()) -> SqlCorpusStore:
+        """From now on, refuse (ReadOnlyStore) every statement that writes, but to
+        `except_tables`: checked on the SQL sent to the database, whatever sends it."""
+        allowed = frozenset(except_tables)
+
+        def refuse(
+            _conn: Any, _cursor: Any, statement: str, _params: Any, _ctx: Any, _many: bool
+        ) -> None:
+            write = _WRITE.match(statement)
+            if write is not None and write.group(1).lower() not in allowed:
+                raise ReadOnlyStore(f"this process only reads the store: {statement[:80]!r}")
+
+        event.listen(self.engine, "before_cursor_execute", refuse)
+        return self
 
     # -- crawl runs ---------------------------------------------------------------------------
 
@@ -625,7 +637,21 @@ class SqlCorpusStore:
             ).scalar()
         return None if record is None else PairAlignment.model_validate(record)
 
-    def alignment_keys(self) -> dict[tuple[str, str], tuple[str, str, str, str]]:
+    def alignment_key(self, site: str, en_article_id: str) -> AlignmentKey | None:
+        """What a pair's stored alignment was made on and by, if it has one."""
+        al = AlignmentRow.__table__
+        with self.engine.connect() as c:
+            pair_id = c.execute(
+                self._statements()["pair_id"], {"site": site, "en_article_id": en_article_id}
+            ).scalar()
+            row = c.execute(
+                select(al.c.src_sha256, al.c.tgt_sha256, al.c.aligner, al.c.mode).where(
+                    al.c.pair_id == pair_id
+                )
+            ).first()
+        return None if row is None else AlignmentKey(row[0], row[1], row[2], row[3])
+
+    def alignment_keys(self) -> dict[tuple[str, str], AlignmentKey]:
         """(site, en article id) -> (src sha, tgt sha, aligner, mode) of every stored alignment."""
         articles, pairs, al = ArticleRow.__table__, PairRow.__table__, AlignmentRow.__table__
         query = (
@@ -641,7 +667,7 @@ class SqlCorpusStore:
             .join(articles, articles.c.id == pairs.c.en_article_id)
         )
         with self.engine.connect() as c:
-            return {(r[0], r[1]): (r[2], r[3], r[4], r[5]) for r in c.execute(query)}
+            return {(r[0], r[1]): AlignmentKey(r[2], r[3], r[4], r[5]) for r in c.execute(query)}
 
     def iter_alignments(self) -> Iterator[PairAlignment]:
         with self.engine.connect() as c:
@@ -955,21 +981,65 @@ class SqlCorpusStore:
             )
             return None if record is None else ArticleText.model_validate(record)
 
-    def versions_needing_text(
-        self, *, redo: bool = False
-    ) -> Iterator[tuple[int, ArticleVersion, bytes]]:
-        """(version id, version, raw html) of versions with no stored text (all, if `redo`)."""
-        query = select(VersionRow.id, VersionRow.record, VersionRow.raw_html_z).order_by(
-            VersionRow.id
-        )
-        if not redo:
-            query = query.where(
-                ~select(TextRow.id).where(TextRow.version_id == VersionRow.id).exists()
-            )
+    def texts_of(self, versions: Sequence[ArticleVersion]) -> list[ArticleText | None]:
+        """The stored clean texts of many versions (None where extraction has not run), in a
+        query per TEXT_BATCH versions rather than one a version."""
+        texts, versions_t, articles = TextRow.__table__, VersionRow.__table__, ArticleRow.__table__
+        found: dict[tuple[str, str, str, str], ArticleText] = {}
+        keys = list(dict.fromkeys(_version_key(v) for v in versions))
         with self.engine.connect() as c:
-            rows = c.execute(query).all()
-        for version_id, record, blob in rows:
-            yield version_id, ArticleVersion.model_validate(record), zlib.decompress(blob)
+            for start in range(0, len(keys), TEXT_BATCH):
+                query = (
+                    select(
+                        articles.c.site,
+                        articles.c.language,
+                        articles.c.site_article_id,
+                        versions_t.c.content_sha256,
+                        texts.c.record,
+                    )
+                    .join(versions_t, texts.c.version_id == versions_t.c.id)
+                    .join(articles, versions_t.c.article_id == articles.c.id)
+                    .where(
+                        tuple_(
+                            articles.c.site,
+                            articles.c.language,
+                            articles.c.site_article_id,
+                            versions_t.c.content_sha256,
+                        ).in_(keys[start : start + TEXT_BATCH])
+                    )
+                )
+                for r in c.execute(query):
+                    found[r[0], r[1], r[2], r[3]] = ArticleText.model_validate(r[4])
+        return [found.get(_version_key(v)) for v in versions]
+
+    def version_extractors(self) -> list[tuple[int, ArticleVersion, str | None]]:
+        """(version id, version, the extractor of its stored text or None) of every version,
+        without their pages: what the extraction rule (pipeline.stages) decides on."""
+        versions, texts = VersionRow.__table__, TextRow.__table__
+        query = (
+            select(versions.c.id, versions.c.record, texts.c.extractor)
+            .outerjoin(texts, texts.c.version_id == versions.c.id)
+            .order_by(versions.c.id)
+        )
+        with self.engine.connect() as c:
+            return [
+                (version_id, ArticleVersion.model_validate(record), extractor)
+                for version_id, record, extractor in c.execute(query)
+            ]
+
+    def raw_pages(self, version_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored pages of many versions, by version id, TEXT_BATCH a query."""
+        versions = VersionRow.__table__
+        pages: dict[int, bytes] = {}
+        with self.engine.connect() as c:
+            for start in range(0, len(version_ids), TEXT_BATCH):
+                rows = c.execute(
+                    select(versions.c.id, versions.c.raw_html_z).where(
+                        versions.c.id.in_(version_ids[start : start + TEXT_BATCH])
+                    )
+                )
+                pages.update((version_id, zlib.decompress(blob)) for version_id, blob in rows)
+        return pages
 
     def save_text(self, version_id: int, text: ArticleText) -> None:
         with self.engine.begin() as c:
@@ -1059,6 +1129,10 @@ class SqlCorpusStore:
 def _utc(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stamp we write is UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _version_key(version: ArticleVersion) -> tuple[str, str, str, str]:
+    return (version.site, version.language, version.site_article_id, version.content_sha256)
 
 
 def _version(row: VersionRow) -> ArticleVersion:

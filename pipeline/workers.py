@@ -46,7 +46,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pipeline.models import ArticlePair
-from pipeline.store import Base, PairRow, now
+from pipeline.stages import paired_sentences, untranslated
+from pipeline.store import Base, PairRow, SqlCorpusStore, now
+from pipeline.translate import Engine, EngineSettings
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +100,7 @@ class ClaimQueue:
 
     def __init__(
         self,
-        corpus: Any,
+        corpus: SqlCorpusStore,
         stage: str,
         scope: str,
         *,
@@ -251,31 +253,18 @@ def drain(
 # -- translate --------------------------------------------------------------------------------
 
 
-def paired_sentences(corpus: Any, language: str) -> list[str]:
-    """Distinct non-blank sentences of the clean texts of paired articles in `language`."""
-    seen: dict[str, None] = {}
-    for pair in corpus.iter_pairs():
-        version = pair.ar if language == "ar" else pair.en
-        if pair.status != "paired" or version is None:
-            continue
-        text = corpus.text_of(version)
-        if text is not None:
-            seen.update((s.text, None) for s in text.sentences if s.text.strip())
-    return list(seen)
-
-
-def enqueue_translations(corpus: Any, queue: ClaimQueue, source: str) -> int:
+def enqueue_translations(corpus: SqlCorpusStore, queue: ClaimQueue, source: str) -> int:
     """Every distinct sentence in `source` the engine has not translated yet, as a unit."""
     from pipeline.translate import source_key
 
-    sentences = {source_key(s): s for s in paired_sentences(corpus, source)}
-    cached = corpus.cached_translations(queue.scope, list(sentences))
-    return queue.enqueue({k: s for k, s in sentences.items() if k not in cached})
+    sentences = paired_sentences(corpus, source)
+    pending = untranslated(queue.scope, sentences, corpus.cached_translations)
+    return queue.enqueue({source_key(s): s for s in pending})
 
 
 def translate_worker(
-    corpus: Any,
-    engine: Any,
+    corpus: SqlCorpusStore,
+    engine: Engine,
     source: str,
     *,
     lease_s: float = LEASE_S,
@@ -296,7 +285,7 @@ def translate_worker(
         todo = [c for c in claims if c.item not in cached and c.payload]
         counts["already translated"] += len(claims) - len(todo)
         if todo:
-            translated = engine.translate([c.payload for c in todo])
+            translated = engine.translate([c.payload for c in todo if c.payload])
             corpus.save_translations(
                 engine.key, {c.item: t for c, t in zip(todo, translated, strict=True)}
             )
@@ -312,13 +301,13 @@ def translate_worker(
 # -- align ------------------------------------------------------------------------------------
 
 
-def _pairs_by_id(corpus: Any, ids: list[int]) -> Iterator[ArticlePair]:
+def _pairs_by_id(corpus: SqlCorpusStore, ids: list[int]) -> Iterator[ArticlePair]:
     with corpus._sessions() as s:
         for row in s.scalars(select(PairRow).where(PairRow.id.in_(ids)).order_by(PairRow.id)):
             yield corpus._pair(s, row)
 
 
-def enqueue_alignments(corpus: Any, queue: ClaimQueue) -> int:
+def enqueue_alignments(corpus: SqlCorpusStore, queue: ClaimQueue) -> int:
     """Every paired article at its current versions, as a unit (a changed version: a new one)."""
     items: dict[str, str | None] = {}
     with corpus._sessions() as s:
@@ -331,10 +320,10 @@ def enqueue_alignments(corpus: Any, queue: ClaimQueue) -> int:
 
 
 def align_worker(
-    corpus: Any,
+    corpus: SqlCorpusStore,
     *,
     translate: bool,
-    settings: Any,
+    settings: EngineSettings | None,
     batch: int = 50,
     lease_s: float = LEASE_S,
     redo: bool = False,
