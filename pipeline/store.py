@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from pipeline.corpus import AlignmentKey, CorpusReader, CorpusStore, SaveResult
 from pipeline.models import (
@@ -66,6 +66,7 @@ __all__ = [  # the interface lives in pipeline.corpus; imported from here as bef
 
 CAPTURE_BATCH = 200
 TEXT_BATCH = 200  # versions whose texts are read in one query (4 bound values each)
+PAIR_BATCH = 200  # pairs whose latest versions are read in one query
 
 
 def now() -> datetime:
@@ -895,45 +896,75 @@ class SqlCorpusStore:
             return [_version(r) for r in rows]
 
     def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None:
-        with self._sessions() as s:
-            row = s.scalar(
-                select(PairRow)
-                .join(ArticleRow, PairRow.en_article_id == ArticleRow.id)
-                .where(PairRow.site == site, ArticleRow.site_article_id == en_article_id)
-            )
-            return None if row is None else self._pair(s, row)
+        pairs, articles = PairRow.__table__, ArticleRow.__table__
+        query = (
+            select(pairs)
+            .join(articles, pairs.c.en_article_id == articles.c.id)
+            .where(pairs.c.site == site, articles.c.site_article_id == en_article_id)
+        )
+        with self.engine.connect() as c:
+            row = c.execute(query).first()
+        return None if row is None else self._pairs_of([row])[0]
 
     def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]:
-        with self._sessions() as s:
-            query = select(PairRow).order_by(PairRow.id)
-            if site:
-                query = query.where(PairRow.site == site)
-            for row in s.scalars(query):
-                yield self._pair(s, row)
+        for _, pair in self.pairs_with_ids(site=site):
+            yield pair
 
-    def _pair(self, s: Session, row: PairRow) -> ArticlePair:
-        def latest(article_id: int | None) -> ArticleVersion | None:
-            if article_id is None:
-                return None
-            v = s.scalar(
-                select(VersionRow)
-                .where(VersionRow.article_id == article_id)
-                .order_by(VersionRow.id.desc())
-                .limit(1)
-            )
-            return None if v is None else _version(v)
+    def pairs_with_ids(
+        self,
+        ids: Sequence[int] | None = None,
+        *,
+        site: str | None = None,
+        paired_only: bool = False,
+    ) -> Iterator[tuple[int, ArticlePair]]:
+        """(pair id, pair) of the stored pairs (those of `ids`, of `site`, paired only), in id
+        order, their latest versions read PAIR_BATCH pairs at a time."""
+        pairs = PairRow.__table__
+        query = select(pairs).order_by(pairs.c.id)
+        if ids is not None:
+            query = query.where(pairs.c.id.in_(ids))
+        if site:
+            query = query.where(pairs.c.site == site)
+        if paired_only:
+            query = query.where(pairs.c.status == PairStatus.paired.value)
+        with self.engine.connect() as c:
+            rows = c.execute(query).all()
+        for start in range(0, len(rows), PAIR_BATCH):
+            chunk = rows[start : start + PAIR_BATCH]
+            yield from zip((r.id for r in chunk), self._pairs_of(chunk), strict=True)
 
-        en = latest(row.en_article_id)
-        assert en is not None, "a pair row always has its English version (saved together)"
-        return ArticlePair(
-            site=row.site,
-            status=PairStatus(row.status),
-            en=en,
-            ar=latest(row.ar_article_id),
-            arabic_url=row.arabic_url,
-            reason=UnpairedReason(row.reason) if row.reason else None,
-            reason_detail=row.reason_detail,
+    def _pairs_of(self, rows: Sequence[Any]) -> list[ArticlePair]:
+        """Pair rows as records, with their articles' latest versions (one query)."""
+        article_ids = {r.en_article_id for r in rows}
+        article_ids.update(r.ar_article_id for r in rows if r.ar_article_id is not None)
+        versions = VersionRow.__table__
+        newest = (
+            select(func.max(versions.c.id))
+            .where(versions.c.article_id.in_(article_ids))
+            .group_by(versions.c.article_id)
         )
+        with self.engine.connect() as c:
+            latest = {
+                article_id: ArticleVersion.model_validate(record)
+                for article_id, record in c.execute(
+                    select(versions.c.article_id, versions.c.record).where(
+                        versions.c.id.in_(newest)
+                    )
+                )
+            }
+        return [
+            ArticlePair(
+                site=r.site,
+                status=PairStatus(r.status),
+                # a pair row always has its English version (saved together)
+                en=latest[r.en_article_id],
+                ar=latest.get(r.ar_article_id) if r.ar_article_id is not None else None,
+                arabic_url=r.arabic_url,
+                reason=UnpairedReason(r.reason) if r.reason else None,
+                reason_detail=r.reason_detail,
+            )
+            for r in rows
+        ]
 
     def errors(self) -> list[CrawlError]:
         with self._sessions() as s:

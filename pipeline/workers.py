@@ -46,8 +46,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pipeline.models import ArticlePair
-from pipeline.stages import paired_sentences, untranslated
-from pipeline.store import Base, PairRow, SqlCorpusStore, now
+from pipeline.stages import original, paired_sentences, translation, untranslated
+from pipeline.store import Base, SqlCorpusStore, now
 from pipeline.translate import Engine, EngineSettings
 
 logger = logging.getLogger(__name__)
@@ -302,20 +302,17 @@ def translate_worker(
 
 
 def _pairs_by_id(corpus: SqlCorpusStore, ids: list[int]) -> Iterator[ArticlePair]:
-    with corpus._sessions() as s:
-        for row in s.scalars(select(PairRow).where(PairRow.id.in_(ids)).order_by(PairRow.id)):
-            yield corpus._pair(s, row)
+    for _, pair in corpus.pairs_with_ids(ids):
+        yield pair
 
 
 def enqueue_alignments(corpus: SqlCorpusStore, queue: ClaimQueue) -> int:
     """Every paired article at its current versions, as a unit (a changed version: a new one)."""
     items: dict[str, str | None] = {}
-    with corpus._sessions() as s:
-        for row in s.scalars(select(PairRow).where(PairRow.status == "paired")):
-            pair = corpus._pair(s, row)
-            if pair.ar is not None:
-                key = f"{row.id}:{pair.ar.content_sha256[:16]}:{pair.en.content_sha256[:16]}"
-                items[key] = None
+    for pair_id, pair in corpus.pairs_with_ids(paired_only=True):
+        source, target = original(pair), translation(pair)
+        if source is not None:
+            items[f"{pair_id}:{source.content_sha256[:16]}:{target.content_sha256[:16]}"] = None
     return queue.enqueue(items)
 
 
