@@ -40,7 +40,12 @@ def _failed(
     crawler.stats.inc_value(f"bitext/stage_failures/{stage.value}/{reason}")
     if log:
         logger.warning(
-            "%s (%s) failed for %s: %s: %s", stage.value, scope, item.en.url, reason, detail
+            "%s (%s) failed for %s: %s: %s",
+            stage.value,
+            scope,
+            item.translation.url,
+            reason,
+            detail,
         )
 
 
@@ -111,7 +116,7 @@ class ArticleTextPipeline:
         profile = getattr(self.crawler.spider, "profile", None)
         todo = [
             v
-            for v in (item.en, item.ar)
+            for v in (item.translation, item.original)
             # a version read back from the store (after a 304) has its text stored already
             if v is not None and v.raw_html and v.text is None
         ]
@@ -166,13 +171,12 @@ class ArticleTextPipeline:
 
 
 class TranslationPipeline:
-    """Translates each new clean text (Arabic -> English, English -> Arabic) with the installed
-    Argos packages, through the store's cache, in a worker thread: CTranslate2 releases the GIL,
-    so the reactor goes on crawling while a batch decodes. Where no package serves a direction
-    the pair is left "translation pending" (counted, said once in the log) and the crawl goes on;
-    `bitext translate` finishes it later. BITEXT_TRANSLATE=0 turns this off."""
-
-    DIRECTIONS = (("ar", "en"), ("en", "ar"))
+    """Translates each new clean text (the original into its translation's language and back)
+    with the installed Argos packages, through the store's cache, in a worker thread:
+    CTranslate2 releases the GIL, so the reactor goes on crawling while a batch decodes. Where no
+    package serves a direction the pair is left "translation pending" (counted, said once in the
+    log) and the crawl goes on; `bitext translate` finishes it later. BITEXT_TRANSLATE=0 turns
+    this off."""
 
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("BITEXT_TRANSLATE", True):
@@ -214,11 +218,12 @@ class TranslationPipeline:
     async def process_item(self, item: object) -> object:
         from pipeline.translate import translate_cached
 
-        if not isinstance(item, ArticlePair) or item.ar is None:
+        if not isinstance(item, ArticlePair) or item.original is None:
             return item
         store = store_for(self.crawler)
-        for source, target in self.DIRECTIONS:
-            version = item.ar if source == "ar" else item.en
+        original, translation = item.original, item.translation
+        for version, target in ((original, translation.language), (translation, original.language)):
+            source = version.language
             if version.text is None or version.text.status != "ok":
                 continue
             engine = self._engine(source, target)
@@ -285,7 +290,7 @@ class TranslationPipeline:
 
 
 class AlignmentPipeline:
-    """Aligns each freshly extracted pair (Arabic original as source, English as target) with
+    """Aligns each freshly extracted pair (the original as source, its translation as target) with
     whatever translations the store's cache holds (TranslationPipeline runs first), and attaches
     the alignment to the pair so the store saves both in one transaction. With no translation
     the alignment is made in mode "none", one document at a time, with the bundled Arabic-English
@@ -316,29 +321,30 @@ class AlignmentPipeline:
         from pipeline.dictionary import bundled_dictionary
         from pipeline.translate import cached_only
 
-        if not isinstance(item, ArticlePair) or item.ar is None:
+        if not isinstance(item, ArticlePair) or item.original is None:
             return item
-        ar_text, en_text = item.ar.text, item.en.text
-        if ar_text is None or en_text is None or ar_text.status != "ok" or en_text.status != "ok":
+        src, tgt = item.original.language, item.translation.language
+        src_text, tgt_text = item.original.text, item.translation.text
+        if src_text is None or tgt_text is None or {src_text.status, tgt_text.status} != {"ok"}:
             return item
         store = store_for(self.crawler)
-        translations: dict[str, list[str] | None] = {}
-        for source, target, text in (("ar", "en", ar_text), ("en", "ar", en_text)):
+        mt: list[list[str] | None] = []
+        for source, target, text in ((src, tgt, src_text), (tgt, src, tgt_text)):
             key = self._engine_key(source, target)
             sentences = [s.text for s in text.sentences]
-            translations[source] = (
+            mt.append(
                 cached_only(key, sentences, lookup=store.cached_translations) if key else None
             )
-        doc = document_of(ar_text, en_text, ar_mt=translations["ar"], en_mt=translations["en"])
+        doc = document_of(src_text, tgt_text, original_mt=mt[0], translation_mt=mt[1])
         # no translation: the bundled word list stands in (loaded once, in the worker thread)
         lexicon = (
             None
             if doc.src_mt or doc.tgt_mt
-            else await asyncio.to_thread(bundled_dictionary, "ar", "en")
+            else await asyncio.to_thread(bundled_dictionary, src, tgt)
         )
         try:
             alignment = await asyncio.to_thread(
-                align, doc, src_language="ar", tgt_language="en", lexicon=lexicon
+                align, doc, src_language=src, tgt_language=tgt, lexicon=lexicon
             )
             item.alignment = pair_alignment(item, doc, alignment)
         except Exception as exc:  # this pair's failure; stored without an alignment
@@ -346,12 +352,12 @@ class AlignmentPipeline:
                 self.crawler,
                 item,
                 PipelineStage.alignment,
-                "ar-en",
+                f"{src}-{tgt}",
                 "align_error",
                 f"{type(exc).__name__}: {exc}",
             )
             return item
-        item.stage_ok(PipelineStage.alignment, "ar-en")
+        item.stage_ok(PipelineStage.alignment, f"{src}-{tgt}")
         self.crawler.stats.inc_value(f"bitext/alignment/{alignment.mode}")
         return item
 

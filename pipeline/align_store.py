@@ -29,36 +29,45 @@ def align_stored(
     decoded where missing if `translate` and a package serves the direction. Articles with no
     translation are aligned together, so they share the lexicon learned over all of them."""
     counts: Counter[str] = Counter()
-    engines = {d: engine_or_none(*d, settings=settings) for d in (("ar", "en"), ("en", "ar"))}
+    engines: dict[tuple[str, str], Any] = {}  # per direction, made on first use
+
+    def engine(source: str, target: str) -> Any:
+        if (source, target) not in engines:
+            engines[(source, target)] = engine_or_none(source, target, settings=settings)
+        return engines[(source, target)]
+
     existing = corpus.alignment_keys()
     todo: list[tuple[ArticlePair, Document]] = []
     for pair in corpus.iter_pairs() if pairs is None else pairs:  # pairs: a worker's batch
-        if pair.status != "paired" or pair.ar is None:
+        if pair.status != "paired" or pair.original is None:
             continue
-        ar_text: ArticleText | None = corpus.text_of(pair.ar)
-        en_text: ArticleText | None = corpus.text_of(pair.en)
-        if ar_text is None or en_text is None or ar_text.status != "ok" or en_text.status != "ok":
+        src_text: ArticleText | None = corpus.text_of(pair.original)
+        tgt_text: ArticleText | None = corpus.text_of(pair.translation)
+        if src_text is None or tgt_text is None or {src_text.status, tgt_text.status} != {"ok"}:
             counts["skipped: no clean text on both sides"] += 1
             continue
-        mt: dict[str, list[str] | None] = {}
-        for (source, _target), engine in engines.items():
-            text = ar_text if source == "ar" else en_text
+        src, tgt = pair.original.language, pair.translation.language
+        mt: list[list[str] | None] = []
+        for source, target, text in ((src, tgt, src_text), (tgt, src, tgt_text)):
             sentences = [s.text for s in text.sentences]
-            if engine is None:
-                mt[source] = None
+            direction = engine(source, target)
+            if direction is None:
+                mt.append(None)
             elif translate:
-                mt[source] = translate_cached(
-                    engine,
-                    sentences,
-                    lookup=corpus.cached_translations,
-                    save=corpus.save_translations,
+                mt.append(
+                    translate_cached(
+                        direction,
+                        sentences,
+                        lookup=corpus.cached_translations,
+                        save=corpus.save_translations,
+                    )
                 )
             else:
-                mt[source] = cached_only(engine.key, sentences, lookup=corpus.cached_translations)
-        doc = document_of(ar_text, en_text, ar_mt=mt["ar"], en_mt=mt["en"])
+                mt.append(cached_only(direction.key, sentences, lookup=corpus.cached_translations))
+        doc = document_of(src_text, tgt_text, original_mt=mt[0], translation_mt=mt[1])
         mode = "translation" if doc.src_mt or doc.tgt_mt else "none"
-        key = (pair.ar.content_sha256, pair.en.content_sha256, ALIGNER_VERSION)
-        stored = existing.get((pair.site, pair.en.site_article_id))
+        key = (pair.original.content_sha256, pair.translation.content_sha256, ALIGNER_VERSION)
+        stored = existing.get((pair.site, pair.translation.site_article_id))
         # Alignments without translation are always redone: the shared lexicon grows with
         # the corpus.
         if not redo and stored is not None and stored == (*key, "translation") == (*key, mode):
@@ -68,16 +77,29 @@ def align_stored(
     with_mt = [(p, d) for p, d in todo if d.src_mt or d.tgt_mt]
     without = [(p, d) for p, d in todo if not (d.src_mt or d.tgt_mt)]
     for pair, doc in with_mt:
-        corpus.save_alignment(make_record(pair, doc, align(doc)))
+        assert pair.original is not None
+        languages = {
+            "src_language": pair.original.language,
+            "tgt_language": pair.translation.language,
+        }
+        corpus.save_alignment(make_record(pair, doc, align(doc, **languages)))
         counts["aligned: translation"] += 1
         if progress:
             progress(1)
-    if without:
-        for (pair, doc), alignment in zip(
-            without,
-            align_corpus([d for _, d in without], dictionary=bundled_dictionary("ar", "en")),
-            strict=True,
-        ):
+    by_languages: dict[tuple[str, str], list[tuple[ArticlePair, Document]]] = {}
+    for pair, doc in without:  # one shared lexicon per language pair
+        assert pair.original is not None
+        by_languages.setdefault((pair.original.language, pair.translation.language), []).append(
+            (pair, doc)
+        )
+    for (src, tgt), group in by_languages.items():
+        aligned = align_corpus(
+            [d for _, d in group],
+            src_language=src,
+            tgt_language=tgt,
+            dictionary=bundled_dictionary(src, tgt),
+        )
+        for (pair, doc), alignment in zip(group, aligned, strict=True):
             corpus.save_alignment(make_record(pair, doc, alignment))
             counts["aligned: none"] += 1
             if progress:

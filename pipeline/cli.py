@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.progress import Progress, TextColumn, track
 from rich.table import Table
 
-from pipeline.models import json_schema
+from pipeline.models import DIRECTIONS, json_schema
 from pipeline.store import open_store
 from pipeline.warc import check_archive, read_records
 
@@ -308,7 +308,7 @@ def stats(
     from pipeline.translate import Engine, source_key
 
     packages = installed_packages()
-    for source, target in (("ar", "en"), ("en", "ar")):
+    for source, target in DIRECTIONS:
         sentences = {s for chunk in _stored_sentences(corpus, source, 10_000) for s in chunk}
         if find_route(source, target, packages) is None:
             translation.add_row(
@@ -413,7 +413,7 @@ def _learn_from_stored_texts(corpus, learned, skip: set[tuple[str, str, str]]) -
     from pipeline.extract import text_votes
 
     for pair in corpus.iter_pairs():
-        for version in (pair.en, pair.ar):
+        for version in (pair.translation, pair.original):
             if version is None or (version.site, version.language, version.site_article_id) in skip:
                 continue
             text = corpus.text_of(version)
@@ -589,7 +589,7 @@ def _stored_sentences(corpus, language: str, size: int) -> Iterator[list[str]]: 
     """Sentences of the stored clean texts of paired articles in `language`, in chunks."""
     chunk: list[str] = []
     for pair in corpus.iter_pairs():
-        version = pair.ar if language == "ar" else pair.en
+        version = pair.version_in(language)
         if pair.status != "paired" or version is None:
             continue
         text = corpus.text_of(version)
@@ -653,7 +653,7 @@ def translate(
         from pipeline.workers import translate_worker
 
         report: dict[str, object] = {}
-        for source, target in (("ar", "en"), ("en", "ar")):
+        for source, target in DIRECTIONS:
             try:
                 engine = Engine(source, target, settings=settings)
             except NoRoute:
@@ -675,7 +675,7 @@ def translate(
         _store(data_dir, store) if file is None or store_exists(data_dir, store) else _MemoryCache()
     )
     if file is None:
-        for source, target in (("ar", "en"), ("en", "ar")):
+        for source, target in DIRECTIONS:
             jobs.append((source, target, _stored_sentences(corpus, source, batch_size * 64)))
     for source, target, chunks in jobs:
         try:
@@ -1058,12 +1058,12 @@ def review_export(
     output: Annotated[Path, typer.Option("-o", help="The review file (JSON) to write.")],
     pair: Annotated[
         list[str] | None,
-        typer.Option("--pair", help="SITE:ENGLISH_ARTICLE_ID; repeat it. Default: every pair."),
+        typer.Option("--pair", help="SITE:TRANSLATION_ARTICLE_ID; repeat it. Default: every pair."),
     ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write a review file (format bitext-review/1) of the current alignments: a reviewed pair
+    """Write a review file (format bitext-review/2) of the current alignments: a reviewed pair
     with its statuses and comments, the others with every bead pending."""
     from pipeline.exports import atomic_writer, exported_pairs
     from pipeline.review import ReviewRefused, export_reviews
@@ -1083,7 +1083,7 @@ def review_export(
 
 @review_app.command("import")
 def review_import(
-    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/1).")],
+    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/2).")],
     reviewer: Annotated[
         str | None, typer.Option("--reviewer", help="Who reviewed (kept with the review).")
     ] = None,

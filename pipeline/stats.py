@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.models import DIRECTIONS
+
 
 def pending_sentences(corpus: Any) -> dict[str, dict[str, Any]]:
     """Per direction: distinct sentences of paired clean texts, how many the engine that would
@@ -14,7 +16,7 @@ def pending_sentences(corpus: Any) -> dict[str, dict[str, Any]]:
 
     packages = installed_packages()
     out: dict[str, dict[str, Any]] = {}
-    for source, target in (("ar", "en"), ("en", "ar")):
+    for source, target in DIRECTIONS:
         sentences = paired_sentences(corpus, source)
         engine = Engine(source, target).key if find_route(source, target, packages) else None
         done = (

@@ -255,7 +255,7 @@ def paired_sentences(corpus: Any, language: str) -> list[str]:
     """Distinct non-blank sentences of the clean texts of paired articles in `language`."""
     seen: dict[str, None] = {}
     for pair in corpus.iter_pairs():
-        version = pair.ar if language == "ar" else pair.en
+        version = pair.version_in(language)
         if pair.status != "paired" or version is None:
             continue
         text = corpus.text_of(version)
@@ -324,8 +324,9 @@ def enqueue_alignments(corpus: Any, queue: ClaimQueue) -> int:
     with corpus._sessions() as s:
         for row in s.scalars(select(PairRow).where(PairRow.status == "paired")):
             pair = corpus._pair(s, row)
-            if pair.ar is not None:
-                key = f"{row.id}:{pair.ar.content_sha256[:16]}:{pair.en.content_sha256[:16]}"
+            if pair.original is not None:
+                sides = (pair.original.content_sha256[:16], pair.translation.content_sha256[:16])
+                key = f"{row.id}:{sides[0]}:{sides[1]}"
                 items[key] = None
     return queue.enqueue(items)
 
