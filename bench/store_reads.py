@@ -53,10 +53,13 @@ def _previous_iter_pairs(corpus: SqlCorpusStore) -> Iterator[ArticlePair]:
                 )
                 return None if v is None else ArticleVersion.model_validate(v.record)
 
-            en = latest(row.en_article_id)
+            en = latest(row.translation_article_id)
             assert en is not None
             yield ArticlePair(
-                site=row.site, status=PairStatus(row.status), en=en, ar=latest(row.ar_article_id)
+                site=row.site,
+                status=PairStatus(row.status),
+                translation=en,
+                original=latest(row.original_article_id),
             )
 
 
@@ -64,7 +67,7 @@ def one_query_a_text(corpus: SqlCorpusStore, language: str) -> list[str]:
     """The previous reading (pipeline/workers.py before the stage layer)."""
     seen: dict[str, None] = {}
     for pair in _previous_iter_pairs(corpus):
-        version = pair.ar if language == "ar" else pair.en
+        version = pair.version_in(language)
         if pair.status != "paired" or version is None:
             continue
         text = corpus.text_of(version)

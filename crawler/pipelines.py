@@ -56,7 +56,12 @@ def _failed(
     crawler.stats.inc_value(f"bitext/stage_failures/{stage.value}/{reason}")
     if log:
         logger.warning(
-            "%s (%s) failed for %s: %s: %s", stage.value, scope, item.en.url, reason, detail
+            "%s (%s) failed for %s: %s: %s",
+            stage.value,
+            scope,
+            item.translation.url,
+            reason,
+            detail,
         )
 
 
@@ -127,7 +132,7 @@ class ArticleTextPipeline:
         profile = getattr(self.crawler.spider, "profile", None)
         todo = [
             v
-            for v in (item.en, item.ar)
+            for v in (item.translation, item.original)
             # a version read back from the store (after a 304) carries no page to extract from
             if v is not None
             and v.raw_html
@@ -232,7 +237,7 @@ class TranslationPipeline:
         return self.engines[(source, target)]
 
     async def process_item(self, item: object) -> object:
-        if not isinstance(item, ArticlePair) or item.ar is None:
+        if not isinstance(item, ArticlePair) or item.original is None:
             return item
         cache = translations_for(self.crawler)
         versions = {v.language: v for v in (original(item), translation(item)) if v is not None}
@@ -304,7 +309,7 @@ class TranslationPipeline:
 
 
 class AlignmentPipeline:
-    """Aligns each freshly extracted pair (Arabic original as source, English as target) with
+    """Aligns each freshly extracted pair (the original as source, its translation as target) with
     whatever translations the store's cache holds (TranslationPipeline runs first), and attaches
     the alignment to the pair so the store saves both in one transaction. With no translation
     the alignment is made in mode "none", one document at a time, with the bundled Arabic-English
@@ -351,7 +356,9 @@ class AlignmentPipeline:
             sentences = sentences_of(texts[source])
             mt[source] = cached_translation(key, sentences, lookup=lookup) if key else None
         doc = document(item, original_text, translation_text, mt)
-        stored = store_for(self.crawler).alignment_key(item.site, translation(item).site_article_id)
+        scope = "-".join(directions(item)[0])  # original-translation, e.g. ar-en
+        key = translation(item).site_article_id
+        stored = store_for(self.crawler).alignment_key(item.site, key)
         if alignment_state(stored, item, mode_now=mode_of(doc)) == AlignmentState.current:
             # a re-crawled pair whose versions did not change: its alignment stands
             self.crawler.stats.inc_value("bitext/alignment/unchanged")
@@ -369,12 +376,12 @@ class AlignmentPipeline:
                 self.crawler,
                 item,
                 PipelineStage.alignment,
-                "ar-en",
+                scope,
                 "align_error",
                 f"{type(exc).__name__}: {exc}",
             )
             return item
-        item.stage_ok(PipelineStage.alignment, "ar-en")
+        item.stage_ok(PipelineStage.alignment, scope)
         self.crawler.stats.inc_value(f"bitext/alignment/{item.alignment.mode}")
         return item
 

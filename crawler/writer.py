@@ -226,6 +226,7 @@ def writer_main(
     signal.signal(signal.SIGTERM, lambda *_: setattr(abort, "value", 1))
     # Our copy of the sending end would keep the pipe open after the crawler died, and a read
     # cut mid-message would then wait forever; without it the read ends in EOFError.
+    # multiprocessing.Queue keeps that end private (_writer, untyped): no public way to close it
     tasks._writer.close()  # type: ignore[attr-defined]
     lock = hold_writer_lock(Path(lock_dir)) if lock_dir else None
     store = open_store(store_location)

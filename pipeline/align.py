@@ -1176,20 +1176,20 @@ __all__ = [
 
 
 def document_of(
-    ar_text: ArticleText,
-    en_text: ArticleText,
+    original: ArticleText,
+    translation: ArticleText,
     *,
-    ar_mt: list[str] | None = None,
-    en_mt: list[str] | None = None,
+    original_mt: list[str] | None = None,
+    translation_mt: list[str] | None = None,
 ) -> Document:
-    """The Arabic original as source, the English version as target, paragraphs kept."""
+    """The original as source, its translation as target, paragraphs kept."""
     return Document(
-        src=[s.text for s in ar_text.sentences],
-        tgt=[s.text for s in en_text.sentences],
-        src_mt=ar_mt,
-        tgt_mt=en_mt,
-        src_paragraphs=[s.paragraph for s in ar_text.sentences],
-        tgt_paragraphs=[s.paragraph for s in en_text.sentences],
+        src=[s.text for s in original.sentences],
+        tgt=[s.text for s in translation.sentences],
+        src_mt=original_mt,
+        tgt_mt=translation_mt,
+        src_paragraphs=[s.paragraph for s in original.sentences],
+        tgt_paragraphs=[s.paragraph for s in translation.sentences],
     )
 
 
@@ -1197,14 +1197,14 @@ def pair_alignment(
     pair: ArticlePair, doc: Document, alignment: Alignment, *, aligned_at: datetime | None = None
 ) -> PairAlignment:
     """The record stored and exported for one aligned article pair."""
-    assert pair.ar is not None
+    assert pair.original is not None
     return PairAlignment(
         site=pair.site,
-        en_article_id=pair.en.site_article_id,
-        src_language="ar",
-        tgt_language="en",
-        src_sha256=pair.ar.content_sha256,
-        tgt_sha256=pair.en.content_sha256,
+        translation_article_id=pair.translation.site_article_id,
+        src_language=pair.original.language,
+        tgt_language=pair.translation.language,
+        src_sha256=pair.original.content_sha256,
+        tgt_sha256=pair.translation.content_sha256,
         mode=alignment.mode,
         aligner=ALIGNER_VERSION,
         src_sentences=doc.src,

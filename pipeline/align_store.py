@@ -93,8 +93,7 @@ def align_stored(
         if progress:
             progress(1)
     if without:
-        source, target = directions(without[0][0])[0]
-        for record in align_pairs(without, dictionary=bundled_dictionary(source, target)):
+        for record in align_pairs(without, dictionary=bundled_dictionary):
             corpus.save_alignment(record)
             counts["aligned: none"] += 1
             if progress:

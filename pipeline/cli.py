@@ -118,7 +118,8 @@ class BitextApp(typer.Typer):
             status = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
         except Exception as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":  # `bitext`, `bitext models`
-                typer.echo(exc.ctx.get_help())  # type: ignore[attr-defined]
+                context: Any = getattr(exc, "ctx", None)  # click's, or typer's copy of it
+                typer.echo(context.get_help())
                 sys.exit(USAGE)
             if debug:
                 traceback.print_exc()
@@ -1070,12 +1071,12 @@ def review_export(
     output: Annotated[Path, typer.Option("-o", help="The review file (JSON) to write.")],
     pair: Annotated[
         list[str] | None,
-        typer.Option("--pair", help="SITE:ENGLISH_ARTICLE_ID; repeat it. Default: every pair."),
+        typer.Option("--pair", help="SITE:TRANSLATION_ARTICLE_ID; repeat it. Default: every pair."),
     ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write a review file (format bitext-review/1) of the current alignments: a reviewed pair
+    """Write a review file (format bitext-review/2) of the current alignments: a reviewed pair
     with its statuses and comments, the others with every bead pending."""
     from pipeline.exports import atomic_writer, exported_pairs
     from pipeline.review import ReviewRefused, export_reviews
@@ -1095,7 +1096,7 @@ def review_export(
 
 @review_app.command("import")
 def review_import(
-    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/1).")],
+    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/2).")],
     reviewer: Annotated[
         str | None, typer.Option("--reviewer", help="Who reviewed (kept with the review).")
     ] = None,

@@ -217,7 +217,7 @@ class ExportFilter:
     def keeps_pair(self, pair: ExportedPair) -> bool:
         if self.since is None:
             return True
-        when = pair.en.published or pair.ar.published or pair.en.fetched_at
+        when = pair.translation.published or pair.original.published or pair.translation.fetched_at
         return when.date() >= self.since
 
     def keeps_bead(self, bead: Bead) -> bool:
@@ -262,15 +262,15 @@ def exported_pairs(
     from pipeline.stages import with_texts
 
     counts = counts if counts is not None else Counter()
-    alignments = {(a.site, a.en_article_id): a for a in corpus.iter_alignments()}
-    reviews = {(a.site, a.en_article_id): a for a in corpus.iter_reviews()}
-    paired = (p for p in corpus.iter_pairs() if p.status == "paired" and p.ar is not None)
+    alignments = {(a.site, a.translation_article_id): a for a in corpus.iter_alignments()}
+    reviews = {(a.site, a.translation_article_id): a for a in corpus.iter_reviews()}
+    paired = (p for p in corpus.iter_pairs() if p.status == "paired" and p.original is not None)
     for pair, ar_text, en_text in with_texts(paired, corpus.texts_of):
-        assert pair.ar is not None
-        en = pair.en.model_copy(update={"text": en_text})
-        ar = pair.ar.model_copy(update={"text": ar_text})
-        alignment = alignments.get((pair.site, pair.en.site_article_id))
-        review = reviews.get((pair.site, pair.en.site_article_id))
+        assert pair.original is not None
+        en = pair.translation.model_copy(update={"text": en_text})
+        ar = pair.original.model_copy(update={"text": ar_text})
+        alignment = alignments.get((pair.site, pair.translation.site_article_id))
+        review = reviews.get((pair.site, pair.translation.site_article_id))
         if review is not None:
             # A translator's review of these very versions wins over the machine alignment.
             if _describes(review, pair):
@@ -283,7 +283,7 @@ def exported_pairs(
             alignment = None
         elif alignment is None:
             counts["not aligned yet (run bitext align)"] += 1
-        record = ExportedPair(site=pair.site, ar=ar, en=en, alignment=alignment)
+        record = ExportedPair(site=pair.site, original=ar, translation=en, alignment=alignment)
         if not keep.keeps_pair(record):
             counts["before --since"] += 1
             continue
@@ -324,12 +324,12 @@ def segments(
             yield Segment(
                 src=src,
                 tgt=tgt,
-                url=pair.en.canonical_url,
-                src_url=pair.ar.canonical_url,
+                url=pair.translation.canonical_url,
+                src_url=pair.original.canonical_url,
                 score=bead.score,
                 flags=tuple(bead.flags),
-                key=f"{pair.site}-{pair.en.site_article_id}-{number}",
-                article=f"{pair.site}:{pair.en.site_article_id}",
+                key=f"{pair.site}-{pair.translation.site_article_id}-{number}",
+                article=f"{pair.site}:{pair.translation.site_article_id}",
                 status=bead.status.value if bead.status else None,
                 comment=bead.comment,
                 reviewer=alignment.reviewer,

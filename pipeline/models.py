@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the original and its translation, not ar/en field names
 
 
 def _no_lone_surrogates(text: str) -> str:
@@ -34,6 +34,10 @@ def _no_lone_surrogates(text: str) -> str:
 TypedText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+
+# The language pair of the bundled data (Enab: Arabic originals, English translations), both
+# ways: the directions the translation and alignment stages serve when none is given.
+DIRECTIONS: tuple[tuple[str, str], ...] = (("ar", "en"), ("en", "ar"))
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -96,7 +100,7 @@ class ArticleVersion(Record):
     requested_url: str = Field(description="URL the crawler asked for")
     canonical_url: str
     site_article_id: str = Field(
-        description="Stable key of the article on its site (Arabic: the numeric id)"
+        description="Stable key of the article on its site (Enab's Arabic: the numeric id)"
     )
     title: str | None = None
     authors: list[str] = Field(default_factory=list)
@@ -178,10 +182,11 @@ class Bead(Record):
 
 
 class PairAlignment(Record):
-    """The alignment of one article pair's latest versions (source = Arabic original)."""
+    """The alignment of one article pair's latest versions. In corpus records src is the
+    original and tgt its translation (the generic src/tgt of the aligner and align-files)."""
 
     site: str
-    en_article_id: str
+    translation_article_id: str = Field(description="The pair's key: its translation's id")
     src_language: LanguageCode
     tgt_language: LanguageCode
     src_sha256: Sha256
@@ -208,22 +213,22 @@ class PairStatus(StrEnum):
 
 
 class UnpairedReason(StrEnum):
-    no_arabic_link = "no_arabic_link"
-    arabic_link_offsite = "arabic_link_offsite"
-    arabic_link_not_article = "arabic_link_not_article"
-    arabic_fetch_failed = "arabic_fetch_failed"
-    arabic_robots_disallowed = "arabic_robots_disallowed"
-    arabic_redirect_offsite = "arabic_redirect_offsite"
-    arabic_page_empty = "arabic_page_empty"
+    no_original_link = "no_original_link"
+    original_link_offsite = "original_link_offsite"
+    original_link_not_article = "original_link_not_article"
+    original_fetch_failed = "original_fetch_failed"
+    original_robots_disallowed = "original_robots_disallowed"
+    original_redirect_offsite = "original_redirect_offsite"
+    original_page_empty = "original_page_empty"
 
 
-# Reasons that say something about the English page itself; the others are failures to fetch
-# the Arabic page, which must not erase a pairing found earlier and are worth retrying.
+# Reasons that say something about the translation's page itself; the others are failures to
+# fetch the original, which must not erase a pairing found earlier and are worth retrying.
 CONTENT_REASONS = frozenset(
     {
-        UnpairedReason.no_arabic_link,
-        UnpairedReason.arabic_link_offsite,
-        UnpairedReason.arabic_link_not_article,
+        UnpairedReason.no_original_link,
+        UnpairedReason.original_link_offsite,
+        UnpairedReason.original_link_not_article,
     }
 )
 
@@ -252,7 +257,9 @@ class StageFailure(Record):
 
 
 class ArticlePair(Record):
-    """An English article and its Arabic original, or the English article alone with the reason."""
+    """A translated article and its original (each with its language), or the translation alone
+    with the reason its original was not found. Discovery starts from the translation (Enab: the
+    English article, which links to its Arabic original)."""
 
     type: Literal["pair", "unpaired"] = Field(
         default="pair",
@@ -260,10 +267,10 @@ class ArticlePair(Record):
     )
     site: str
     status: PairStatus
-    en: ArticleVersion
-    ar: ArticleVersion | None = None
-    arabic_url: str | None = Field(
-        default=None, description="Where the English page's Arabic-version link pointed"
+    translation: ArticleVersion
+    original: ArticleVersion | None = None
+    original_url: str | None = Field(
+        default=None, description="Where the translation's page said its original is"
     )
     reason: UnpairedReason | None = None
     reason_detail: str | None = None
@@ -275,6 +282,13 @@ class ArticlePair(Record):
     )
     # (stage, scope) that ran and succeeded in the crawl: the store clears their old failures.
     _stages_ok: set[tuple[str, str]] = PrivateAttr(default_factory=set)
+
+    def version_in(self, language: str) -> ArticleVersion | None:
+        """The side of the pair in `language`: the original or the translation (None: neither)."""
+        for version in (self.original, self.translation):
+            if version is not None and version.language == language:
+                return version
+        return None
 
     def stage_ok(self, stage: PipelineStage, scope: str) -> None:
         self._stages_ok.add((stage.value, scope))
@@ -345,21 +359,23 @@ class ExportedPair(Record):
 
     schema_version: str = SCHEMA_VERSION
     site: str
-    ar: ArticleVersion
-    en: ArticleVersion
+    original: ArticleVersion
+    translation: ArticleVersion
     alignment: PairAlignment | None = Field(
         default=None, description="None when the pair is not aligned yet, or its texts changed"
     )
 
 
-REVIEW_FORMAT: Final = "bitext-review/1"
+REVIEW_FORMAT: Final = "bitext-review/2"
+# /1 had the same fields, documented as Arabic source and English target: read as /2 on import.
+OLD_REVIEW_FORMATS = ("bitext-review/1",)
 
 
 class ReviewBead(Record):
     """One bead as a translator leaves it: 0-based sentence indices (as in align-files)."""
 
-    src: list[int] = Field(description="Indices into src_sentences (the original, Arabic)")
-    tgt: list[int] = Field(description="Indices into tgt_sentences (the English)")
+    src: list[int] = Field(description="Indices into src_sentences (the original)")
+    tgt: list[int] = Field(description="Indices into tgt_sentences (the translation)")
     status: ReviewStatus = ReviewStatus.pending
     comment: TypedText = ""
 
@@ -367,7 +383,7 @@ class ReviewBead(Record):
 class PairReview(Record):
     """The review of one article pair: its sentences and the beads over them."""
 
-    pair_id: str = Field(description="SITE:ENGLISH_ARTICLE_ID, as `bitext review export` wrote")
+    pair_id: str = Field(description="SITE:TRANSLATION_ARTICLE_ID, as `bitext review export` wrote")
     src_lang: LanguageCode
     tgt_lang: LanguageCode
     src_sentences: list[str]
@@ -380,7 +396,7 @@ class ReviewFile(Record):
     import`. Every sentence in exactly one bead, in order. Its JSON Schema is shipped on its
     own, data/review.schema.json (`bitext review schema`)."""
 
-    format: Literal["bitext-review/1"] = REVIEW_FORMAT
+    format: Literal["bitext-review/2"] = REVIEW_FORMAT
     pairs: list[PairReview]
 
 

@@ -29,22 +29,39 @@ from pipeline.stages import bead_text
 TEMPLATES = Path(__file__).parent / "report_templates"
 FLAG_KINDS = BEAD_FLAGS
 
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi"})
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language in RTL_LANGUAGES else "ltr"
+
+
+def _side(version: Any, archived: dict[str, str]) -> dict[str, Any]:
+    """What the article page shows of one side: its language, direction, live and archived URL."""
+    return {
+        "lang": version.language,
+        "dir": text_direction(version.language),
+        "url": _safe_url(version.canonical_url),
+        "archived": archived.get(version.language),
+    }
+
+
 # What a translator reads for each flag: a name and one line of explanation.
 FLAG_NAMES = {
-    "omitted": "Missing in English",
-    "added": "Added in English",
+    "omitted": "Missing in translation",
+    "added": "Added in translation",
     "number_mismatch": "Numbers differ",
     "name_mismatch": "Names differ",
     "low_similarity": "Meaning differs",
     "doubtful": "Doubtful pairing",
 }
 FLAG_HELP = {
-    "omitted": "An Arabic sentence with no English counterpart: the English leaves it out.",
-    "added": "An English sentence with no Arabic counterpart: the English adds it.",
+    "omitted": "A sentence of the original with no counterpart: the translation leaves it out.",
+    "added": "A sentence of the translation with no counterpart in the original: it adds it.",
     "number_mismatch": "The two sides do not carry the same numbers (figures, dates, counts).",
     "name_mismatch": "A name on one side is not found on the other (compared in the "
     "machine translation).",
-    "low_similarity": "The machine translation of the Arabic shares little with the English: "
+    "low_similarity": "The machine translation of the original shares little with the translation: "
     "the content may have been changed.",
     "doubtful": "The aligner is unsure these sentences belong together: its score is below "
     f"{TRANSLATION_PARAMS.doubtful_below:.2f} (0 = no evidence, 1 = certain). Without a "
@@ -133,7 +150,9 @@ def _safe_url(url: str | None) -> str:
 
 
 def _page_name(pair: ExportedPair) -> str:
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in pair.en.site_article_id)
+    safe = "".join(
+        ch if ch.isalnum() or ch in "-_" else "_" for ch in pair.translation.site_article_id
+    )
     return f"articles/{pair.site}-{safe[:80]}.html"
 
 
@@ -195,7 +214,7 @@ def write_report(
         if alignment is None:
             continue
         degraded += alignment.mode == "none"
-        published = pair.en.published or pair.ar.published
+        published = pair.translation.published or pair.original.published
         beads = []
         flags: Counter[str] = Counter()
         translation = alignment.src_translation
@@ -204,8 +223,8 @@ def write_report(
             src_text, tgt_text = bead_text(alignment, bead)
             beads.append(
                 {
-                    "en": tgt_text,
-                    "ar": src_text,
+                    "translation": tgt_text,
+                    "original": src_text,
                     "mt": " ".join(translation[i] for i in bead.src) if translation else "",
                     "diff": bead.diff,
                     "flags": bead.flags,
@@ -218,10 +237,11 @@ def write_report(
         beads_total += len(alignment.beads)
         divergent_total += divergent
         totals.update(flags)
-        title = pair.en.title or (pair.en.text.title if pair.en.text else None) or "(no title)"
+        text = pair.translation.text
+        title = pair.translation.title or (text.title if text else None) or "(no title)"
         page = _page_name(pair)
         archived = {}
-        for side in (pair.en, pair.ar):
+        for side in (pair.translation, pair.original):
             capture = lookup(side.warc_record_id) if lookup else None
             if capture is not None:
                 name = f"{Path(page).stem}-{side.language}.html"
@@ -230,10 +250,8 @@ def write_report(
         review = review_of(alignment)
         html = article_template.render(
             title=title,
-            en_url=_safe_url(pair.en.canonical_url),
-            ar_url=_safe_url(pair.ar.canonical_url),
-            en_archived=archived.get(pair.en.language),
-            ar_archived=archived.get(pair.ar.language),
+            original=_side(pair.original, archived),
+            translation=_side(pair.translation, archived),
             date=published.date().isoformat() if published else "",
             mode=alignment.mode,
             aligner=alignment.aligner,
@@ -252,7 +270,9 @@ def write_report(
             {
                 "title": title,
                 "site": pair.site,
-                "ar_title": pair.ar.title or "",
+                "original_title": pair.original.title or "",
+                "original_lang": pair.original.language,
+                "original_dir": text_direction(pair.original.language),
                 "page": page,
                 "date": published.date().isoformat() if published else "",
                 "date_sort": published.isoformat() if published else "",

@@ -1,10 +1,11 @@
 """Translators' reviews: review files out of the store and back in.
 
-A review file (`ReviewFile`, format "bitext-review/1") holds, per article pair, its sentences and
+A review file (`ReviewFile`, format "bitext-review/2") holds, per article pair, its sentences and
 the beads a translator left over them, each pending, approved or rejected, with a comment.
 Import checks the whole file before writing anything, then stores each pair's review as a
 revision of its own beside the machine alignment, which re-aligning may replace but never
-the review.
+the review. A "bitext-review/1" file (same fields, read as Arabic source, English target) is
+imported as /2: src is the original, tgt its translation, in the languages the file names.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pipeline.align import NO_TRANSLATION_PARAMS, TRANSLATION_PARAMS, Document, 
 from pipeline.align import _flags as bead_flags
 from pipeline.corpus import CorpusReader, CorpusStore
 from pipeline.models import (
+    OLD_REVIEW_FORMATS,
+    REVIEW_FORMAT,
     Bead,
     ExportedPair,
     PairAlignment,
@@ -37,14 +40,14 @@ class ReviewRefused(ValueError):
     """A review file that cannot be imported; the message is one line and names the pair."""
 
 
-def pair_id(site: str, en_article_id: str) -> str:
-    return f"{site}:{en_article_id}"
+def pair_id(site: str, translation_article_id: str) -> str:
+    return f"{site}:{translation_article_id}"
 
 
 def split_pair_id(value: str) -> tuple[str, str]:
     site, sep, article = value.partition(":")
     if not (sep and site and article):
-        raise ReviewRefused(f"pair {value!r}: not a pair id (SITE:ENGLISH_ARTICLE_ID)")
+        raise ReviewRefused(f"pair {value!r}: not a pair id (SITE:TRANSLATION_ARTICLE_ID)")
     return site, article
 
 
@@ -52,7 +55,7 @@ def review_of(alignment: PairAlignment) -> PairReview:
     """The review-file form of an alignment: a reviewed one carries its statuses and comments,
     a machine one starts every bead pending."""
     return PairReview(
-        pair_id=pair_id(alignment.site, alignment.en_article_id),
+        pair_id=pair_id(alignment.site, alignment.translation_article_id),
         src_lang=alignment.src_language,
         tgt_lang=alignment.tgt_language,
         src_sentences=alignment.src_sentences,
@@ -121,6 +124,8 @@ def load_review_file(path: Path) -> ReviewFile:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReviewRefused(f"{path}: not a readable JSON file: {exc}") from exc
+    if isinstance(data, dict) and data.get("format") in OLD_REVIEW_FORMATS:
+        data = {**data, "format": REVIEW_FORMAT}  # the same fields: only the name changed
     try:
         return ReviewFile.model_validate(data)
     except ValidationError as exc:
@@ -133,7 +138,7 @@ def load_review_file(path: Path) -> ReviewFile:
             if isinstance(index, int) and index < len(pairs) and isinstance(pairs[index], dict):
                 named = f"pair {pairs[index].get('pair_id', index)}: "
         raise ReviewRefused(
-            f"{named}not a bitext-review/1 file: {where}: {first['msg']}".replace("\n", " ")
+            f"{named}not a {REVIEW_FORMAT} file: {where}: {first['msg']}".replace("\n", " ")
         ) from exc
 
 
@@ -204,16 +209,19 @@ def plan_import(
         seen.add(name)
         site, article = split_pair_id(name)
         pair = corpus.pair_for(site, article)
-        if pair is None or pair.status != "paired" or pair.ar is None:
+        if pair is None or pair.status != "paired" or pair.original is None:
             raise ReviewRefused(f"pair {name}: no such article pair in the store")
-        if (review.src_lang, review.tgt_lang) != (pair.ar.language, pair.en.language):
+        if (review.src_lang, review.tgt_lang) != (
+            pair.original.language,
+            pair.translation.language,
+        ):
             raise ReviewRefused(
                 f"pair {name}: languages {review.src_lang}->{review.tgt_lang}, the store has "
-                f"{pair.ar.language}->{pair.en.language}"
+                f"{pair.original.language}->{pair.translation.language}"
             )
         for side, version, sentences in (
-            ("source", pair.ar, review.src_sentences),
-            ("target", pair.en, review.tgt_sentences),
+            ("source", pair.original, review.src_sentences),
+            ("target", pair.translation, review.tgt_sentences),
         ):
             text = corpus.text_of(version)
             stored = [s.text for s in text.sentences] if text is not None else []
@@ -232,8 +240,8 @@ def plan_import(
             raise ReviewRefused(f"pair {name}: {problem}")
         machine = corpus.alignment_of(site, article)
         if machine is None or (machine.src_sha256, machine.tgt_sha256) != (
-            pair.ar.content_sha256,
-            pair.en.content_sha256,
+            pair.original.content_sha256,
+            pair.translation.content_sha256,
         ):
             raise ReviewRefused(f"pair {name}: no current machine alignment; run bitext align")
         alignment = reviewed_alignment(machine, review, reviewer=reviewer, at=at)
@@ -249,7 +257,7 @@ def import_reviews(corpus: CorpusStore, path: Path, *, reviewer: str | None = No
     planned = plan_import(corpus, load_review_file(path), reviewer=reviewer)
     result = ImportResult()
     for (alignment, _), new in zip(planned, corpus.save_reviews(planned), strict=True):
-        name = pair_id(alignment.site, alignment.en_article_id)
+        name = pair_id(alignment.site, alignment.translation_article_id)
         (result.new if new else result.unchanged).append(name)
     return result
 

@@ -33,7 +33,14 @@ from pipeline.align import (
 from pipeline.align import pair_alignment as alignment_record
 from pipeline.corpus import AlignmentKey, CorpusReader
 from pipeline.extract import EXTRACTOR
-from pipeline.models import ArticlePair, ArticleText, ArticleVersion, Bead, PairAlignment
+from pipeline.models import (
+    DIRECTIONS,
+    ArticlePair,
+    ArticleText,
+    ArticleVersion,
+    Bead,
+    PairAlignment,
+)
 from pipeline.translate import Engine, source_key, translate_cached
 
 Lookup = Callable[[str, list[str]], dict[str, str]]
@@ -45,12 +52,12 @@ Save = Callable[[str, dict[str, str]], None]
 
 def original(pair: ArticlePair) -> ArticleVersion | None:
     """The original (the alignment's source side)."""
-    return pair.ar
+    return pair.original
 
 
 def translation(pair: ArticlePair) -> ArticleVersion:
     """The translation (the alignment's target side); the version a pair is keyed by."""
-    return pair.en
+    return pair.translation
 
 
 def directions(pair: ArticlePair) -> tuple[tuple[str, str], ...]:
@@ -94,7 +101,6 @@ def with_texts(
         yield from flush()
 
 
-DIRECTIONS = (("ar", "en"), ("en", "ar"))  # a store's directions before it holds any pair
 
 
 def paired_sentences(corpus: CorpusReader, language: str) -> list[str]:
@@ -224,8 +230,8 @@ def document(
     return document_of(
         original_text,
         translation_text,
-        ar_mt=mt.get(source.language),
-        en_mt=mt.get(translation(pair).language),
+        original_mt=mt.get(source.language),
+        translation_mt=mt.get(translation(pair).language),
     )
 
 
@@ -250,22 +256,26 @@ def align_pair(
 
 
 def align_pairs(
-    todo: Sequence[tuple[ArticlePair, Document]], *, dictionary: Lexicon | None = None
+    todo: Sequence[tuple[ArticlePair, Document]],
+    *,
+    dictionary: Callable[[str, str], Lexicon | None] | None = None,
 ) -> Iterator[PairAlignment]:
     """Align pairs together (the CLI: those without translation share the lexicon learned over
-    all of them)."""
-    if not todo:
-        return
-    first = original(todo[0][0])
-    assert first is not None
-    results = align_corpus(
-        [d for _, d in todo],
-        src_language=first.language,
-        tgt_language=translation(todo[0][0]).language,
-        dictionary=dictionary,
-    )
-    for (pair, doc), result in zip(todo, results, strict=True):
-        yield alignment_record(pair, doc, result)
+    all of them), one corpus per language pair; `dictionary`: the word list of a language pair."""
+    groups: dict[tuple[str, str], list[tuple[ArticlePair, Document]]] = {}
+    for pair, doc in todo:
+        source = original(pair)
+        assert source is not None, "only a pair with its original is aligned"
+        groups.setdefault((source.language, translation(pair).language), []).append((pair, doc))
+    for (src, tgt), group in groups.items():
+        results = align_corpus(
+            [d for _, d in group],
+            src_language=src,
+            tgt_language=tgt,
+            dictionary=dictionary(src, tgt) if dictionary else None,
+        )
+        for (pair, doc), result in zip(group, results, strict=True):
+            yield alignment_record(pair, doc, result)
 
 
 # -- beads as text --------------------------------------------------------------------------------

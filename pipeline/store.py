@@ -143,12 +143,14 @@ class PairRow(Base):
     __tablename__ = "pairs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site: Mapped[str] = mapped_column(String(64))
-    en_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
-    ar_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
+    translation_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    original_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id"), nullable=True
+    )
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
-    arabic_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    original_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -381,13 +383,15 @@ class SqlCorpusStore:
                     },
                 ),
                 "pair_id": select(pairs.c.id)
-                .join(articles, articles.c.id == pairs.c.en_article_id)
+                .join(articles, articles.c.id == pairs.c.translation_article_id)
                 .where(
                     articles.c.site == bindparam("site"),
                     articles.c.language == "en",
-                    articles.c.site_article_id == bindparam("en_article_id"),
+                    articles.c.site_article_id == bindparam("translation_article_id"),
                 ),
-                "pair_select": select(pairs).where(pairs.c.en_article_id == bindparam("en_id")),
+                "pair_select": select(pairs).where(
+                    pairs.c.translation_article_id == bindparam("en_id")
+                ),
                 "pair_insert": insert(pairs),
                 "pair_update": update(pairs)
                 .where(pairs.c.id == bindparam("row_id"))
@@ -395,11 +399,11 @@ class SqlCorpusStore:
                     {
                         col: bindparam(f"new_{col}")
                         for col in (
-                            "ar_article_id",
+                            "original_article_id",
                             "status",
                             "reason",
                             "reason_detail",
-                            "arabic_url",
+                            "original_url",
                             "updated_at",
                         )
                     }
@@ -474,22 +478,29 @@ class SqlCorpusStore:
         result = SaveResult()
         sql = self._statements()
         with self.engine.begin() as c:
-            en_id = self._save_version(c, pair.en, result)
-            ar_id = self._save_version(c, pair.ar, result) if pair.ar is not None else None
+            en_id = self._save_version(c, pair.translation, result)
+            ar_id = (
+                self._save_version(c, pair.original, result) if pair.original is not None else None
+            )
             row = c.execute(sql["pair_select"], {"en_id": en_id}).first()
-            stamp = pair.en.fetched_at
+            stamp = pair.translation.fetched_at
             values = {
-                "ar_article_id": ar_id,
+                "original_article_id": ar_id,
                 "status": pair.status.value,
                 "reason": pair.reason.value if pair.reason else None,
                 "reason_detail": pair.reason_detail,
-                "arabic_url": pair.arabic_url,
+                "original_url": pair.original_url,
                 "updated_at": stamp,
             }
             if row is None:
                 c.execute(
                     sql["pair_insert"],
-                    {"site": pair.site, "en_article_id": en_id, "first_seen": stamp, **values},
+                    {
+                        "site": pair.site,
+                        "translation_article_id": en_id,
+                        "first_seen": stamp,
+                        **values,
+                    },
                 )
                 result.pair_created = True
             elif self._should_update(row, pair, ar_id):
@@ -560,7 +571,7 @@ class SqlCorpusStore:
         query = (
             select(articles.c.site, articles.c.site_article_id, table)
             .join(pairs, pairs.c.id == table.c.pair_id)
-            .join(articles, articles.c.id == pairs.c.en_article_id)
+            .join(articles, articles.c.id == pairs.c.translation_article_id)
             .order_by(table.c.id)
         )
         with self.engine.connect() as c:
@@ -586,7 +597,7 @@ class SqlCorpusStore:
         with self.engine.connect() as c:
             rows = c.execute(
                 select(articles.c.site_article_id, articles.c.last_checked)
-                .join(pairs, pairs.c.en_article_id == articles.c.id)
+                .join(pairs, pairs.c.translation_article_id == articles.c.id)
                 .where(pairs.c.site == site)
             ).all()
         return {
@@ -597,7 +608,7 @@ class SqlCorpusStore:
         sql = self._statements()
         pair_id = c.execute(
             sql["pair_id"],
-            {"site": alignment.site, "en_article_id": alignment.en_article_id},
+            {"site": alignment.site, "translation_article_id": alignment.translation_article_id},
         ).scalar_one()
         c.execute(
             sql["alignment"],
@@ -617,7 +628,10 @@ class SqlCorpusStore:
             self._save_alignment(c, alignment)
             pair_id = c.execute(
                 self._statements()["pair_id"],
-                {"site": alignment.site, "en_article_id": alignment.en_article_id},
+                {
+                    "site": alignment.site,
+                    "translation_article_id": alignment.translation_article_id,
+                },
             ).scalar_one()
             failures = StageFailureRow.__table__
             c.execute(  # aligned now: an alignment failure from the crawl is settled
@@ -626,10 +640,11 @@ class SqlCorpusStore:
                 )
             )
 
-    def alignment_of(self, site: str, en_article_id: str) -> PairAlignment | None:
+    def alignment_of(self, site: str, translation_article_id: str) -> PairAlignment | None:
         with self.engine.connect() as c:
             pair_id = c.execute(
-                self._statements()["pair_id"], {"site": site, "en_article_id": en_article_id}
+                self._statements()["pair_id"],
+                {"site": site, "translation_article_id": translation_article_id},
             ).scalar()
             if pair_id is None:
                 return None
@@ -638,12 +653,13 @@ class SqlCorpusStore:
             ).scalar()
         return None if record is None else PairAlignment.model_validate(record)
 
-    def alignment_key(self, site: str, en_article_id: str) -> AlignmentKey | None:
+    def alignment_key(self, site: str, translation_article_id: str) -> AlignmentKey | None:
         """What a pair's stored alignment was made on and by, if it has one."""
         al = AlignmentRow.__table__
         with self.engine.connect() as c:
             pair_id = c.execute(
-                self._statements()["pair_id"], {"site": site, "en_article_id": en_article_id}
+                self._statements()["pair_id"],
+                {"site": site, "translation_article_id": translation_article_id},
             ).scalar()
             row = c.execute(
                 select(al.c.src_sha256, al.c.tgt_sha256, al.c.aligner, al.c.mode).where(
@@ -665,7 +681,7 @@ class SqlCorpusStore:
                 al.c.mode,
             )
             .join(pairs, pairs.c.id == al.c.pair_id)
-            .join(articles, articles.c.id == pairs.c.en_article_id)
+            .join(articles, articles.c.id == pairs.c.translation_article_id)
         )
         with self.engine.connect() as c:
             return {(r[0], r[1]): AlignmentKey(r[2], r[3], r[4], r[5]) for r in c.execute(query)}
@@ -678,12 +694,13 @@ class SqlCorpusStore:
 
     # -- reviews (additive: a store made before them gets the table on open) ------------------
 
-    def latest_review(self, site: str, en_article_id: str) -> PairAlignment | None:
+    def latest_review(self, site: str, translation_article_id: str) -> PairAlignment | None:
         """The newest review revision of a pair, whatever versions it was made on."""
         reviews = ReviewRow.__table__
         with self.engine.connect() as c:
             pair_id = c.execute(
-                self._statements()["pair_id"], {"site": site, "en_article_id": en_article_id}
+                self._statements()["pair_id"],
+                {"site": site, "translation_article_id": translation_article_id},
             ).scalar()
             record = c.execute(
                 select(reviews.c.record)
@@ -702,7 +719,7 @@ class SqlCorpusStore:
             for review, digest in reviews:
                 pair_id = c.execute(
                     self._statements()["pair_id"],
-                    {"site": review.site, "en_article_id": review.en_article_id},
+                    {"site": review.site, "translation_article_id": review.translation_article_id},
                 ).scalar_one()
                 last = c.execute(
                     select(table.c.revision, table.c.digest)
@@ -758,9 +775,9 @@ class SqlCorpusStore:
             pair.status.value,
             ar_id,
             pair.reason.value if pair.reason else None,
-            pair.arabic_url,
+            pair.original_url,
         )
-        if new == (row.status, row.ar_article_id, row.reason, row.arabic_url):
+        if new == (row.status, row.original_article_id, row.reason, row.original_url):
             return False
         # A transient failure to fetch the Arabic page never erases a pairing already found.
         return not (
@@ -895,12 +912,12 @@ class SqlCorpusStore:
             )
             return [_version(r) for r in rows]
 
-    def pair_for(self, site: str, en_article_id: str) -> ArticlePair | None:
+    def pair_for(self, site: str, translation_article_id: str) -> ArticlePair | None:
         pairs, articles = PairRow.__table__, ArticleRow.__table__
         query = (
             select(pairs)
-            .join(articles, pairs.c.en_article_id == articles.c.id)
-            .where(pairs.c.site == site, articles.c.site_article_id == en_article_id)
+            .join(articles, pairs.c.translation_article_id == articles.c.id)
+            .where(pairs.c.site == site, articles.c.site_article_id == translation_article_id)
         )
         with self.engine.connect() as c:
             row = c.execute(query).first()
@@ -935,8 +952,8 @@ class SqlCorpusStore:
 
     def _pairs_of(self, rows: Sequence[Any]) -> list[ArticlePair]:
         """Pair rows as records, with their articles' latest versions (one query)."""
-        article_ids = {r.en_article_id for r in rows}
-        article_ids.update(r.ar_article_id for r in rows if r.ar_article_id is not None)
+        article_ids = {r.translation_article_id for r in rows}
+        article_ids.update(r.original_article_id for r in rows if r.original_article_id is not None)
         versions = VersionRow.__table__
         newest = (
             select(func.max(versions.c.id))
@@ -956,10 +973,12 @@ class SqlCorpusStore:
             ArticlePair(
                 site=r.site,
                 status=PairStatus(r.status),
-                # a pair row always has its English version (saved together)
-                en=latest[r.en_article_id],
-                ar=latest.get(r.ar_article_id) if r.ar_article_id is not None else None,
-                arabic_url=r.arabic_url,
+                # a pair row always has its translation's version (saved together)
+                translation=latest[r.translation_article_id],
+                original=(
+                    latest.get(r.original_article_id) if r.original_article_id is not None else None
+                ),
+                original_url=r.original_url,
                 reason=UnpairedReason(r.reason) if r.reason else None,
                 reason_detail=r.reason_detail,
             )
@@ -1094,7 +1113,8 @@ class SqlCorpusStore:
                     failures.c.scope == text.language,
                     failures.c.pair_id.in_(
                         select(pairs.c.id).where(
-                            pairs.c.en_article_id.in_(article) | pairs.c.ar_article_id.in_(article)
+                            pairs.c.translation_article_id.in_(article)
+                            | pairs.c.original_article_id.in_(article)
                         )
                     ),
                 )

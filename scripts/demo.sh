@@ -91,7 +91,7 @@ import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
     item = json.loads(line)
     if item.get("status") == "paired":
-        ar = item["ar"]["text"]
+        ar = item["original"]["text"]
         print("  title:", ar["title"])
         for s in ar["sentences"][:2]:
             print("  sentence:", s["text"])

@@ -155,16 +155,16 @@ def snapshot(store: SqlCorpusStore) -> dict[str, object]:
     pairs = set()
     versions = set()
     for pair in store.iter_pairs():
-        en_path = urlsplit(pair.en.canonical_url).path
+        en_path = urlsplit(pair.translation.canonical_url).path
         pairs.add(
             (
                 en_path,
-                pair.ar.site_article_id if pair.ar else None,
+                pair.original.site_article_id if pair.original else None,
                 pair.status.value,
                 pair.reason.value if pair.reason else None,
             )
         )
-        for side in (pair.en, pair.ar):
+        for side in (pair.translation, pair.original):
             if side is not None:
                 for v in store.versions(side.site, side.language, side.site_article_id):
                     versions.add((v.language, v.site_article_id, v.content_sha256))
@@ -175,3 +175,26 @@ def snapshot(store: SqlCorpusStore) -> dict[str, object]:
         "errors": errors,
         "counts": {k: v for k, v in store.counts().items() if k not in {"captures", "crawls"}},
     }
+
+
+def store_at_revision(url: str, revision: str, *, before_alembic: bool = False) -> None:
+    """A store as an earlier release left it: migrated up (a new store) or down (one holding
+    data) to `revision`; with `before_alembic`, at the baseline with no alembic_version table,
+    as stores were made before Alembic."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from pipeline.migrations import config, current_revision
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        cfg = config(connection)
+        current = current_revision(connection)
+        if current is None or int(current) < int(revision):
+            command.upgrade(cfg, revision)
+        elif int(current) > int(revision):
+            command.downgrade(cfg, revision)
+        if before_alembic:
+            assert revision == "0001", "stores before Alembic are at the baseline"
+            connection.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()

@@ -27,12 +27,12 @@ from tests.conftest import (
 )
 
 UNPAIRED = {
-    "no-arabic-link": "no_arabic_link",
-    "arabic-404": "arabic_fetch_failed",
-    "arabic-offsite-link": "arabic_link_offsite",
-    "arabic-redirect-offsite": "arabic_redirect_offsite",
-    "arabic-empty": "arabic_page_empty",
-    "arabic-robots": "arabic_robots_disallowed",
+    "no-arabic-link": "no_original_link",
+    "arabic-404": "original_fetch_failed",
+    "arabic-offsite-link": "original_link_offsite",
+    "arabic-redirect-offsite": "original_redirect_offsite",
+    "arabic-empty": "original_page_empty",
+    "arabic-robots": "original_robots_disallowed",
 }
 ERRORS = {
     "english-empty": "empty_page",
@@ -57,7 +57,7 @@ def full_crawl(sample_site: Site, tmp_path_factory: pytest.TempPathFactory) -> t
 def test_crawl_pairs_exactly_the_sample_articles(full_crawl, sample_site: Site) -> None:
     store = store_of(full_crawl[0])
     paired = {
-        (urlsplit(p.en.canonical_url).path, p.ar.site_article_id)
+        (urlsplit(p.translation.canonical_url).path, p.original.site_article_id)
         for p in store.iter_pairs()
         if p.status == "paired"
     }
@@ -68,7 +68,7 @@ def test_crawl_pairs_exactly_the_sample_articles(full_crawl, sample_site: Site) 
 def test_unpaired_articles_are_kept_with_their_reason(full_crawl, sample_site: Site) -> None:
     store = store_of(full_crawl[0])
     unpaired = {
-        urlsplit(p.en.canonical_url).path: (p.reason.value, p.ar)
+        urlsplit(p.translation.canonical_url).path: (p.reason.value, p.original)
         for p in store.iter_pairs()
         if p.status == "unpaired"
     }
@@ -76,9 +76,9 @@ def test_unpaired_articles_are_kept_with_their_reason(full_crawl, sample_site: S
     assert {path: reason for path, (reason, _) in unpaired.items()} == expected
     assert all(ar is None for _, ar in unpaired.values())
     details = {p.reason.value: p.reason_detail for p in store.iter_pairs() if p.reason}
-    assert details["arabic_fetch_failed"] == "HTTP 404"
-    assert details["arabic_redirect_offsite"] == "off-site request refused: offsite.example"
-    assert details["arabic_link_offsite"] == "link points to www.example.com"
+    assert details["original_fetch_failed"] == "HTTP 404"
+    assert details["original_redirect_offsite"] == "off-site request refused: offsite.example"
+    assert details["original_link_offsite"] == "link points to www.example.com"
 
 
 def test_failed_english_pages_are_recorded_not_dropped(full_crawl, sample_site: Site) -> None:
@@ -92,10 +92,10 @@ def test_no_duplicates_although_pages_link_url_variants(full_crawl) -> None:
     assert counts["articles_en"] == 46  # 40 paired + 6 unpaired; ?so=related copies collapsed
     assert counts["articles_ar"] == 40
     assert counts["versions"] == 86
-    keys = [p.en.site_article_id for p in store.iter_pairs()]
+    keys = [p.translation.site_article_id for p in store.iter_pairs()]
     assert len(keys) == len(set(keys)) == 46
     assert all(
-        "?" not in p.en.canonical_url and p.en.canonical_url.endswith("/")
+        "?" not in p.translation.canonical_url and p.translation.canonical_url.endswith("/")
         for p in store.iter_pairs()
     )
 
@@ -104,15 +104,18 @@ def test_metadata_of_a_pair(full_crawl, sample_site: Site) -> None:
     store = store_of(full_crawl[0])
     m = sample_site.manifest["pair-00"]
     pair = store.pair_for("enab", m["en_path"])
-    assert pair is not None and pair.ar is not None
-    assert pair.en.title == m["title"]
-    assert pair.en.published is not None and pair.en.published.date().isoformat() == m["published"]
-    assert pair.en.categories == ["News"]
-    assert pair.en.tags == ["Syria", "News"]
-    assert pair.en.authors and pair.ar.authors
-    assert re.search(r"[\u0600-\u06FF]", pair.ar.title or "")
-    assert pair.ar.language == "ar" and pair.ar.site_article_id == "700100"
-    assert pair.ar.canonical_url.startswith(sample_site.ar + "/700100/%D8")
+    assert pair is not None and pair.original is not None
+    assert pair.translation.title == m["title"]
+    assert (
+        pair.translation.published is not None
+        and pair.translation.published.date().isoformat() == m["published"]
+    )
+    assert pair.translation.categories == ["News"]
+    assert pair.translation.tags == ["Syria", "News"]
+    assert pair.translation.authors and pair.original.authors
+    assert re.search(r"[\u0600-\u06FF]", pair.original.title or "")
+    assert pair.original.language == "ar" and pair.original.site_article_id == "700100"
+    assert pair.original.canonical_url.startswith(sample_site.ar + "/700100/%D8")
 
 
 def test_awkward_pages(full_crawl, sample_site: Site) -> None:
@@ -122,12 +125,12 @@ def test_awkward_pages(full_crawl, sample_site: Site) -> None:
     for key in ("pair-07", "pair-11"):
         assert store.pair_for("enab", m[key]["en_path"]).status == "paired"
     # Old /archives/<id> link, redirected to /<id>/<slug>/: keyed on the numeric id.
-    older = store.pair_for("enab", m["pair-02"]["en_path"]).ar
+    older = store.pair_for("enab", m["pair-02"]["en_path"]).original
     assert urlsplit(older.requested_url).path == "/archives/700102"
     assert re.match(r"^/700102/%D9", urlsplit(older.url).path)
     assert older.site_article_id == "700102"
     # Served as windows-1256 under a header claiming UTF-8: repaired, and said so.
-    wrong = store.pair_for("enab", m["pair-13"]["en_path"]).ar
+    wrong = store.pair_for("enab", m["pair-13"]["en_path"]).original
     assert wrong.encoding == "windows-1256"
     assert wrong.encoding_note == "declared utf-8 does not fit the bytes; decoded as windows-1256"
     assert "\ufffd" not in wrong.title and re.search(r"[\u0600-\u06FF]{3}", wrong.title)
@@ -139,7 +142,7 @@ def test_the_crawl_stores_clean_text_for_every_version(full_crawl, sample_site: 
     assert counts["texts"] == counts["versions"] == 86
     assert counts["texts_no_body"] == counts["texts_wrong_language"] == 0
     pair = store.pair_for("enab", sample_site.manifest["pair-13"]["en_path"])
-    en, ar = store.text_of(pair.en), store.text_of(pair.ar)
+    en, ar = store.text_of(pair.translation), store.text_of(pair.original)
     assert en.language_ok and ar.language_ok and ar.detected_language == "ar"
     assert ("other language (ar)", "النسخة العربية من المقال") in {
         (r.reason, r.text) for r in en.removed
@@ -150,7 +153,7 @@ def test_the_crawl_stores_clean_text_for_every_version(full_crawl, sample_site: 
         and ar.text[ar.sentences[0].start : ar.sentences[0].end] == ar.sentences[0].text
     )
     feed = [json.loads(x) for x in (full_crawl[0] / "items.jsonl").read_text().splitlines()]
-    assert all(d["en"]["text"]["status"] == "ok" for d in feed if "status" in d)
+    assert all(d["translation"]["text"]["status"] == "ok" for d in feed if "status" in d)
 
 
 def test_with_no_translation_package_the_crawl_completes_with_translation_pending(
@@ -193,17 +196,17 @@ def test_with_packages_installed_the_crawl_translates_both_ways(
 def test_the_crawl_aligns_every_pair_and_bitext_align_realigns(full_crawl) -> None:
     data = full_crawl[0]
     store = store_of(data)
-    alignments = {a.en_article_id: a for a in store.iter_alignments()}
+    alignments = {a.translation_article_id: a for a in store.iter_alignments()}
     assert "'bitext/alignment/none': 40" in full_crawl[1]
     assert len(alignments) == 40 and {a.mode for a in alignments.values()} == {"none"}
     for pair in store.iter_pairs():
         if pair.status != "paired":
             continue
-        alignment = alignments[pair.en.site_article_id]
-        ar_text, en_text = store.text_of(pair.ar), store.text_of(pair.en)
+        alignment = alignments[pair.translation.site_article_id]
+        ar_text, en_text = store.text_of(pair.original), store.text_of(pair.translation)
         assert alignment.src_sentences == [s.text for s in ar_text.sentences]
         assert alignment.tgt_sentences == [s.text for s in en_text.sentences]
-        assert alignment.src_sha256 == pair.ar.content_sha256
+        assert alignment.src_sha256 == pair.original.content_sha256
         # every sentence of both sides is in exactly one bead
         assert sorted(i for b in alignment.beads for i in b.src) == list(
             range(len(alignment.src_sentences))
@@ -230,7 +233,7 @@ def test_every_page_is_archived_in_warc(full_crawl) -> None:
     responses = {r["id"]: r for r in records if r["type"] == "response"}
     store = store_of(data)
     for pair in store.iter_pairs():
-        for v in (pair.en, pair.ar):
+        for v in (pair.translation, pair.original):
             if v is not None:
                 record = responses[v.warc_record_id]
                 assert record["payload"] == store.raw_html(v.site, v.language, v.site_article_id)
@@ -255,8 +258,9 @@ def test_feed_export_keeps_arabic_as_utf8(full_crawl) -> None:
     records = [json.loads(line) for line in text.splitlines()]
     lines = [d for d in records if "status" in d]  # the pairs; the 3 others are crawl errors
     assert len(lines) == 46 and len(records) == 49
-    assert any(re.search(r"[\u0600-\u06FF]", (d["ar"] or {}).get("title") or "") for d in lines)
-    assert all("raw_html" not in d["en"] for d in lines)
+    titles = [(d["original"] or {}).get("title") or "" for d in lines]
+    assert any(re.search(r"[\u0600-\u06FF]", title) for title in titles)
+    assert all("raw_html" not in d["translation"] for d in lines)
 
 
 def test_second_crawl_stores_nothing_new(sample_site: Site, tmp_path: Path) -> None:
@@ -345,11 +349,11 @@ def test_killed_crawl_leaves_a_consistent_store(
         assert con.execute("pragma integrity_check").fetchone()[0] == "ok"
         orphans = con.execute(
             "select count(*) from pairs p where not exists "
-            "(select 1 from versions v where v.article_id = p.en_article_id)"
+            "(select 1 from versions v where v.article_id = p.translation_article_id)"
         ).fetchone()[0]
         assert orphans == 0
         half = con.execute(
-            "select count(*) from pairs where status = 'paired' and ar_article_id is null"
+            "select count(*) from pairs where status = 'paired' and original_article_id is null"
         ).fetchone()[0]
         assert half == 0
     assert list((data / "warc").glob("*.warc.gz.open"))  # the killed run's file, left open
@@ -394,7 +398,7 @@ def test_limit_argument(sample_site: Site, tmp_path: Path) -> None:
 def test_since_until_arguments(sample_site: Site, tmp_path: Path) -> None:
     run_crawl(sample_site, tmp_path, "-a", "since=2024-06-01", "-a", "until=2024-06-30")
     store = store_of(tmp_path)
-    got = {urlsplit(p.en.canonical_url).path for p in store.iter_pairs()}
+    got = {urlsplit(p.translation.canonical_url).path for p in store.iter_pairs()}
     got |= {urlsplit(e.url).path for e in store.errors()}
     june = {
         m["en_path"] for m in sample_site.manifest.values() if m["published"].startswith("2024-06")
@@ -411,5 +415,8 @@ def test_urls_argument_with_url_variants(sample_site: Site, tmp_path: Path) -> N
     ]
     run_crawl(sample_site, tmp_path, "-a", "urls=" + ",".join(urls))
     store = store_of(tmp_path)
-    got = {(urlsplit(p.en.canonical_url).path, p.ar.site_article_id) for p in store.iter_pairs()}
+    got = {
+        (urlsplit(p.translation.canonical_url).path, p.original.site_article_id)
+        for p in store.iter_pairs()
+    }
     assert got == {(m["pair-03"]["en_path"], "700103"), (m["pair-20"]["en_path"], "700120")}

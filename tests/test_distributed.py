@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, insert, inspect, select, text
 
+from pipeline.models import DIRECTIONS
 from pipeline.store import now, open_store
-from tests.conftest import REPO, Site, copy_site, snapshot, start_site
+from tests.conftest import REPO, Site, copy_site, snapshot, start_site, store_at_revision
 from tests.distributed import (
     crawl_processes,
     fetches,
@@ -197,7 +198,7 @@ def tiny_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     build = tmp_path_factory.mktemp("tiny")
     installed = build / "installed"
-    for source, target in (("ar", "en"), ("en", "ar")):
+    for source, target in DIRECTIONS:
         package = build_tiny_package(build / "src", from_code=source, to_code=target)
         subprocess.run(
             [sys.executable, "-m", "pipeline.cli", "models", "install", str(package)],
@@ -450,10 +451,10 @@ def test_a_store_made_before_alembic_is_stamped_and_upgraded_in_place(tmp_path: 
     from pipeline.store import Base
 
     path = tmp_path / "old.sqlite"
-    engine = create_engine(f"sqlite:///{path}")
     later = ("stage_claims", "stage_failures", "reviews")  # added by migrations 0002 and 0003
-    baseline_tables = [t for name, t in Base.metadata.tables.items() if name not in later]
-    Base.metadata.create_all(engine, tables=baseline_tables)  # how stores were made before
+    store_at_revision(f"sqlite:///{path}", BASELINE, before_alembic=True)
+    engine = create_engine(f"sqlite:///{path}")
+    assert not set(later) & set(inspect(engine).get_table_names())
     with engine.begin() as c:
         c.execute(
             insert(Base.metadata.tables["crawls"]).values(
@@ -477,6 +478,91 @@ def test_the_migrations_make_exactly_the_models_schema(tmp_path: Path) -> None:
     `python -m pipeline.migrations revision "..."` (README "Scaling out")."""
     open_store(tmp_path / "new.sqlite").close()
     assert _schema_matches_models(f"sqlite:///{tmp_path / 'new.sqlite'}") == []
+
+
+# What schema 2 (migration 0004) renamed: the previous release wrote these names.
+OLD_PAIR_COLUMNS = {
+    "translation_article_id": "en_article_id",
+    "original_article_id": "ar_article_id",
+    "original_url": "arabic_url",
+}
+
+
+def _as_previous_release(url: str, tmp_path: Path) -> None:
+    """A store in the previous release's schema (0003: en/ar columns, arabic_* reasons,
+    en_article_id in the alignment and review records) holding what that release wrote: pairs
+    (one unpaired), their versions and texts, an alignment and a translator's review."""
+    from sqlalchemy import MetaData
+
+    from pipeline.exports import exported_pairs
+    from pipeline.models import UnpairedReason
+    from pipeline.review import export_reviews, import_reviews
+    from pipeline.store import Base
+    from tests.test_exports import AR_PARAGRAPHS, EN_PARAGRAPHS, make_pair
+    from tests.test_store_warc import unpaired, version
+
+    current = open_store(tmp_path / "written-now.sqlite")
+    current.save_pair(make_pair("one", AR_PARAGRAPHS, EN_PARAGRAPHS))
+    current.save_pair(unpaired(version("en", "alone", "text"), UnpairedReason.no_original_link))
+    review = tmp_path / "review.json"
+    review.write_text(export_reviews(exported_pairs(current)).model_dump_json())
+    assert import_reviews(current, review).new == ["enab:one"]
+    store_at_revision(url, "0003")
+    engine = create_engine(url)
+    old = MetaData()
+    old.reflect(engine)
+    assert "en_article_id" in old.tables["pairs"].c
+    with current.engine.connect() as source, engine.begin() as target:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(r._mapping) for r in source.execute(select(table))]
+            if table.name == "pairs":
+                rows = [{OLD_PAIR_COLUMNS.get(k, k): v for k, v in r.items()} for r in rows]
+                for r in rows:
+                    if r["reason"] == "no_original_link":
+                        r["reason"] = "no_arabic_link"
+                    elif r["reason"]:
+                        r["reason"] = r["reason"].replace("original_", "arabic_", 1)
+            if table.name in ("alignments", "reviews"):
+                for r in rows:
+                    r["record"]["en_article_id"] = r["record"].pop("translation_article_id")
+            if rows:
+                target.execute(old.tables[table.name].insert(), rows)
+    current.close()
+    engine.dispose()
+
+
+def _check_upgraded(url: str) -> None:
+    from pipeline.exports import exported_pairs
+    from pipeline.models import UnpairedReason
+
+    store = open_store(url)  # upgrades in place on first use
+    pair = store.pair_for("enab", "one")
+    assert pair is not None and pair.original is not None
+    assert (pair.original.site_article_id, pair.translation.site_article_id) == ("ar-one", "one")
+    assert pair.original_url == pair.original.url
+    assert store.pair_for("enab", "alone").reason == UnpairedReason.no_original_link
+    assert store.alignment_of("enab", "one").translation_article_id == "one"
+    review = store.latest_review("enab", "one")
+    assert review is not None and review.translation_article_id == "one"
+    [record] = list(exported_pairs(store))
+    assert record.alignment is not None and record.alignment.review_revision == 1
+    assert record.original.text.paragraphs and record.translation.text.paragraphs
+    store.close()
+    assert _schema_matches_models(url) == []
+
+
+def test_a_store_of_the_previous_schema_upgrades_in_place(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    _as_previous_release(url, tmp_path)
+    _check_upgraded(url)
+
+
+def test_a_store_of_the_previous_schema_upgrades_in_place_on_postgresql(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres.create_database("previous_schema")
+    _as_previous_release(url, tmp_path)
+    _check_upgraded(url)
 
 
 def test_the_migrations_make_exactly_the_models_schema_on_postgresql(

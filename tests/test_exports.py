@@ -91,11 +91,11 @@ def test_jsonl_round_trip_keeps_everything(corpus, tmp_path: Path) -> None:
     assert write_jsonl(exported_pairs(corpus), out) == 2
     records = [ExportedPair.model_validate_json(line) for line in out.read_text().splitlines()]
     first = records[0]
-    assert first.schema_version == "1"
-    assert first.ar.text.paragraphs == AR_PARAGRAPHS  # control character kept in JSONL
-    assert first.en.text.paragraphs == EN_PARAGRAPHS
+    assert first.schema_version == "2"
+    assert first.original.text.paragraphs == AR_PARAGRAPHS  # control character kept in JSONL
+    assert first.translation.text.paragraphs == EN_PARAGRAPHS
     assert first.alignment.src_sentences[0] == AR_PARAGRAPHS[0]
-    assert first.en.canonical_url == "https://x/one/" and first.en.content_sha256
+    assert first.translation.canonical_url == "https://x/one/" and first.translation.content_sha256
     assert len(first.alignment.beads) == 4
     # plain JSON, UTF-8: Arabic and emoji readable, not escaped
     raw = out.read_text(encoding="utf-8")
@@ -149,7 +149,9 @@ def test_moses_files_are_line_parallel(corpus, tmp_path: Path) -> None:
     pair = make_pair(
         "three", ["سطر\u2028ثان.", "جملة\nأخرى."], ["Line\u2028two.", "Another\nsentence."]
     )
-    record = ExportedPair(site="enab", ar=pair.ar, en=pair.en, alignment=pair.alignment)
+    record = ExportedPair(
+        site="enab", original=pair.original, translation=pair.translation, alignment=pair.alignment
+    )
     n = write_moses(segments([record]), prefix, src_lang="ar", tgt_lang="en")
     ar = (tmp_path / "train.ar").read_text(encoding="utf-8").split("\n")[:-1]
     en = (tmp_path / "train.en").read_text(encoding="utf-8").split("\n")[:-1]
@@ -173,7 +175,7 @@ def test_a_stale_alignment_is_not_exported(corpus) -> None:
     edited = make_pair("one", AR_PARAGRAPHS, [*EN_PARAGRAPHS[:2], "An edit."])
     edited.alignment = None
     corpus.save_pair(edited)
-    record = next(p for p in exported_pairs(corpus) if p.en.site_article_id == "one")
+    record = next(p for p in exported_pairs(corpus) if p.translation.site_article_id == "one")
     assert record.alignment is None
 
 

@@ -370,7 +370,7 @@ def test_boilerplate_learned_from_the_store_is_applied_by_from_store(tmp_path: P
         body = _site_page(number, footer).split("<body>")[1].split("</body>")[0]
         v = version("en", f"story-{number}", body)
         versions.append(v)
-        corpus.save_pair(unpaired(v, UnpairedReason.no_arabic_link))
+        corpus.save_pair(unpaired(v, UnpairedReason.no_original_link))
     corpus.close()
     out = _cli("--from-store", "--store", str(db)).stdout
     assert "4 versions extracted" in out

@@ -109,7 +109,7 @@ def test_injected_script_is_text_not_code(report: Path, browser, tmp_path: Path)
     assert "Numbers differ" in first.find_element("css selector", "td.en").text
     # this pair has a translation: its column sits right after the English it is compared with
     headers = [h.text for h in browser.find_elements("css selector", "table.beads th")]
-    assert headers[:3] == ["#", "Arabic original", "English version"]
+    assert headers[:3] == ["#", "Original (ar)", "Translation (en)"]
     assert headers[3].startswith("Machine translation") and headers[4] == "Review"
     # a row the review script builds (two beads merged) shows the script as text, too
     browser.execute_script("localStorage.clear()")
@@ -133,7 +133,7 @@ def test_article_page_columns_direction_toggle_and_keys(
     link.click()
     headers = [h.text for h in browser.find_elements("css selector", "table.beads th")]
     # no translation in the sample corpus: no translation column
-    assert headers == ["#", "Arabic original", "English version", "Review"]
+    assert headers == ["#", "Original (ar)", "Translation (en)", "Review"]
     number, score = browser.find_element("css selector", "table.beads td.num").text.split()
     assert number == "1" and 0 <= float(score) <= 1
     arabic_cells = browser.find_elements("css selector", "table.beads td[lang='ar']")
@@ -263,7 +263,7 @@ def test_review_in_the_browser_then_import_and_export(
     browser.find_element("tag name", "body").send_keys("w")
     saved = _wait_for(downloads)
     review = json.loads(saved.read_text(encoding="utf-8"))
-    assert review["format"] == "bitext-review/1"
+    assert review["format"] == "bitext-review/2"
     pair = next(p for p in review["pairs"] if p["pair_id"] == data["pair_id"])
     first, second = data["beads"][0], data["beads"][1]
     assert pair["beads"][0] == {

@@ -29,6 +29,7 @@ from tests.conftest import (
     run_crawl,
     snapshot,
     start_site,
+    store_at_revision,
     store_of,
 )
 
@@ -268,7 +269,7 @@ def test_an_oversized_page_is_stored_with_extraction_failed(tmp_path: Path) -> N
         site.stop()
     assert result.returncode == 3, result.stderr[-3000:]
     store = store_of(data)
-    pairs = {urlsplit(p.en.canonical_url).path: p for p in store.iter_pairs()}
+    pairs = {urlsplit(p.translation.canonical_url).path: p for p in store.iter_pairs()}
     assert {p.status.value for p in pairs.values()} == {"paired"} and len(pairs) == 2
     failures = store.stage_failures()
     assert [(key, f.stage, f.scope, f.reason) for _, key, f in failures] == [
@@ -276,8 +277,11 @@ def test_an_oversized_page_is_stored_with_extraction_failed(tmp_path: Path) -> N
     ]
     assert "over the extraction cap of 200000" in failures[0][2].detail
     oversized = pairs[m["pair-04"]["en_path"]]
-    assert store.text_of(oversized.ar) is None and store.text_of(oversized.en) is not None
-    assert [a.en_article_id for a in store.iter_alignments()] == [m["pair-03"]["en_path"]]
+    assert (
+        store.text_of(oversized.original) is None
+        and store.text_of(oversized.translation) is not None
+    )
+    assert [a.translation_article_id for a in store.iter_alignments()] == [m["pair-03"]["en_path"]]
 
 
 # -- case 2: Ctrl-C twice -----------------------------------------------------------------------
@@ -394,8 +398,8 @@ def test_a_killed_extraction_worker_stops_the_crawl_and_keeps_its_pairs(
     failed = {key for _, key, f in store.stage_failures() if f.reason == "worker_died"}
     assert failed  # pairs in flight when it died: stored, extraction marked failed
     for pair in store.iter_pairs():
-        key = pair.en.site_article_id
-        assert (store.text_of(pair.en) is None) == (key in failed)
+        key = pair.translation.site_article_id
+        assert (store.text_of(pair.translation) is None) == (key in failed)
     assert not list((data / "warc").glob("*.open"))
 
 
@@ -462,7 +466,9 @@ def test_robots_txt_answering_503_means_disallow_until_it_answers(tmp_path: Path
         store = store_of(data)
         unpaired = {p.reason.value: p.reason_detail for p in store.iter_pairs()}
         assert unpaired == {
-            "arabic_robots_disallowed": "robots.txt unavailable (HTTP 503): disallowed by RFC 9309"
+            "original_robots_disallowed": (
+                "robots.txt unavailable (HTTP 503): disallowed by RFC 9309"
+            )
         }
         assert store.counts()["unpaired"] == 2
         errors = [(urlsplit(e.url).path, e.kind.value, e.http_status) for e in store.errors()]
@@ -539,7 +545,10 @@ def _pair() -> ArticlePair:
         ).with_raw_html(b"<html><body><p>x</p></body></html>")
 
     return ArticlePair(
-        site="enab", status="paired", en=version("en", "/e/1/"), ar=version("ar", "7001")
+        site="enab",
+        status="paired",
+        translation=version("en", "/e/1/"),
+        original=version("ar", "7001"),
     )
 
 
@@ -547,10 +556,8 @@ def test_stage_failures_are_stored_with_the_pair_and_cleared_by_success(tmp_path
     from pipeline.store import open_store
 
     db = tmp_path / "corpus.sqlite"
-    open_store(db).close()
-    with sqlite3.connect(db) as con:  # a store of the release before stage failures (and Alembic)
-        for table in ("stage_failures", "reviews", "stage_claims", "alembic_version"):
-            con.execute(f"drop table {table}")
+    # a store of the release before stage failures (and Alembic)
+    store_at_revision(f"sqlite:///{db}", "0001", before_alembic=True)
     store = open_store(db)  # still opens: stamped at the baseline, the tables added
     pair = _pair()
     pair.stage_failed(PipelineStage.translation, "ar-en", "model_load_failed", "bad model")

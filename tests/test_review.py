@@ -17,6 +17,7 @@ from pipeline.exports import ExportFilter, exported_pairs, segments, write_tmx, 
 from pipeline.models import ReviewBead, ReviewFile
 from pipeline.review import ReviewRefused, coverage_error, export_reviews, import_reviews
 from pipeline.store import SqlCorpusStore, open_store
+from tests.conftest import store_at_revision
 from tests.test_exports import AR_PARAGRAPHS, EN_PARAGRAPHS, make_pair
 
 REPO = Path(__file__).resolve().parents[1]
@@ -214,7 +215,7 @@ def test_a_sentence_in_two_beads_is_refused_whole(store_path: Path, tmp_path: Pa
         ),
         (lambda p: p.update(src_lang="fa"), "pair enab:one: languages fa->en"),
         (lambda p: p["beads"].pop(), "pair enab:one: source sentence 2 is in no bead"),
-        (lambda p: p["beads"][0].update(status="done"), "pair enab:one: not a bitext-review/1"),
+        (lambda p: p["beads"][0].update(status="done"), "pair enab:one: not a bitext-review/2"),
     ],
 )
 def test_refusals_are_one_line_and_name_the_pair(
@@ -246,7 +247,7 @@ def test_realigning_never_overwrites_a_review(store_path: Path, tmp_path: Path) 
     assert counts["aligned: none"] == 2
     assert corpus.alignment_of("enab", "one").aligned_at > machine_before.aligned_at
     corpus.save_pair(make_pair("one", AR_PARAGRAPHS, EN_PARAGRAPHS))  # as a crawl saves it
-    record = next(p for p in exported_pairs(corpus) if p.en.site_article_id == "one")
+    record = next(p for p in exported_pairs(corpus) if p.translation.site_article_id == "one")
     assert [b.status for b in record.alignment.beads] == ["approved", "pending", "rejected"]
     assert corpus.alignment_of("enab", "one").reviewer is None  # the machine one is kept apart
     # the same review again: no new revision; an edited one: revision 2
@@ -269,18 +270,17 @@ def test_a_review_of_older_texts_is_not_exported(store_path: Path, tmp_path: Pat
     import_reviews(corpus, edited)
     corpus.save_pair(make_pair("one", AR_PARAGRAPHS, [*EN_PARAGRAPHS[:2], "An edit."]))
     counts: Counter[str] = Counter()
-    record = next(p for p in exported_pairs(corpus, counts=counts) if p.en.site_article_id == "one")
+    record = next(
+        p for p in exported_pairs(corpus, counts=counts) if p.translation.site_article_id == "one"
+    )
     assert all(b.status is None for b in record.alignment.beads)
     assert counts["review outdated (texts changed since; review again)"] == 1
     corpus.close()
 
 
 def test_a_store_made_before_reviews_opens_and_takes_them(store_path: Path, tmp_path: Path) -> None:
-    import sqlite3
-
-    with sqlite3.connect(store_path) as db:  # as the release before reviews (and Alembic) made it
-        for table in ("reviews", "stage_failures", "stage_claims", "alembic_version"):
-            db.execute(f"DROP TABLE {table}")
+    # as the release before reviews (and Alembic) made it: the pairs stay, the later tables go
+    store_at_revision(f"sqlite:///{store_path}", "0001", before_alembic=True)
     corpus = open_store(store_path)
     assert corpus.latest_review("enab", "one") is None
     review_file = tmp_path / "review.json"
@@ -294,7 +294,7 @@ def test_review_schema_is_shipped_and_generated() -> None:
     assert result.returncode == 0
     assert (REPO / "data" / "review.schema.json").read_text(encoding="utf-8") == result.stdout
     schema = json.loads(result.stdout)
-    assert schema["properties"]["format"]["const"] == "bitext-review/1"
+    assert schema["properties"]["format"]["const"] == "bitext-review/2"
     assert set(schema["$defs"]["ReviewBead"]["properties"]) == {"src", "tgt", "status", "comment"}
 
 

@@ -70,8 +70,8 @@ def test_translation_rule() -> None:
 
 def test_alignment_rule() -> None:
     pair = paired(version("en", "e1", "text"), version("ar", "1", "نص"))
-    assert pair.ar is not None
-    ar, en = pair.ar.content_sha256, pair.en.content_sha256
+    assert pair.original is not None
+    ar, en = pair.original.content_sha256, pair.translation.content_sha256
     made = AlignmentKey(ar, en, ALIGNER_VERSION, "translation")
     assert alignment_state(None, pair, mode_now="translation") == AlignmentState.missing
     assert alignment_state(made, pair, mode_now="translation") == AlignmentState.current
@@ -100,7 +100,7 @@ def test_texts_are_read_for_many_pairs_at_once(tmp_path: Path) -> None:
 
     read = list(with_texts(store.iter_pairs(), texts_of))
     assert asked == [200, 200, 60]  # three reads for 230 pairs, not 460
-    assert [(p.en.site_article_id, a.paragraphs, e.paragraphs) for p, a, e in read] == [
+    assert [(p.translation.site_article_id, a.paragraphs, e.paragraphs) for p, a, e in read] == [
         (f"k{n}", [f"نص {n} هنا."], [f"Text {n} here."]) for n in range(230)
     ]
 

@@ -58,12 +58,14 @@ def version(lang: str, key: str, body: str, at: datetime = T0) -> ArticleVersion
 
 
 def paired(en: ArticleVersion, ar: ArticleVersion) -> ArticlePair:
-    return ArticlePair(site="enab", status=PairStatus.paired, en=en, ar=ar, arabic_url=ar.url)
+    return ArticlePair(
+        site="enab", status=PairStatus.paired, translation=en, original=ar, original_url=ar.url
+    )
 
 
 def unpaired(en: ArticleVersion, reason: UnpairedReason) -> ArticlePair:
     return ArticlePair(
-        site="enab", status=PairStatus.unpaired, en=en, reason=reason, reason_detail="x"
+        site="enab", status=PairStatus.unpaired, translation=en, reason=reason, reason_detail="x"
     )
 
 
@@ -93,13 +95,15 @@ def test_unchanged_content_is_stored_once_and_an_edit_is_a_new_version(store) ->
 def test_a_transient_arabic_failure_never_erases_a_pairing(store) -> None:
     en = version("en", "e1", "text")
     store.save_pair(paired(en, version("ar", "1", "نص")))
-    result = store.save_pair(unpaired(en, UnpairedReason.arabic_fetch_failed))
+    result = store.save_pair(unpaired(en, UnpairedReason.original_fetch_failed))
     assert not result.pair_changed
     assert store.pair_for("enab", "e1").status == PairStatus.paired
     # ...but the English page losing its link does change it.
-    result = store.save_pair(unpaired(version("en", "e1", "edited"), UnpairedReason.no_arabic_link))
+    result = store.save_pair(
+        unpaired(version("en", "e1", "edited"), UnpairedReason.no_original_link)
+    )
     assert result.pair_changed
-    assert store.pair_for("enab", "e1").reason == UnpairedReason.no_arabic_link
+    assert store.pair_for("enab", "e1").reason == UnpairedReason.no_original_link
 
 
 def test_a_pair_is_saved_whole_or_not_at_all(store, monkeypatch) -> None:
@@ -133,13 +137,13 @@ def test_errors_are_counted_and_settled_by_a_later_success(store) -> None:
     store.record_error(error)
     store.record_error(error)
     assert [(e.url, e.kind) for e in store.errors()] == [("https://x/e1", "http_error")]
-    store.save_pair(unpaired(version("en", "e1", "text"), UnpairedReason.no_arabic_link))
+    store.save_pair(unpaired(version("en", "e1", "text"), UnpairedReason.no_original_link))
     assert store.errors() == []
 
 
 def test_validators_follow_the_latest_fetch(store) -> None:
     assert store.validators("enab", "en", "e1") == (None, None)
-    store.save_pair(unpaired(version("en", "e1", "text"), UnpairedReason.no_arabic_link))
+    store.save_pair(unpaired(version("en", "e1", "text"), UnpairedReason.no_original_link))
     assert store.validators("enab", "en", "e1") == ('"e1-4"', None)
 
 
@@ -166,7 +170,7 @@ def test_raw_html_is_pickled_with_the_item_but_never_exported() -> None:
 def test_every_feed_record_says_its_type() -> None:
     feed = TypeAdapter(FeedRecord)
     pair = paired(version("en", "e1", "text"), version("ar", "1", "نص"))
-    alone = unpaired(version("en", "e2", "text"), UnpairedReason.no_arabic_link)
+    alone = unpaired(version("en", "e2", "text"), UnpairedReason.no_original_link)
     error = CrawlError(
         site="enab", url="https://x/", kind=CrawlErrorKind.empty_page, detail="x", at=T0
     )

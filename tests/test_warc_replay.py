@@ -135,7 +135,7 @@ def article_pages(data: Path) -> dict[str, str]:
     store = store_of(data)
     pages = {}
     for pair in store.iter_pairs():
-        for side in (pair.en, pair.ar):
+        for side in (pair.translation, pair.original):
             if side is not None:
                 for v in store.versions(side.site, side.language, side.site_article_id):
                     pages[v.url] = v.title or ""
@@ -228,8 +228,8 @@ def test_a_recrawl_feed_holds_every_article_typed_and_says_so(crawled) -> None:
                 )
         assert dict(types) == {"pair": 40, "unpaired": 6, "crawl_error": 3}
     # The re-crawl found nothing new, and its log says so instead of leaving the user to guess.
-    assert {r["en"]["url"] for r in feeds[1] if "en" in r} == {
-        r["en"]["url"] for r in feeds[0] if "en" in r
+    assert {r["translation"]["url"] for r in feeds[1] if "translation" in r} == {
+        r["translation"]["url"] for r in feeds[0] if "translation" in r
     }
     log = (data / "crawl-2.log").read_text("utf-8")
     assert (

@@ -382,14 +382,16 @@ class EnabSpider(scrapy.Spider):
         hrefs = links_with_text(response.meta["page"], self.profile.original_link_texts)
         if not hrefs:
             yield self.unpaired(
-                en, UnpairedReason.no_arabic_link, "no «النسخة العربية من المقال» link on the page"
+                en,
+                UnpairedReason.no_original_link,
+                "no «النسخة العربية من المقال» link on the page",
             )
             return
         link = urljoin(response.url, hrefs[0])
         if not same_site(link, self.original.base_url):
             yield self.unpaired(
                 en,
-                UnpairedReason.arabic_link_offsite,
+                UnpairedReason.original_link_offsite,
                 f"link points to {urlsplit(link).netloc}",
                 link,
             )
@@ -398,7 +400,7 @@ class EnabSpider(scrapy.Spider):
         if ar_key is None:
             yield self.unpaired(
                 en,
-                UnpairedReason.arabic_link_not_article,
+                UnpairedReason.original_link_not_article,
                 "link is not an article URL of the Arabic site",
                 link,
             )
@@ -415,7 +417,7 @@ class EnabSpider(scrapy.Spider):
             dont_filter=True,
             meta={
                 "en": en,
-                "arabic_url": link,
+                "original_url": link,
                 "ar_key": ar_key,
                 "handle_httpstatus_list": [NOT_MODIFIED],
             },
@@ -429,20 +431,20 @@ class EnabSpider(scrapy.Spider):
             assert response.request is not None  # a callback's response has its request
             yield response.request.replace(headers={}, dont_filter=True)
             return
-        if stored.arabic_url is None or stored.reason in CONTENT_REASONS:
+        if stored.original_url is None or stored.reason in CONTENT_REASONS:
             # Nothing to re-check: the stored record, so the crawl's feed holds every article
             # it checked (changed or not), as a first crawl's does.
             yield stored
             return
         ar_key = (
-            stored.ar.site_article_id
-            if stored.ar
+            stored.original.site_article_id
+            if stored.original
             else self.profile.article_id(
-                self.original, urlsplit(request_url(stored.arabic_url)).path
+                self.original, urlsplit(request_url(stored.original_url)).path
             )
         )
         if ar_key is not None:
-            yield self.original_request(stored.arabic_url, ar_key, stored.en)
+            yield self.original_request(stored.original_url, ar_key, stored.translation)
 
     # -- Arabic originals -----------------------------------------------------------------------
 
@@ -456,26 +458,26 @@ class EnabSpider(scrapy.Spider):
             self.crawler.stats.inc_value("bitext/not_modified/ar")
             ar = self.store.latest_version(self.profile.name, self.original.language, ar_key)
             if ar is not None:
-                yield self.paired(en, ar, response.meta["arabic_url"])
+                yield self.paired(en, ar, response.meta["original_url"])
             return
         version = self.version(response, self.original, ar_key)
         if isinstance(version, CrawlError) or version is None:
             detail = version.detail if version else "unreadable page"
             yield self.unpaired(
-                en, UnpairedReason.arabic_page_empty, detail, response.meta["arabic_url"]
+                en, UnpairedReason.original_page_empty, detail, response.meta["original_url"]
             )
             return
-        yield self.paired(en, version, response.meta["arabic_url"])
+        yield self.paired(en, version, response.meta["original_url"])
 
     def arabic_failed(self, failure: Failure) -> Iterator[ArticlePair]:
         request = _request_of(failure)
         en: ArticleVersion = request.meta["en"]
-        link = request.meta["arabic_url"]
+        link = request.meta["original_url"]
         error = self.crawl_error(request.url, failure, language=self.original.language)
         reason = {
-            CrawlErrorKind.robots_disallowed: UnpairedReason.arabic_robots_disallowed,
-            CrawlErrorKind.redirect_offsite: UnpairedReason.arabic_redirect_offsite,
-        }.get(error.kind, UnpairedReason.arabic_fetch_failed)
+            CrawlErrorKind.robots_disallowed: UnpairedReason.original_robots_disallowed,
+            CrawlErrorKind.redirect_offsite: UnpairedReason.original_redirect_offsite,
+        }.get(error.kind, UnpairedReason.original_fetch_failed)
         yield self.unpaired(en, reason, error.detail, link)
 
     def english_failed(self, failure: Failure) -> Iterator[CrawlError]:
@@ -530,7 +532,11 @@ class EnabSpider(scrapy.Spider):
 
     def paired(self, en: ArticleVersion, ar: ArticleVersion, link: str) -> ArticlePair:
         return ArticlePair(
-            site=self.profile.name, status=PairStatus.paired, en=en, ar=ar, arabic_url=link
+            site=self.profile.name,
+            status=PairStatus.paired,
+            translation=en,
+            original=ar,
+            original_url=link,
         )
 
     def unpaired(
@@ -539,8 +545,8 @@ class EnabSpider(scrapy.Spider):
         return ArticlePair(
             site=self.profile.name,
             status=PairStatus.unpaired,
-            en=en,
-            arabic_url=link,
+            translation=en,
+            original_url=link,
             reason=reason,
             reason_detail=detail,
         )

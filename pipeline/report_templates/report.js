@@ -1,7 +1,7 @@
 // Review report behaviour: sorting and filtering the index; on article pages the
 // "only divergences" toggle, keyboard navigation (j / k every row, n / p flagged rows) and the
 // review (statuses, comments, merge / split / detach), kept in localStorage and saved as a
-// bitext-review/1 file. Scraped text only ever goes into the page through textContent.
+// bitext-review/2 file. Scraped text only ever goes into the page through textContent.
 (function () {
   "use strict";
   function sortTable(table, column, numeric) {
@@ -78,9 +78,9 @@
     setCurrent(target, candidates);
   }
 
-  // ---- the review: kept in localStorage, saved and loaded as a bitext-review/1 file ----
+  // ---- the review: kept in localStorage, saved and loaded as a bitext-review/2 file ----
   var PREFIX = "bitext-review:";
-  var FORMAT = "bitext-review/1";
+  var FORMAT = "bitext-review/2";
   var dataElement = document.getElementById("review-data");
   var base = dataElement ? JSON.parse(dataElement.textContent) : null;
   var review = null;
@@ -160,7 +160,8 @@
     return el;
   }
   function sentencesCell(indices, sentences, lang, missing) {
-    var td = cell("td", null, {lang: lang, dir: lang === "ar" ? "rtl" : "ltr", "class": lang});
+    var rtl = ["ar", "fa", "he", "ur", "ps", "ckb"].indexOf(lang) >= 0;
+    var td = cell("td", null, {lang: lang, dir: rtl ? "rtl" : "ltr", "class": lang});
     if (indices.length) {
       td.textContent = indices.map(function (i) { return sentences[i]; }).join(" ");
     } else {
@@ -176,8 +177,8 @@
     number.appendChild(document.createElement("br"));
     number.appendChild(cell("span", "–", {"class": "score", title: "scored again on import"}));
     row.appendChild(number);
-    row.appendChild(sentencesCell(bead.src, review.src_sentences, "ar", "(not in the Arabic original)"));
-    row.appendChild(sentencesCell(bead.tgt, review.tgt_sentences, "en", "(not in the English version)"));
+    row.appendChild(sentencesCell(bead.src, review.src_sentences, review.src_lang, "(not in the original)"));
+    row.appendChild(sentencesCell(bead.tgt, review.tgt_sentences, review.tgt_lang, "(not in the translation)"));
     if (hasTranslation) {
       row.appendChild(cell("td", "(rows you changed get their diff on import)", {"class": "mt missing"}));
     }
@@ -187,7 +188,7 @@
   var ACTIONS = [
     ["approve", "Approve", "a"], ["reject", "Reject", "r"], ["pending", "Pending", "u"],
     ["merge", "Merge with next", "m"], ["split", "Split", "s"],
-    ["detach-tgt", "Detach English", "e"], ["detach-src", "Detach Arabic", "d"]
+    ["detach-tgt", "Detach translation", "e"], ["detach-src", "Detach original", "d"]
   ];
   function fillReviewCell(td, bead) {
     td.textContent = "";
@@ -293,7 +294,7 @@
       try { parsed = JSON.parse(reader.result); } catch (e) {
         message("Not a JSON file: " + e.message, true); return;
       }
-      if (!parsed || parsed.format !== FORMAT || !Array.isArray(parsed.pairs)) {
+      if (!parsed || (parsed.format !== FORMAT && parsed.format !== "bitext-review/1") || !Array.isArray(parsed.pairs)) {
         message("Not a " + FORMAT + " review file.", true); return;
       }
       var store = storage();
