@@ -1,0 +1,159 @@
+"""The crawl's own records: its runs, the errors it met, its WARC captures, and the
+conditional-GET validators it sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    insert,
+    select,
+)
+
+from pipeline.models import (
+    CrawlError,
+    WarcCapture,
+)
+from pipeline.store_core import (
+    CAPTURE_BATCH,
+    StoreCore,
+    _capture,
+)
+from pipeline.store_rows import (
+    ArticleRow,
+    CaptureRow,
+    CrawlRow,
+    ErrorRow,
+    now,
+)
+
+
+class CrawlRecords(StoreCore):
+    def begin_crawl(self, spider: str, args: dict[str, Any]) -> int:
+        with self._sessions.begin() as s:
+            row = CrawlRow(spider=spider, args=args, started_at=now(), stats={})
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def finish_crawl(self, crawl_id: int, reason: str, stats: dict[str, Any]) -> None:
+        with self._sessions.begin() as s:
+            row = s.get(CrawlRow, crawl_id)
+            if row is not None:
+                row.finished_at = now()
+                row.finish_reason = reason
+                row.stats = {
+                    k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
+                }
+
+    def _error_urls(self) -> set[str]:
+        if self._error_url_set is None:
+            with self.engine.connect() as c:
+                self._error_url_set = set(c.execute(select(ErrorRow.__table__.c.url)).scalars())
+        return self._error_url_set
+
+    def record_error(self, error: CrawlError) -> None:
+        self._error_urls().add(error.url)
+        with self._sessions.begin() as s:
+            row = s.scalar(
+                select(ErrorRow).where(ErrorRow.url == error.url, ErrorRow.kind == error.kind.value)
+            )
+            if row is None:
+                s.add(
+                    ErrorRow(
+                        site=error.site,
+                        url=error.url,
+                        kind=error.kind.value,
+                        detail=error.detail,
+                        http_status=error.http_status,
+                        language=error.language,
+                        first_seen=error.at,
+                        last_seen=error.at,
+                    )
+                )
+            else:
+                row.detail, row.http_status, row.last_seen = (
+                    error.detail,
+                    error.http_status,
+                    error.at,
+                )
+                row.count += 1
+
+    def errors(self) -> list[CrawlError]:
+        with self._sessions() as s:
+            return [
+                CrawlError(
+                    site=r.site,
+                    url=r.url,
+                    kind=r.kind,
+                    detail=r.detail,
+                    http_status=r.http_status,
+                    language=r.language,
+                    at=r.last_seen,
+                )
+                for r in s.scalars(select(ErrorRow).order_by(ErrorRow.id))
+            ]
+
+    def record_capture(self, capture: WarcCapture) -> None:
+        """Buffered: the WARC record is already flushed, so a row lost in a crash never points
+        at a missing record; rows are written every CAPTURE_BATCH and on close."""
+        self._pending_captures.append(capture.model_dump())
+        if capture.record_type == "response":
+            self._last_captures()[capture.url, False] = capture
+            if 200 <= capture.http_status < 300:
+                self._last_captures()[capture.url, True] = capture
+        if len(self._pending_captures) >= CAPTURE_BATCH:
+            self.flush_captures()
+
+    def flush_captures(self) -> None:
+        if self._pending_captures:
+            with self.engine.begin() as c:
+                c.execute(insert(CaptureRow.__table__), self._pending_captures)
+            self._pending_captures = []
+
+    def _last_captures(self) -> dict[tuple[str, bool], WarcCapture]:
+        """(url, successful) -> the URL's last full capture, of any status or a 2xx one."""
+        if self._capture_index is None:
+            captures = CaptureRow.__table__
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(captures)
+                    .where(captures.c.record_type == "response")
+                    .order_by(captures.c.id)
+                )
+                self._capture_index = {}
+                for r in rows:
+                    self._capture_index[r.url, False] = _capture(r)
+                    if 200 <= r.http_status < 300:
+                        self._capture_index[r.url, True] = self._capture_index[r.url, False]
+        return self._capture_index
+
+    def last_capture(self, url: str, *, successful: bool = False) -> WarcCapture | None:
+        """The URL's last `response` capture; `successful`: its last 2xx one (what a 304
+        confirms, never a failed try before a retry)."""
+        return self._last_captures().get((url, successful))
+
+    def captures(self) -> list[WarcCapture]:
+        self.flush_captures()
+        with self._sessions() as s:
+            return [_capture(r) for r in s.scalars(select(CaptureRow).order_by(CaptureRow.id))]
+
+    def validators(
+        self, site: str, language: str, site_article_id: str
+    ) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified of an article's last fetch (for conditional GETs); read once
+        per store and kept current by save_pair, since the crawl asks for every article."""
+        if self._validators is None:
+            articles = ArticleRow.__table__
+            with self.engine.connect() as c:
+                rows = c.execute(
+                    select(
+                        articles.c.site,
+                        articles.c.language,
+                        articles.c.site_article_id,
+                        articles.c.etag,
+                        articles.c.last_modified,
+                    )
+                )
+                self._validators = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+        return self._validators.get((site, language, site_article_id), (None, None))

@@ -1,0 +1,183 @@
+"""The corpus store's tables: one ORM row class each (the schema Alembic migrates, see
+pipeline/migrations). Queries use their tables through SQLAlchemy Core (pipeline.store_*)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    # Every row class here is mapped to a Table (declared, never a join or a subquery): typed
+    # so, Core statements take `Row.__table__` as it is.
+    __table__: ClassVar[Table]
+
+
+class CrawlRow(Base):
+    __tablename__ = "crawls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict] = mapped_column(JSON, default=dict)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finish_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stats: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("site", "language", "site_article_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    site_article_id: Mapped[str] = mapped_column(String(512))
+    canonical_url: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_checked: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    etag: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class VersionRow(Base):
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("article_id", "content_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    raw_html_sha256: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record: Mapped[dict] = mapped_column(JSON)  # ArticleVersion, raw html excluded
+    raw_html_z: Mapped[bytes] = mapped_column(LargeBinary)  # zlib; the WARC keeps the capture too
+
+
+class TextRow(Base):
+    """The clean text of a version; replaced when a better extractor runs again."""
+
+    __tablename__ = "texts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), unique=True)
+    extractor: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    language_ok: Mapped[bool] = mapped_column(Integer)
+    record: Mapped[dict] = mapped_column(JSON)  # ArticleText
+
+
+class TranslationRow(Base):
+    """A sentence translated by one engine (package ids and versions): never decoded twice."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("engine", "source_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    engine: Mapped[str] = mapped_column(String(256))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(Text)
+
+
+class PairRow(Base):
+    __tablename__ = "pairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    translation_article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    original_article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    original_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AlignmentRow(Base):
+    """The alignment of a pair's versions (by content hash); replaced when either changes or a
+    better mode or aligner runs."""
+
+    __tablename__ = "alignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), unique=True)
+    src_sha256: Mapped[str] = mapped_column(String(64))
+    tgt_sha256: Mapped[str] = mapped_column(String(64))
+    aligner: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(16))
+    aligned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    record: Mapped[dict] = mapped_column(JSON)  # PairAlignment
+
+
+class ReviewRow(Base):
+    """A translator's review of a pair's alignment: a revision of its own, never overwritten by
+    re-aligning (which only replaces the machine alignment in `alignments`)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("pair_id", "revision"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    src_sha256: Mapped[str] = mapped_column(String(64))
+    tgt_sha256: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    digest: Mapped[str] = mapped_column(String(64))  # of the beads reviewed: import is idempotent
+    record: Mapped[dict] = mapped_column(JSON)  # PairAlignment with statuses and comments
+
+
+class StageFailureRow(Base):
+    """A stage that failed for a pair in the crawl (one row per pair, stage and scope); deleted
+    when the stage later succeeds. A table of its own, so stores made before it keep working
+    (a migration adds it: 0003)."""
+
+    __tablename__ = "stage_failures"
+    __table_args__ = (UniqueConstraint("pair_id", "stage", "scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ErrorRow(Base):
+    __tablename__ = "errors"
+    __table_args__ = (UniqueConstraint("url", "kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class CaptureRow(Base):
+    __tablename__ = "captures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    warc_filename: Mapped[str] = mapped_column(String(256))
+    warc_record_id: Mapped[str] = mapped_column(String(128), unique=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    payload_sha1: Mapped[str] = mapped_column(String(64))
+    http_status: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
