@@ -44,13 +44,6 @@ class AlignmentKey(NamedTuple):
         return cls(alignment.src_sha256, alignment.tgt_sha256, alignment.aligner, alignment.mode)
 
 
-class TranslationCache(Protocol):
-    """Where translations are looked up and saved, by engine key and source sentence hash."""
-
-    def cached_translations(self, engine: str, source_keys: list[str]) -> dict[str, str]: ...
-    def save_translations(self, engine: str, translations: dict[str, str]) -> None: ...
-
-
 class CorpusReader(Protocol):
     """Reads: all the crawler process does with the store (its writes go to the writer)."""
 
