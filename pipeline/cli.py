@@ -364,7 +364,7 @@ def stats(
 
 
 def _side(site: str | None, lang: str):  # type: ignore[no-untyped-def]
-    from crawler.profiles import PROFILES
+    from pipeline.profiles import PROFILES
 
     if site is None:
         return None
@@ -450,9 +450,9 @@ def extract(
     several as JSON Lines, one object a page in the order given, each with its "path", the
     boilerplate each site repeats across them learned and taken out; or of the stored versions
     (--from-store), e.g. after a crawl with -s BITEXT_EXTRACT=0."""
-    from crawler.profiles import PROFILES
     from pipeline.encoding import decode_html
     from pipeline.extract import clean_page, learn_boilerplate, read_page
+    from pipeline.profiles import PROFILES
 
     if from_store:
         _extract_from_store(data_dir, store, redo)
@@ -477,7 +477,7 @@ def extract(
         dict.fromkeys(
             e
             for p in PROFILES.values()
-            for s in (p.source, p.original)
+            for s in (p.translation, p.original)
             for e in s.fallback_encodings
         )
     )
