@@ -63,6 +63,7 @@ typecheck: venv
 
 sample-site: venv
 	$(PY) data/sample_site/build.py
+	$(PY) data/sample_site_hreflang/build.py
 
 bench: venv
 	$(PY) bench/crawl.py

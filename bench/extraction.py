@@ -45,8 +45,8 @@ import trafilatura  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 from readability import Document  # noqa: E402
 
-from crawler.profiles import PROFILES  # noqa: E402
 from pipeline.extract import extract_article  # noqa: E402
+from pipeline.profiles import PROFILES  # noqa: E402
 from pipeline.text import comparison_form  # noqa: E402
 
 GOLD = REPO / "tests" / "gold" / "pages"

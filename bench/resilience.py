@@ -29,8 +29,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
 sys.path.insert(0, str(REPO))
 
 import pipeline.extract as extract  # noqa: E402
-from crawler.profiles import PROFILES  # noqa: E402
 from pipeline.encoding import decode_html  # noqa: E402
+from pipeline.profiles import PROFILES  # noqa: E402
 from pipeline.text import strip_unprintable  # noqa: E402
 
 GOLD = REPO / "tests" / "gold" / "pages"

@@ -19,6 +19,7 @@ from crawler.writer import WriterFailed, WriterReport
 from pipeline.boilerplate import SiteBoilerplate
 from pipeline.extract import PageTooLarge, extract_article, text_votes
 from pipeline.models import ArticlePair, ArticleText, CrawlError, PipelineStage
+from pipeline.profile import LanguageSite
 from pipeline.stages import (
     AlignmentState,
     align_pair,
@@ -38,7 +39,7 @@ from pipeline.translate import Engine
 
 logger = logging.getLogger(__name__)
 
-ExtractJob = tuple[str, str, str, str, str, str | None, int | None, dict[str, int]]
+ExtractJob = tuple[LanguageSite | None, str, str, str, str, str | None, int | None, dict[str, int]]
 
 
 def _failed(
@@ -66,15 +67,12 @@ def _failed(
 
 
 def _extract_texts(jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]]:
-    """Worker-process side: (profile, language, html, url, site, sha, cap, the site's learned
-    boilerplate) -> an ArticleText, or (reason, detail) where extraction failed for that page
-    (the others go on)."""
-    from crawler.profiles import PROFILES
-
+    """Worker-process side: (the profile's side, language, html, url, site, sha, cap, the site's
+    learned boilerplate) -> an ArticleText, or (reason, detail) where extraction failed for that
+    page (the others go on). The side travels with the job: a profile from a file or from -a
+    site= is in no registry the worker could look it up in."""
     texts: list[ArticleText | tuple[str, str]] = []
-    for profile_name, language, html, url, site, sha, cap, repeated in jobs:
-        profile = PROFILES.get(profile_name)
-        side = profile.side(language) if profile is not None else None
+    for side, language, html, url, site, sha, cap, repeated in jobs:
         try:
             texts.append(
                 extract_article(
@@ -142,7 +140,7 @@ class ArticleTextPipeline:
             return item
         jobs: list[ExtractJob] = [
             (
-                profile.name if profile else "",
+                profile.side(v.language) if profile else None,
                 v.language,
                 v.raw_html.decode(v.encoding, errors="replace"),
                 v.url,

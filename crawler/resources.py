@@ -87,15 +87,23 @@ def translations_for(crawler: Crawler) -> CrawlTranslations:
     return _translations[crawler]
 
 
+def site_of(crawler: Crawler) -> str:
+    """The name of the site crawled: its profile's (`scrapy crawl bilingual` takes any site), the
+    spider's until the spider is made."""
+    profile = getattr(getattr(crawler, "spider", None), "profile", None)
+    return getattr(profile, "name", None) or crawler.spidercls.name
+
+
 def writer_for(crawler: Crawler) -> StoreWriter:
     """The crawl's writer process (store and WARC writes); reads go through store_for."""
     if crawler not in _writers:
-        # BITEXT_WARC_PREFIX: set with a shared frontier (crawler.distributed) to add the host
+        # BITEXT_WARC_PREFIX: set with a shared frontier (crawler.distributed) to add the host;
+        # %(spider)s in it is the site's profile name
         prefix = crawler.settings.get("BITEXT_WARC_PREFIX") or "%(spider)s"
         _writers[crawler] = StoreWriter(
             store_location(crawler.settings),
             warc_dir(crawler.settings),
-            prefix % {"spider": crawler.spidercls.name},
+            prefix % {"spider": site_of(crawler)},
             warcinfo=crawl_warcinfo(crawler),
             lock_dir=data_dir(crawler.settings),
         )
@@ -110,7 +118,7 @@ def crawl_warcinfo(crawler: Crawler) -> dict[str, str]:
         getattr(ext, "crawl_id", None) for ext in getattr(crawler.extensions, "middlewares", ())
     ]
     run_id = next((i for i in run_ids if i is not None), None)
-    name = crawler.spidercls.name
+    name = site_of(crawler)
     return warcinfo_fields(
         crawl_id=f"{name}-crawl-{run_id}" if run_id is not None else None,
         user_agent=settings.get("USER_AGENT"),
@@ -118,7 +126,8 @@ def crawl_warcinfo(crawler: Crawler) -> dict[str, str]:
         operator=settings.get("BITEXT_OPERATOR") or None,
         hostname=settings.getbool("BITEXT_WARC_HOSTNAME", True),
         # the store's location is left out: a database URL may hold a password
-        description=f"bitext: scrapy crawl {name}"
+        description=f"bitext: scrapy crawl {crawler.spidercls.name}"
+        + (f" ({name})" if name != crawler.spidercls.name else "")
         + (f", run {run_id} in its corpus store" if run_id is not None else ""),
     )
 

@@ -368,7 +368,7 @@ def stats(
 
 
 def _side(site: str | None, lang: str) -> LanguageSite | None:
-    from crawler.profiles import PROFILES
+    from pipeline.profiles import PROFILES
 
     if site is None:
         return None
@@ -465,9 +465,9 @@ def extract(
     several as JSON Lines, one object a page in the order given, each with its "path", the
     boilerplate each site repeats across them learned and taken out; or of the stored versions
     (--from-store), e.g. after a crawl with -s BITEXT_EXTRACT=0."""
-    from crawler.profiles import PROFILES
     from pipeline.encoding import decode_html
     from pipeline.extract import clean_page, learn_boilerplate, read_page
+    from pipeline.profiles import PROFILES
 
     if from_store:
         _extract_from_store(data_dir, store, redo)
@@ -492,7 +492,7 @@ def extract(
         dict.fromkeys(
             e
             for p in PROFILES.values()
-            for s in (p.source, p.original)
+            for s in (p.translation, p.original)
             for e in s.fallback_encodings
         )
     )

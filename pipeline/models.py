@@ -220,6 +220,10 @@ class UnpairedReason(StrEnum):
     original_robots_disallowed = "original_robots_disallowed"
     original_redirect_offsite = "original_redirect_offsite"
     original_page_empty = "original_page_empty"
+    # hreflang pairing: the fetched original declares another language, or names another page
+    # (or none) as its translation
+    original_wrong_language = "original_wrong_language"
+    original_not_reciprocal = "original_not_reciprocal"
 
 
 # Reasons that say something about the translation's page itself; the others are failures to
@@ -229,6 +233,8 @@ CONTENT_REASONS = frozenset(
         UnpairedReason.no_original_link,
         UnpairedReason.original_link_offsite,
         UnpairedReason.original_link_not_article,
+        UnpairedReason.original_wrong_language,
+        UnpairedReason.original_not_reciprocal,
     }
 )
 

@@ -1,14 +1,17 @@
 """What a site profile is: declarative knowledge about one bilingual publisher.
 
-Instances live in `crawler/profiles/` (one module per publisher); everything here is plain data
-plus the pure functions that read pages with it, so a theme change is a one-file fix.
+Profiles live in `pipeline/profiles/` (one class per publisher, or a profile file for a site
+that needs no code); everything here is plain data plus the pure functions that read pages with
+it, so a theme change is a one-file fix.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Literal
 from urllib.parse import urlsplit
 
 
@@ -19,6 +22,22 @@ class ExtractionRules:
 
     prune_xpaths: tuple[str, ...] = ()
     drop_patterns: tuple[tuple[str, str], ...] = ()  # (regex matched against a paragraph, reason)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One theme of a side, live from `since`: the selectors that changed with it. A side's
+    layouts are its history; pages of every era are read by the union, newest first."""
+
+    since: date
+    title: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+
+
+LAYOUT_FIELDS = ("title", "body", "authors", "categories", "tags")
 
 
 @dataclass(frozen=True)
@@ -39,14 +58,49 @@ class LanguageSite:
     ignore_labels: frozenset[str] = frozenset()  # breadcrumb labels that are not categories
     fallback_encodings: tuple[str, ...] = ()
     extraction: ExtractionRules = ExtractionRules()
+    layouts: tuple[Layout, ...] = ()  # the theme history, newest first (see with_layouts)
+
+    def with_layouts(self, *layouts: Layout) -> LanguageSite:
+        """This side reading every layout: each selector list is the layouts' (newest first),
+        then this side's own (those every theme shares)."""
+        ordered = tuple(sorted(layouts, key=lambda layout: layout.since, reverse=True))
+        merged = {
+            name: tuple(
+                dict.fromkeys(
+                    [s for layout in ordered for s in getattr(layout, name)]
+                    + list(getattr(self, name))
+                )
+            )
+            for name in LAYOUT_FIELDS
+        }
+        return replace(self, layouts=ordered, **merged)
+
+    def only(self, layout: Layout) -> LanguageSite:
+        """This side as it was under one layout alone (what a saved page of that era needs)."""
+        shared = {name: getattr(self, name) for name in LAYOUT_FIELDS}
+        for older in self.layouts:
+            for name in LAYOUT_FIELDS:
+                shared[name] = tuple(s for s in shared[name] if s not in getattr(older, name))
+        return replace(
+            self,
+            layouts=(layout,),
+            **{name: getattr(layout, name) + shared[name] for name in LAYOUT_FIELDS},
+        )
+
+
+# How a translation's page names its original: a link with a known text on the page ("link",
+# Enab Baladi), or <link rel="alternate" hreflang="..."> in its head ("hreflang", WordPress
+# with WPML or Polylang and most multilingual news CMSs).
+Pairing = Literal["link", "hreflang"]
 
 
 @dataclass(frozen=True)
 class SiteProfile:
     name: str
-    source: LanguageSite  # the side the crawl starts from (English on Enab Baladi)
-    original: LanguageSite  # the side the link points to (the Arabic original)
-    original_link_texts: tuple[str, ...]  # text of the link from source to original
+    translation: LanguageSite  # the side the crawl starts from (English on Enab Baladi)
+    original: LanguageSite  # the side its pages point to (Enab: the Arabic original)
+    pairing: Pairing = "link"
+    original_link_texts: tuple[str, ...] = ()  # "link": text of the link to the original
     feed_paths: tuple[str, ...] = ()
     sitemap_paths: tuple[str, ...] = ()
     listing_paths: tuple[str, ...] = ()
@@ -57,7 +111,7 @@ class SiteProfile:
 
     def side(self, language: str) -> LanguageSite | None:
         """The side of the site in `language`, if the publisher has one."""
-        return next((s for s in (self.source, self.original) if s.language == language), None)
+        return next((s for s in (self.translation, self.original) if s.language == language), None)
 
     def article_id(self, side: LanguageSite, path: str) -> str | None:
         """The stable id in an article URL path, the path itself for sides without ids."""
@@ -96,7 +150,7 @@ def find_profile(
     for url in clues.urls:
         host = host_of(url)
         for profile in profiles:
-            for side in (profile.source, profile.original):
+            for side in (profile.translation, profile.original):
                 if host and host == host_of(side.base_url):
                     return profile, side
     name = " ".join(clues.site_name.split()).casefold() if clues.site_name else None

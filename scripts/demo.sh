@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The demo: serve the bundled sample site on 127.0.0.1, run `scrapy crawl enab` against it,
-# then show what was stored and where. Run from the repository root (make demo does).
+# The demo: serve the two bundled sample sites on 127.0.0.1 (Enab-style, and a WordPress-style
+# site with hreflang alternates), run `scrapy crawl enab` and `scrapy crawl bilingual` against
+# them, then show what was stored and where. Run from the repository root (make demo does).
 set -euo pipefail
 out="${BITEXT_DATA_DIR:-data/output}"
 ready="$(mktemp -d)/ready.json"
 
+ready2="$(dirname "$ready")/ready-hreflang.json"
 python data/sample_site/serve.py --ready-file "$ready" >/dev/null &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$ready" ] && break; sleep 0.1; done
+python data/sample_site_hreflang/serve.py --ready-file "$ready2" >/dev/null &
+server2=$!
+trap 'kill $server $server2 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$ready" ] && [ -s "$ready2" ] && break; sleep 0.1; done
+site=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['site'])" "$ready2")
 en=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['en'])" "$ready")
 ar=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['ar'])" "$ready")
 echo "== sample site: English $en  Arabic $ar"
@@ -22,6 +27,17 @@ BITEXT_DATA_DIR="$out" scrapy crawl enab -a base_url_en="$en" -a base_url_ar="$a
 echo "== the same crawl again: incremental, conditional GETs, nothing new stored"
 BITEXT_DATA_DIR="$out" scrapy crawl enab -a base_url_en="$en" -a base_url_ar="$ar" "${fast[@]}" \
     -s LOG_LEVEL=INFO 2>&1 | grep -E "'bitext/(not_modified|versions/new|pairs/created)" || true
+
+echo "== a second site, WordPress-style, pairing by hreflang: no code, no profile file"
+echo "== scrapy crawl bilingual -a site=$site -a languages=ar,en ${fast[*]} -O $out/pairs-hreflang.jsonl"
+BITEXT_DATA_DIR="$out" scrapy crawl bilingual -a site="$site" -a languages=ar,en "${fast[@]}" \
+    -O "$out/pairs-hreflang.jsonl" -s LOG_LEVEL=WARNING
+python - "$out/pairs-hreflang.jsonl" <<'PY'
+import collections, json, sys
+records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+kinds = collections.Counter(r.get("reason") or r["type"] for r in records)
+print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
+PY
 
 echo "== bitext translate: Arabic<->English needs an Argos package (none can be had here)"
 bitext translate --data-dir "$out" || true
@@ -76,7 +92,7 @@ echo
 echo "Outputs:"
 echo "  corpus store   $out/corpus.sqlite"
 echo "  raw captures   $out/warc/ ($(ls "$out"/warc/*.warc.gz | wc -l) WARC files)"
-echo "  crawl feed     $out/pairs.jsonl"
+echo "  crawl feeds    $out/pairs.jsonl (Enab-style), $out/pairs-hreflang.jsonl (hreflang)"
 echo "  corpus (JSONL) $out/corpus.jsonl"
 echo "  TMX 1.4b       $out/corpus.tmx"
 echo "  Moses          $out/corpus.ar, $out/corpus.en"

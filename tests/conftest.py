@@ -198,3 +198,71 @@ def store_at_revision(url: str, revision: str, *, before_alembic: bool = False) 
             assert revision == "0001", "stores before Alembic are at the baseline"
             connection.execute(text("DROP TABLE alembic_version"))
     engine.dispose()
+
+
+# -- the second sample site: WordPress-style, hreflang alternates (data/sample_site_hreflang) --
+
+HREFLANG_SITE = REPO / "data" / "sample_site_hreflang"
+
+
+@dataclass
+class HreflangSite:
+    root: Path
+    base: str
+    manifest: dict[str, dict]
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def build_hreflang_site(out: Path, timeout: float = 120) -> Path:
+    """The hreflang sample site built afresh in `out` (data/sample_site_hreflang/build.py)."""
+    subprocess.run(
+        [sys.executable, str(HREFLANG_SITE / "build.py"), "--out", str(out)],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=timeout,
+    )
+    return out
+
+
+def start_hreflang_site(root: Path) -> HreflangSite:
+    ready = root.parent / "ready-hreflang.json"
+    ready.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, str(HREFLANG_SITE / "serve.py"), "--root", str(root),
+         "--ready-file", str(ready)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"hreflang sample site did not start: {stderr}")
+        time.sleep(0.05)
+    base = json.loads(ready.read_text())["site"]
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    return HreflangSite(root, base, manifest, process)
+
+
+def bilingual_crawl(
+    data_dir: Path, *args: str, timeout: int = 180
+) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl bilingual ARGS` in a subprocess, as a user runs it (not checked)."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "bilingual", *FAST, *args],
+        cwd=REPO,
+        env=crawl_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

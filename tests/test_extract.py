@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from crawler.profiles import PROFILES
-from crawler.profiles.enab import ARABIC, ENGLISH
 from pipeline.extract import extract_article
 from pipeline.language import detect_language
+from pipeline.profiles import PROFILES
+from pipeline.profiles.enab import ARABIC, ENGLISH
 from pipeline.text import clean_text, comparison_form, unify_digits
 
 GOLD = Path(__file__).parent / "gold" / "pages"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.profiles.enab import ARABIC, ENGLISH, PROFILE
 from pipeline.pages import links_with_text, read_article_page
+from pipeline.profiles.enab import ARABIC, ARABIC_2023, ARABIC_2025, ENGLISH, PROFILE
 
 FIXTURES = Path(__file__).parent / "fixtures" / "enab"
 PAGES = sorted(FIXTURES.glob("*.html"))
@@ -50,3 +50,21 @@ def test_article_ids_from_urls() -> None:
 def test_arabic_link_found_whatever_the_whitespace() -> None:
     html = '<p><a href="/1/x/">  النسخة   العربية\n من المقال </a></p><a href="/2/">other</a>'
     assert links_with_text(html, PROFILE.original_link_texts) == ["/1/x/"]
+
+
+@pytest.mark.parametrize(
+    ("page", "layout", "other"),
+    [("ar-article-2023-theme", ARABIC_2023, ARABIC_2025),
+     ("ar-article-2025-theme", ARABIC_2025, ARABIC_2023)],
+)  # fmt: skip
+def test_each_arabic_layout_reads_the_pages_of_its_era(page: str, layout, other) -> None:  # type: ignore[no-untyped-def]
+    """The theme history is real: a page of one era is read whole by its layout alone, and the
+    other layout alone misses its body and breadcrumb."""
+    expected = json.loads((FIXTURES / f"{page}.expected.json").read_text(encoding="utf-8"))
+    html = (FIXTURES / f"{page}.html").read_text(encoding="utf-8")
+    own = read_article_page(html, ARABIC.only(layout))
+    assert own.has_body and own.title == expected["title"]
+    assert own.categories == expected["categories"]
+    alien = read_article_page(html, ARABIC.only(other))
+    assert not alien.has_body and alien.categories == []
+    assert ARABIC.layouts == (ARABIC_2025, ARABIC_2023)  # newest first

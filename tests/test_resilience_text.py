@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from crawler.profiles.enab import ARABIC, ENGLISH
 from pipeline.extract import extract_article
+from pipeline.profiles.enab import ARABIC, ENGLISH
 from pipeline.text import UNPRINTABLE_REASON, clean_text, strip_unprintable
 
 GOLD = Path(__file__).parent / "gold" / "pages"

@@ -1,14 +1,16 @@
 """Enab Baladi: everything the crawler knows about english.enabbaladi.net and enabbaladi.net.
 
 Selectors follow ../shared/reference/enab-site.md and are pinned by the saved-page tests; a theme
-change on either site is a change to this file only.
+change on either site is a change to this file only: a new dated `Layout` of that side.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date
 
-from pipeline.profile import ExtractionRules, LanguageSite, SiteProfile
+from pipeline.profile import ExtractionRules, LanguageSite, Layout, Pairing, SiteProfile
 
 ENGLISH_RULES = ExtractionRules(
     prune_xpaths=(
@@ -71,37 +73,54 @@ ENGLISH = LanguageSite(
     extraction=ENGLISH_RULES,
 )
 
+# The Arabic site's themes. The dates are those of the oldest saved page of each theme
+# (tests/fixtures/enab), not the day the theme went live, which we do not know.
+ARABIC_2023 = Layout(
+    since=date(2023, 1, 1),
+    title=("h1.entry-title::text",),
+    body=("div.entry-content",),
+    categories=("ul.breadcrumb a::text",),
+)
+ARABIC_2025 = Layout(
+    since=date(2025, 1, 1),
+    title=("h1.post-title::text",),
+    body=("div.content-article",),
+    categories=("nav.breadcrumb a::text",),
+)
+
 ARABIC = LanguageSite(
     language="ar",
     base_url="https://www.enabbaladi.net",
     # /<id>/<slug>/ (2025), /<id>/ , /archives/<id> (older form)
     article_path=re.compile(r"^/(?:archives/)?(?P<id>\d+)(?:/[^/]*)?/?$"),
-    title=(
-        "h1.post-title::text",
-        "h1.entry-title::text",
-        "meta[property='og:title']::attr(content)",
-        "title::text",
-    ),
-    body=("div.content-article", "div.entry-content"),
+    # shared by both themes, after theirs
+    title=("meta[property='og:title']::attr(content)", "title::text"),
+    body=(),
     published=("meta[property='article:published_time']::attr(content)", "time::attr(datetime)"),
     modified=("meta[property='article:modified_time']::attr(content)",),
     authors=(".author a::text", "meta[name='author']::attr(content)"),
-    categories=("nav.breadcrumb a::text", "ul.breadcrumb a::text"),
     tags=(".tags a::text",),
     ignore_labels=frozenset({"الرئيسية"}),
     fallback_encodings=("windows-1256",),
     extraction=ARABIC_RULES,
-)
+).with_layouts(ARABIC_2025, ARABIC_2023)
 
-PROFILE = SiteProfile(
-    name="enab",
-    source=ENGLISH,
-    original=ARABIC,
-    original_link_texts=("النسخة العربية من المقال",),
-    feed_paths=("/feed/",),
-    sitemap_paths=("/sitemap.xml",),
-    listing_paths=("/archives/category/news/",),
-    next_page=("a.next::attr(href)", "link[rel='next']::attr(href)"),
-    user_agent_name="bitext-enab",
-    site_names=("Enab Baladi", "عنب بلدي"),
-)
+
+@dataclass(frozen=True)
+class EnabBaladi(SiteProfile):
+    """English articles, each linking to its Arabic original with «النسخة العربية من المقال»."""
+
+    name: str = "enab"
+    translation: LanguageSite = ENGLISH
+    original: LanguageSite = ARABIC
+    pairing: Pairing = "link"
+    original_link_texts: tuple[str, ...] = ("النسخة العربية من المقال",)
+    feed_paths: tuple[str, ...] = ("/feed/",)
+    sitemap_paths: tuple[str, ...] = ("/sitemap.xml",)
+    listing_paths: tuple[str, ...] = ("/archives/category/news/",)
+    next_page: tuple[str, ...] = ("a.next::attr(href)", "link[rel='next']::attr(href)")
+    user_agent_name: str = "bitext-enab"
+    site_names: tuple[str, ...] = ("Enab Baladi", "عنب بلدي")
+
+
+PROFILE = EnabBaladi()

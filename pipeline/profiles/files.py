@@ -1,0 +1,233 @@
+"""Profiles without code: a profile file (TOML or JSON, validated by `ProfileFile`), or just a
+site and its two languages for a site with hreflang alternates (`hreflang_profile`).
+
+    scrapy crawl bilingual -a site=https://example.org -a languages=ar,en
+    scrapy crawl bilingual -a profile=mysite.toml
+
+The first language is the original's, the second its translation's. Whatever a file leaves
+out falls back to selectors most WordPress-style themes answer (GENERIC below).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from pipeline.profile import ExtractionRules, LanguageSite, Pairing, SiteProfile
+
+# Any path below the root that is not a WordPress listing, feed, asset or a bare language
+# prefix (/en/): what a generic site's article URLs look like.
+GENERIC_ARTICLE_PATH = (
+    r"^/(?![a-z]{2,3}(?:-[a-zA-Z]{2,4})?/?$)"
+    r"(?!(?:[a-z]{2,3}(?:-[a-zA-Z]{2,4})?/)?"
+    r"(?:feed|tag|category|author|page|search|comments|wp-[a-z-]+)(?:/|$))"
+    r"(?!.*\.(?:xml|css|js|json|png|jpe?g|gif|svg|webp|pdf|ico|txt)$)"
+    r"[^?#]+$"
+)
+GENERIC = {
+    "title": (
+        "meta[property='og:title']::attr(content)",
+        "h1.entry-title::text",
+        "h1::text",
+        "title::text",
+    ),
+    "body": (".entry-content", "article .post-content", "article", "main"),
+    "published": (
+        "meta[property='article:published_time']::attr(content)",
+        "time::attr(datetime)",
+    ),
+    "modified": ("meta[property='article:modified_time']::attr(content)",),
+    "authors": ("meta[name='author']::attr(content)", "a[rel='author']::text"),
+    "categories": ("meta[property='article:section']::attr(content)",),
+    "tags": ("meta[property='article:tag']::attr(content)",),
+}
+GENERIC_DISCOVERY = {
+    "feed_paths": ("/feed/",),
+    "sitemap_paths": ("/sitemap.xml", "/wp-sitemap.xml"),
+    "listing_paths": ("/",),
+    "next_page": ("a.next::attr(href)", "link[rel='next']::attr(href)"),
+}
+
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+def _site_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) site URL: {value!r}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+
+
+def _pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {value!r} ({exc})") from exc
+    return value
+
+
+class SideFile(BaseModel):
+    """One language side; every field optional (the generic selectors stand in)."""
+
+    model_config = ConfigDict(extra="forbid")
+    base_url: str | None = None
+    article_path: str | None = Field(
+        default=None, description="Regex on the URL path; a group named id is the article key"
+    )
+    title: list[str] | None = None
+    body: list[str] | None = None
+    published: list[str] | None = None
+    modified: list[str] | None = None
+    authors: list[str] | None = None
+    categories: list[str] | None = None
+    tags: list[str] | None = None
+    post_id: list[tuple[str, str]] = []
+    ignore_labels: list[str] = []
+    fallback_encodings: list[str] = []
+    prune_xpaths: list[str] = []
+    drop_patterns: list[tuple[str, str]] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> SideFile:
+        if self.base_url is not None:
+            self.base_url = _site_url(self.base_url)
+        if self.article_path is not None:
+            _pattern(self.article_path)
+        for pattern, _ in self.drop_patterns:
+            _pattern(pattern)
+        return self
+
+
+class ProfileFile(BaseModel):
+    """A site profile as a file: `scrapy crawl bilingual -a profile=FILE`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Name = Field(description="The site's name in the store, the feed and the WARC files")
+    site: str = Field(description="The site's base URL (each side may have its own)")
+    languages: tuple[Language, Language] = Field(
+        description="The original's, then its translation's"
+    )
+    pairing: Pairing = "hreflang"
+    original_link_texts: list[str] = Field(
+        default=[], description='"link" pairing: the text of the link to the original'
+    )
+    feed_paths: list[str] = list(GENERIC_DISCOVERY["feed_paths"])
+    sitemap_paths: list[str] = list(GENERIC_DISCOVERY["sitemap_paths"])
+    listing_paths: list[str] = list(GENERIC_DISCOVERY["listing_paths"])
+    next_page: list[str] = list(GENERIC_DISCOVERY["next_page"])
+    site_names: list[str] = []
+    sides: dict[Language, SideFile] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> ProfileFile:
+        self.site = _site_url(self.site)
+        if self.languages[0] == self.languages[1]:
+            raise ValueError(f"the two languages are the same: {self.languages[0]}")
+        stray = sorted(set(self.sides) - set(self.languages))
+        if stray:
+            raise ValueError(f"sides {', '.join(stray)} are not among languages")
+        if self.pairing == "link" and not self.original_link_texts:
+            raise ValueError('pairing "link" needs original_link_texts')
+        return self
+
+    def profile(self) -> SiteProfile:
+        original, translation = (self._side(lang) for lang in self.languages)
+        return SiteProfile(
+            name=self.name,
+            translation=translation,
+            original=original,
+            pairing=self.pairing,
+            original_link_texts=tuple(self.original_link_texts),
+            feed_paths=tuple(self.feed_paths),
+            sitemap_paths=tuple(self.sitemap_paths),
+            listing_paths=tuple(self.listing_paths),
+            next_page=tuple(self.next_page),
+            user_agent_name=f"bitext-{self.name}",
+            site_names=tuple(self.site_names),
+        )
+
+    def _side(self, language: str) -> LanguageSite:
+        side = self.sides.get(language) or SideFile()
+
+        def pick(name: str) -> tuple[str, ...]:
+            given = getattr(side, name)
+            return tuple(given) if given is not None else GENERIC[name]
+
+        return LanguageSite(
+            language=language,
+            base_url=side.base_url or self.site,
+            article_path=re.compile(side.article_path or GENERIC_ARTICLE_PATH),
+            title=pick("title"),
+            body=pick("body"),
+            published=pick("published"),
+            modified=pick("modified"),
+            authors=pick("authors"),
+            categories=pick("categories"),
+            tags=pick("tags"),
+            post_id=tuple(side.post_id),
+            ignore_labels=frozenset(side.ignore_labels),
+            fallback_encodings=tuple(side.fallback_encodings),
+            extraction=ExtractionRules(
+                prune_xpaths=tuple(side.prune_xpaths), drop_patterns=tuple(side.drop_patterns)
+            ),
+        )
+
+
+class ProfileRefused(ValueError):
+    """A profile file or site argument that cannot be used; the message is one line."""
+
+
+def _one_line(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return (f"{where}: " if where else "") + first["msg"].replace("\n", " ")
+
+
+def load_profile_file(path: Path) -> SiteProfile:
+    """A profile from a TOML (.toml) or JSON file; ProfileRefused says what is wrong."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ProfileRefused(f"profile {path}: not readable: {exc}".replace("\n", " ")) from exc
+    try:
+        return ProfileFile.model_validate(data).profile()
+    except ValidationError as exc:
+        raise ProfileRefused(f"profile {path}: {_one_line(exc)}") from exc
+
+
+def site_name(site: str) -> str:
+    """A store name for a site URL: its host without www., dots as dashes (the port left out:
+    a mirror or a local copy on another port is the same site)."""
+    host = (urlsplit(site).hostname or "site").removeprefix("www.")
+    return re.sub(r"[^a-z0-9_-]+", "-", host.lower()).strip("-")[:64] or "site"
+
+
+def hreflang_profile(site: str, languages: str) -> SiteProfile:
+    """The profile of a site declaring its language versions with hreflang alternates:
+    `languages` is "ORIGINAL,TRANSLATION" (e.g. ar,en)."""
+    codes = [c.strip().lower() for c in languages.split(",") if c.strip()]
+    if len(codes) != 2:
+        raise ProfileRefused(
+            f"-a languages= takes two language codes, the original's first (e.g. ar,en); "
+            f"got {languages!r}"
+        )
+    try:
+        model = ProfileFile(name=site_name(site), site=site, languages=(codes[0], codes[1]))
+    except ValidationError as exc:
+        raise ProfileRefused(_one_line(exc).replace("Value error, ", "")) from exc
+    return model.profile()
