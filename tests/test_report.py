@@ -336,8 +336,16 @@ def test_review_in_the_browser_then_import_and_export(
 def _wait(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     import time
 
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def holds() -> bool:
+        try:
+            return bool(condition())
+        except StaleElementReferenceException:  # the rows were being rebuilt: look again
+            return False
+
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not holds():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
 
