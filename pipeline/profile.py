@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 
@@ -64,7 +64,7 @@ class LanguageSite:
         """This side reading every layout: each selector list is the layouts' (newest first),
         then this side's own (those every theme shares)."""
         ordered = tuple(sorted(layouts, key=lambda layout: layout.since, reverse=True))
-        merged = {
+        merged: dict[str, Any] = {  # selector tuples by field name, for replace()
             name: tuple(
                 dict.fromkeys(
                     [s for layout in ordered for s in getattr(layout, name)]

@@ -29,20 +29,21 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.middlewares import OffsiteRequest
 from crawler.resources import store_for
+from pipeline.corpus import CorpusReader
 from pipeline.encoding import decode_html
 from pipeline.models import (
     CONTENT_REASONS,
@@ -78,10 +79,10 @@ def _date_arg(value: str | None, name: str) -> date | None:
 
 
 def _limit_arg(value: str | int | None) -> int | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     try:
-        limit = int(value)  # type: ignore[arg-type]
+        limit = int(value)
     except ValueError:
         limit = -1
     if limit < 0:
@@ -96,7 +97,9 @@ class BilingualSpider(scrapy.Spider):
     name = "bilingual"
     # A subclass for a registered profile sets it (crawler/spiders/enab.py); otherwise it comes
     # from -a site= and -a languages=, or -a profile=FILE.
-    profile: SiteProfile | None = None
+    registered_profile: ClassVar[SiteProfile | None] = None
+    profile: SiteProfile  # this crawl's: the subclass's, or made from the arguments in __init__
+    store: CorpusReader  # the crawler process only reads the store; the writer process writes
     ARGUMENTS: tuple[str, ...] = (
         "site",
         "languages",
@@ -111,8 +114,8 @@ class BilingualSpider(scrapy.Spider):
     @classmethod
     def site_profile(cls, arguments: dict[str, str]) -> SiteProfile:
         """The profile this crawl is for; ValueError (one line) when the arguments name none."""
-        if cls.profile is not None:
-            return cls.profile
+        if cls.registered_profile is not None:
+            return cls.registered_profile
         site, languages, file = (arguments.get(k) for k in ("site", "languages", "profile"))
         if file and (site or languages):
             raise ValueError("give -a profile=FILE, or -a site= with -a languages=, not both")
@@ -349,10 +352,10 @@ class BilingualSpider(scrapy.Spider):
                 yield request
 
     def discovery_failed(self, failure: Failure) -> Iterator[CrawlError]:
-        request = failure.request  # type: ignore[attr-defined]
+        request = _request_of(failure)
         if (
             request.meta.get("optional")
-            and failure.check(HttpError)
+            and isinstance(failure.value, HttpError)
             and failure.value.response.status == 404
         ):
             self.crawler.stats.inc_value("bitext/discovery/absent")
@@ -496,6 +499,7 @@ class BilingualSpider(scrapy.Spider):
         self.crawler.stats.inc_value("bitext/not_modified/en")
         stored = self.store.pair_for(self.profile.name, key)
         if stored is None:  # validators without a pair: fetch again in full
+            assert response.request is not None  # a callback's response has its request
             yield response.request.replace(headers={}, dont_filter=True)
             return
         if stored.original_url is None or stored.reason in CONTENT_REASONS:
@@ -548,7 +552,7 @@ class BilingualSpider(scrapy.Spider):
         yield self.paired(en, version, response.meta["original_url"])
 
     def original_failed(self, failure: Failure) -> Iterator[ArticlePair]:
-        request = failure.request  # type: ignore[attr-defined]
+        request = _request_of(failure)
         en: ArticleVersion = request.meta["en"]
         link = request.meta["original_url"]
         error = self.crawl_error(request.url, failure, language=self.original.language)
@@ -559,18 +563,14 @@ class BilingualSpider(scrapy.Spider):
         yield self.unpaired(en, reason, error.detail, link)
 
     def translation_failed(self, failure: Failure) -> Iterator[CrawlError]:
-        yield self.crawl_error(
-            failure.request.url,
-            failure,  # type: ignore[attr-defined]
-            language=self.source.language,
-        )
+        yield self.crawl_error(_request_of(failure).url, failure, language=self.source.language)
 
     # -- records --------------------------------------------------------------------------------
 
     def version(
         self, response: Response, side: LanguageSite, key: str
     ) -> ArticleVersion | CrawlError | None:
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
         decoded = decode_html(
             response.body, content_type=content_type, fallbacks=side.fallback_encodings
         )
@@ -592,7 +592,7 @@ class BilingualSpider(scrapy.Spider):
             site=self.profile.name,
             language=side.language,
             url=response.url,
-            requested_url=response.request.meta.get("redirect_urls", [response.url])[0],
+            requested_url=response.meta.get("redirect_urls", [response.url])[0],
             canonical_url=canonical,
             site_article_id=key,
             title=meta.title,
@@ -635,7 +635,7 @@ class BilingualSpider(scrapy.Spider):
 
     def crawl_error(self, url: str, failure: Failure, *, language: str) -> CrawlError:
         status = None
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             kind, detail = CrawlErrorKind.http_error, f"HTTP {status}"
         elif failure.check(OffsiteRequest):
@@ -646,7 +646,7 @@ class BilingualSpider(scrapy.Spider):
                 detail = str(failure.value)
         else:
             kind = CrawlErrorKind.network_error
-            detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            detail = f"{type(failure.value).__name__}: {failure.getErrorMessage()}"
         return CrawlError(
             site=self.profile.name,
             url=url,
@@ -692,3 +692,10 @@ def _feed_date(value: str | None) -> datetime | None:
             return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             return None
+
+
+def _request_of(failure: Failure) -> Request:
+    """The request an errback's failure is about (Scrapy sets it on the failure)."""
+    request = getattr(failure, "request", None)
+    assert isinstance(request, Request), "Scrapy gives errbacks the failed request"
+    return request

@@ -16,5 +16,5 @@ from pipeline.profiles.enab import PROFILE
 
 class EnabSpider(BilingualSpider):
     name = "enab"
-    profile = PROFILE
+    registered_profile = PROFILE
     ARGUMENTS = ("since", "until", "limit", "urls", "base_url_en", "base_url_ar")
