@@ -340,10 +340,22 @@ def join_text(parts: list[str], language: str) -> str:
     return ("" if language == "zh" else " ").join(p.strip() for p in parts)
 
 
+# How often each restructuring happens (cumulative thresholds on one roll per sentence) and the
+# share of unaligned sentences: "news" as before; "literary" as the held-out literary zh-en set
+# is described (the English splits long sentences in 2-4 and merges freely, 1% null beads).
+STYLES = {
+    "news": {"split": 0.18, "move": 0.26, "merge2": 0.36, "merge3": 0.39, "two_as_three": 0.43,
+             "split_chars": 80, "nulls": (0.01, 0.10)},
+    "literary": {"split": 0.30, "move": 0.36, "merge2": 0.48, "merge3": 0.52, "two_as_three": 0.56,
+                 "split_chars": 60, "nulls": (0.005, 0.02)},
+}  # fmt: skip
+
+
 def restructure(
-    src: list[str], tgt: list[str], rng: random.Random, language: str
+    src: list[str], tgt: list[str], rng: random.Random, language: str, style: str = "news"
 ) -> tuple[list[str], list[str], Gold]:
     """Source and target rewritten as real translations differ, and the gold beads."""
+    odds = STYLES[style]
     units: list[tuple[list[int], list[str]]] = [([i], [t]) for i, t in enumerate(tgt)]
     out: list[tuple[list[int], list[str]]] = []
     k = 0
@@ -352,28 +364,28 @@ def restructure(
         roll = rng.random()
         nxt = units[k + 1] if k + 1 < len(units) else None
         parts = clauses(texts[0])
-        if roll < 0.18 and (len(parts) < 2 or len(texts[0]) <= 80):
+        if roll < odds["split"] and (len(parts) < 2 or len(texts[0]) <= odds["split_chars"]):
             roll = 1.0  # only long sentences with clauses are split
-        if roll < 0.18:  # split in 2-4
+        if roll < odds["split"]:  # split in 2-4
             pieces = min(len(parts), rng.choice((2, 2, 3, 4)))
             cuts = sorted(rng.sample(range(1, len(parts)), pieces - 1))
             bounds = [0, *cuts, len(parts)]
             out.append((s_ids, [join_text(parts[x:y], language)
                                 for x, y in itertools.pairwise(bounds)]))  # fmt: skip
-        elif 0.18 <= roll < 0.26 and (not nxt or len(parts) < 2):
+        elif odds["split"] <= roll < odds["move"] and (not nxt or len(parts) < 2):
             out.append((s_ids, texts))
-        elif roll < 0.26 and nxt:  # last clause moved to the next sentence
+        elif roll < odds["move"] and nxt:  # last clause moved to the next sentence
             moved = join_text([parts[-1], nxt[1][0]], language)
             out.append((s_ids + nxt[0], [join_text(parts[:-1], language), moved]))
             k += 1
-        elif roll < 0.36 and nxt:  # two merged into one
+        elif roll < odds["merge2"] and nxt:  # two merged into one
             out.append((s_ids + nxt[0], [join_text([texts[0], nxt[1][0]], language)]))
             k += 1
-        elif roll < 0.39 and k + 2 < len(units):  # three merged into one
+        elif roll < odds["merge3"] and k + 2 < len(units):  # three merged into one
             three = [texts[0], units[k + 1][1][0], units[k + 2][1][0]]
             out.append((s_ids + units[k + 1][0] + units[k + 2][0], [join_text(three, language)]))
             k += 2
-        elif roll < 0.43 and nxt:  # two said as three
+        elif roll < odds["two_as_three"] and nxt:  # two said as three
             whole = clauses(join_text([texts[0], nxt[1][0]], language))
             if len(whole) >= 3:
                 a, b = sorted(rng.sample(range(1, len(whole)), 2))
@@ -395,7 +407,7 @@ def restructure(
         k += 1
     # unaligned sentences, 1-10% of the document, in runs of 1-6, on either side
     total = len(src) + sum(len(t) for _, t in out)
-    budget = int(total * rng.uniform(0.01, 0.10))
+    budget = int(total * rng.uniform(*odds["nulls"]))
     dropped_src: set[int] = set()
     while budget > 0:
         run = min(budget, rng.choice((1, 2, 2, 3, 4, 6)))
@@ -488,10 +500,20 @@ def realistic_suites(seed: int) -> dict[str, Suite]:
             docs.append(Document(s, t))
             golds.append(g)
         suites["zh-en, no MT"] = (docs, golds)
+        by_text = dict(zip([s for src, _ in zh for s in src], mt or [], strict=False))
         if mt is not None:
-            by_text = dict(zip([s for src, _ in zh for s in src], mt, strict=True))
             suites["zh-en"] = ([Document(d.src, d.tgt, src_mt=[by_text[s] for s in d.src])
                                 for d in docs], golds)  # fmt: skip
+        # literary-like: long English sentences split in 2-4, free merges, ~1% unaligned
+        rng = random.Random(seed)
+        docs, golds = [], []
+        for src, tgt in joined(zh, 120):
+            s, t, g = restructure(src, tgt, rng, "en", style="literary")
+            docs.append(Document(s, t, src_mt=[by_text[x] for x in s] if mt else None))
+            golds.append(g)
+        if mt is not None:
+            suites["zh-en literary"] = (docs, golds)
+        suites["zh-en literary, no MT"] = ([Document(d.src, d.tgt) for d in docs], golds)
     return suites
 
 
@@ -541,6 +563,18 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
         run_system("ours, zh-en with zh->en MT", suite, ours(**zh_en))
         if baseline is not None:
             run_system("previous (align-4), zh-en with MT", suite, previous(baseline, **zh_en))
+    if "zh-en literary" in suites:
+        suite = suites["zh-en literary"]
+        run_system("ours, literary-like zh-en with zh->en MT", suite, ours(**zh_en))
+        if baseline is not None:
+            run_system("previous (align-4), literary-like zh-en with MT", suite,
+                       previous(baseline, **zh_en))  # fmt: skip
+    if "zh-en literary, no MT" in suites:
+        suite = suites["zh-en literary, no MT"]
+        run_system("ours, literary-like zh-en, no MT", suite, ours(**zh_en))
+        if baseline is not None:
+            run_system("previous (align-4), literary-like zh-en, no MT", suite,
+                       previous(baseline, **zh_en))  # fmt: skip
     no_mt = suites.get("zh-en, no MT") or (
         ([Document(d.src, d.tgt) for d in suites["zh-en"][0]], suites["zh-en"][1])
         if "zh-en" in suites

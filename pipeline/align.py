@@ -97,6 +97,12 @@ class AlignParams:
     weight_position: float = 1.0
     hubness: float = 1.0  # how much of a span's mean similarity is subtracted
     part_factor: float = 5.0  # a merged bead is no better than its weakest part allows
+    # Above the typical score a bead's cost falls with its size, so merges win by size alone
+    # (a left-out sentence joined to its neighbour's bead): a merged bead earns its size's share
+    # of that gain only as far as its concatenation beats its best sub-bead (one edge sentence
+    # left out); at no gain it earns what size ** reward_power gives.
+    reward_power: float = 1.0
+    gain_margin: float = 0.0  # the cosine ratio to the best sub-bead that earns the full share
     ngram_orders: tuple[int, ...] = (1, 2, 3, 4)
     doubtful_below: float = 0.3
     low_similarity_below: float = 0.12  # hubness-corrected translation similarity
@@ -112,8 +118,12 @@ class AlignParams:
 # Tuned on bench/align.py's dev suites (the real de-fr dev article, realistic NTREX seeds 1 and 2,
 # perturbed NTREX seed 1; the run power on seed 1, checked on seed 2; leave-one-out in
 # bench/RESULTS.md).
-TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75)
+TRANSLATION_PARAMS = AlignParams(
+    flag_chars=25, cross_factor=0.75, reward_power=0.0, gain_margin=1.15
+)
 NO_TRANSLATION_PARAMS = AlignParams(
+    reward_power=0.0,
+    gain_margin=1.15,
     null_run_power=2.0,
     null_extend=0.35,
     merge_penalty=0.3,
@@ -399,6 +409,22 @@ class _WindowCosine:
             sim = np.minimum(sim, params.part_factor * weakest)
         return sim
 
+    def best_sub(self, a: int, b: int) -> np.ndarray:
+        """For each bead of the type: the best cosine of the beads one edge sentence smaller
+        (the first or last sentence of either side left out)."""
+        full = self.cosine(a, b)
+        rows, cols = full.shape
+        best = np.zeros_like(full)
+        if a > 1:
+            sub = self.cosine(a - 1, b)
+            np.maximum(best, sub[:rows, :cols], out=best)
+            np.maximum(best, sub[1 : rows + 1, :cols], out=best)
+        if b > 1:
+            sub = self.cosine(a, b - 1)
+            np.maximum(best, sub[:rows, :cols], out=best)
+            np.maximum(best, sub[:rows, 1 : cols + 1], out=best)
+        return best
+
 
 # ---------------------------------------------------------------- lexicon
 
@@ -507,6 +533,8 @@ class _Scores:
     translation: bool  # whether `lexical` is the translation similarity
     # per bead type, where every sentence has a (non-empty) translation line
     translated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    # per merged bead type: how far the concatenation beats its best sub-bead (0 .. 1)
+    gains: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 class _Features:
@@ -581,6 +609,7 @@ class _Features:
         combined: dict[tuple[int, int], np.ndarray] = {}
         lexical: dict[tuple[int, int], np.ndarray] = {}
         translated: dict[tuple[int, int], np.ndarray] = {}
+        gains: dict[tuple[int, int], np.ndarray] = {}
         weight_sim = params.weight_mt if mt else params.weight_lexicon if lexicon else 0.0
         fixed = f32(weight_sim + params.weight_length + params.weight_position)
         for a, b in self.types:
@@ -599,6 +628,10 @@ class _Features:
                 for other in sources[1:]:
                     sim = (sim + other.similarity(a, b, params)) / f32(2)
                 lexical[(a, b)] = sim
+                if (a > 1 or b > 1) and params.gain_margin > 1:
+                    ratios = [_divide(x.cosine(a, b), x.best_sub(a, b)) for x in sources]
+                    gain = sum(ratios) / f32(len(ratios)) - f32(1)
+                    gains[(a, b)] = np.clip(gain / f32(params.gain_margin - 1), 0.0, 1.0)
                 weighted += f32(weight_sim) * sim
             present = (anchors.x_norm[a] > 0)[:, None] | (anchors.y_norm[b] > 0)[None, :]
             weighted += f32(params.weight_anchor) * anchors.cosine(a, b) * present
@@ -620,7 +653,7 @@ class _Features:
                 rows_ok = np.convolve(~self.src_translated[i0:i1], np.ones(a), "valid") == 0
                 cols_ok = np.convolve(~self.tgt_translated[j0:j1], np.ones(b), "valid") == 0
                 translated[(a, b)] = rows_ok[:, None] & cols_ok[None, :]
-        return _Scores(combined, lexical, bool(mt), translated)
+        return _Scores(combined, lexical, bool(mt), translated, gains)
 
 
 # ---------------------------------------------------------------- the search
@@ -780,11 +813,22 @@ def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.nda
     """A bead's cost: half a unit per sentence at score 0, nothing at the document's typical
     right score, less above it; plus the size penalty."""
     typical = np.float32(_typical(scores))
-    steps = {
-        (a, b): (1 - score / typical) * np.float32((a + b) / 2)
-        + np.float32(params.merge_penalty * (max(a, b) - 1 + params.cross_factor * (min(a, b) - 1)))
-        for (a, b), score in scores.combined.items()
-    }
+    steps = {}
+    for (a, b), score in scores.combined.items():
+        surprise = 1 - score / typical
+        size = np.float32((a + b) / 2)
+        # above the typical score a bead's gain grows with its size only as size ** reward_power
+        reward_size = np.float32(size**params.reward_power)
+        if (a, b) in scores.gains:  # the rest of the size's reward only as far as merging gains
+            reward_size = reward_size + (size - reward_size) * scores.gains[(a, b)]
+        gain = np.minimum(surprise, 0) * reward_size
+        steps[(a, b)] = (
+            np.maximum(surprise, 0) * size
+            + gain
+            + np.float32(
+                params.merge_penalty * (max(a, b) - 1 + params.cross_factor * (min(a, b) - 1))
+            )
+        )
     if params.unsupported_penalty and scores.translation:
         # a bead one of whose sentences shares nothing with the other side in translation
         # (lengths and position may still speak for it) is unaligned sentences, not a bead
