@@ -345,9 +345,9 @@ def join_text(parts: list[str], language: str) -> str:
 # is described (the English splits long sentences in 2-4 and merges freely, 1% null beads).
 STYLES = {
     "news": {"split": 0.18, "move": 0.26, "merge2": 0.36, "merge3": 0.39, "two_as_three": 0.43,
-             "split_chars": 80, "nulls": (0.01, 0.10)},
+             "split_chars": 80, "nulls": (0.01, 0.10), "min_piece": 0},
     "literary": {"split": 0.30, "move": 0.36, "merge2": 0.48, "merge3": 0.52, "two_as_three": 0.56,
-                 "split_chars": 60, "nulls": (0.005, 0.02)},
+                 "split_chars": 60, "nulls": (0.005, 0.02), "min_piece": 25},
 }  # fmt: skip
 
 
@@ -370,6 +370,13 @@ def restructure(
             pieces = min(len(parts), rng.choice((2, 2, 3, 4)))
             cuts = sorted(rng.sample(range(1, len(parts)), pieces - 1))
             bounds = [0, *cuts, len(parts)]
+            for _ in range(20):  # literary English splits into sentences, not 1-word scraps
+                shortest = min(len(join_text(parts[x:y], language))
+                               for x, y in itertools.pairwise(bounds))  # fmt: skip
+                if shortest >= odds["min_piece"] or pieces == 2:
+                    break
+                cuts = sorted(rng.sample(range(1, len(parts)), pieces - 1))
+                bounds = [0, *cuts, len(parts)]
             out.append((s_ids, [join_text(parts[x:y], language)
                                 for x, y in itertools.pairwise(bounds)]))  # fmt: skip
         elif odds["split"] <= roll < odds["move"] and (not nxt or len(parts) < 2):

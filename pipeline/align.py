@@ -110,6 +110,8 @@ class AlignParams:
     # the document's typical best match, and
     flag_run: int = 3  # in a run of this many unaligned sentences at least,
     flag_chars: int = 80  # or a sentence this long at least
+    join_tolerance: float = 0.03  # and joined to a neighbouring bead it lowers that bead's
+    # cosine by more than this share (see _joins_neighbour; below 0: not checked)
     window: int = 1000  # sentences a side searched at once; longer documents go by windows
     step: int = 400  # the windows' size then
     max_side: int = 4  # sentences on one side of a bead
@@ -1101,6 +1103,44 @@ def align(
     return _aligned(features, null_rate, supplied=supplied, diff=diff)
 
 
+def _span_cosine(features: _Features, src: range, tgt: range) -> float:
+    """Cosine of a source span with a target span (translation or lexicon vectors, the mean
+    over the directions there are)."""
+    sources = features.mt or ([features.lexicon] if features.lexicon is not None else [])
+    values = []
+    for cos in sources:
+        x = np.asarray(cos.x[src.start : src.stop].sum(axis=0)).ravel()
+        y = np.asarray(cos.y[tgt.start : tgt.stop].sum(axis=0)).ravel()
+        norms = float(np.linalg.norm(x) * np.linalg.norm(y))
+        values.append(float(x @ y) / norms if norms > 0 else 0.0)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _joins_neighbour(
+    features: _Features, path: Sequence[_Placed], k: int, params: AlignParams
+) -> bool:
+    """Whether the unaligned sentence path[k] reads as part of a neighbouring bead: joined to
+    it, the bead's cosine falls by less than `join_tolerance` (an added or left-out sentence
+    dilutes its neighbour; the piece of a split or merge does not). Such a sentence is not
+    flagged omitted/added: a translator would be sent after a divergence that is not there."""
+    x = path[k]
+    for q in (k - 1, k + 1):
+        if not 0 <= q < len(path) or not path[q].a or not path[q].b:
+            continue
+        y = path[q]
+        src, tgt = range(y.i, y.i + y.a), range(y.j, y.j + y.b)
+        base = _span_cosine(features, src, tgt)
+        if base <= 0:
+            continue
+        if x.a:
+            src = range(min(src.start, x.i), max(src.stop, x.i + 1))
+        else:
+            tgt = range(min(tgt.start, x.j), max(tgt.stop, x.j + 1))
+        if _span_cosine(features, src, tgt) >= base * (1 - params.join_tolerance):
+            return True
+    return False
+
+
 def _aligned(
     features: _Features, null_rate: _NullEstimate | float | None, *, supplied: bool, diff: bool
 ) -> Alignment:
@@ -1110,7 +1150,7 @@ def _aligned(
     path = _search(features, null_rate)
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
-    for x, run, run_near in zip(path, runs, run_evidence, strict=True):
+    for k, (x, run, run_near) in enumerate(zip(path, runs, run_evidence, strict=True)):
         src, tgt = list(range(x.i, x.i + x.a)), list(range(x.j, x.j + x.b))
         strong = True
         if x.a and x.b:
@@ -1132,6 +1172,8 @@ def _aligned(
                     and (not lexical or near < params.flag_below)
                 )
             )
+            if strong and lexical and _joins_neighbour(features, path, k, params):
+                strong = False
         bead = Bead(
             src=src,
             tgt=tgt,
