@@ -43,7 +43,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -110,6 +110,8 @@ class AlignParams:
     # the document's typical best match, and
     flag_run: int = 3  # in a run of this many unaligned sentences at least,
     flag_chars: int = 80  # or a sentence this long at least
+    rescore_margin: float = 0.0  # mean token log-probability a model's rescoring needs to
+    rescore_join: float = 0.0  # leave an edge sentence out of a bead; to join one to a bead
     join_tolerance: float = 0.03  # and joined to a neighbouring bead it lowers that bead's
     # cosine by more than this share (see _joins_neighbour; below 0: not checked)
     window: int = 1000  # sentences a side searched at once; longer documents go by windows
@@ -551,6 +553,7 @@ class _Features:
         tgt_language: str,
     ) -> None:
         self.doc, self.params = doc, params
+        self.languages = (src_language, tgt_language)
         reach = params.max_side
         self.names: list[str] = []
         self.mt: list[_SpanCosine] = []
@@ -1093,6 +1096,7 @@ def align(
     params: AlignParams | None = None,
     diff: bool = True,
     null_rate: float | None = None,
+    scorer: Scorer | None = None,
 ) -> Alignment:
     """Align one document. `supplied` says the translations came from the user, not our engine
     (it only changes the mode named in the output). `null_rate`: the share of unaligned
@@ -1100,7 +1104,7 @@ def align(
     if params is None:
         params = TRANSLATION_PARAMS if doc.src_mt or doc.tgt_mt else NO_TRANSLATION_PARAMS
     features = _Features(doc, params, lexicon, src_language, tgt_language)
-    return _aligned(features, null_rate, supplied=supplied, diff=diff)
+    return _aligned(features, null_rate, supplied=supplied, diff=diff, scorer=scorer)
 
 
 def _span_cosine(features: _Features, src: range, tgt: range) -> float:
@@ -1141,13 +1145,121 @@ def _joins_neighbour(
     return False
 
 
+# The model's score of target texts given source texts, one a pair: the mean log-probability of
+# the target's tokens (length-normalised), e.g. CTranslate2's score_batch on an Argos package.
+Scorer = Callable[[Sequence[str], Sequence[str]], list[float]]
+
+
+def _joined(texts: Iterable[str], language: str) -> str:
+    return ("" if language in UNSEGMENTED else " ").join(t.strip() for t in texts)
+
+
+def _rescored(path: list[_Placed], features: _Features, scorer: Scorer) -> list[_Placed]:
+    """Boundaries re-decided near the path by the translation model itself: where a bead meets
+    an unaligned sentence, the sentence joins the bead if the model scores the joined bead's
+    target at least as well per token (less `rescore_margin`); a merged bead's edge sentence
+    is left out if the model scores the bead at least as well without it (plus the margin).
+    The model reads what a similarity cannot: whether a target sentence is said by the source
+    (costs one model call per candidate; bench/align.py says how much)."""
+    doc, params = features.doc, features.params
+    src_language, tgt_language = features.languages
+    margin = params.rescore_margin
+
+    def texts(i: int, a: int, j: int, b: int) -> tuple[str, str]:
+        return (
+            _joined(doc.src[i : i + a], src_language),
+            _joined(doc.tgt[j : j + b], tgt_language),
+        )
+
+    # candidates: (bead index, alternative beads replacing bead k and maybe its neighbour)
+    candidates: list[tuple[int, int, list[tuple[int, int, int, int]], tuple[int, int, int, int]]]
+    candidates = []
+    for k, x in enumerate(path):
+        if not x.a or not x.b:
+            continue
+        for q in (k - 1, k + 1):  # an unaligned neighbour joins the bead
+            if not 0 <= q < len(path) or (path[q].a and path[q].b):
+                continue
+            y = path[q]
+            i, a, j, b = x.i, x.a, x.j, x.b
+            if y.a:
+                i, a = min(i, y.i), a + 1
+            else:
+                j, b = min(j, y.j), b + 1
+            if max(a, b) <= params.max_side:
+                candidates.append((k, q, [(i, a, j, b)], (i, a, j, b)))
+        # an edge sentence of a merged bead left out
+        if x.a > 1:
+            candidates.append((k, k, [(x.i + 1, x.a - 1, x.j, x.b)], (x.i + 1, x.a - 1, x.j, x.b)))
+            candidates.append((k, k, [(x.i, x.a - 1, x.j, x.b)], (x.i, x.a - 1, x.j, x.b)))
+        if x.b > 1:
+            candidates.append((k, k, [(x.i, x.a, x.j + 1, x.b - 1)], (x.i, x.a, x.j + 1, x.b - 1)))
+            candidates.append((k, k, [(x.i, x.a, x.j, x.b - 1)], (x.i, x.a, x.j, x.b - 1)))
+    if not candidates:
+        return path
+    pairs = [texts(x.i, x.a, x.j, x.b) for x in path if x.a and x.b]
+    pairs += [texts(*c[3]) for c in candidates]
+    scores = scorer([p[0] for p in pairs], [p[1] for p in pairs])
+    current = {}
+    n = 0
+    for k, x in enumerate(path):
+        if x.a and x.b:
+            current[k] = scores[n]
+            n += 1
+    best: dict[int, tuple[float, int, tuple[int, int, int, int]]] = {}
+    for (k, q, _, bead), score in zip(candidates, scores[n:], strict=True):
+        # joining: the joined bead must read better than the bead alone by the join margin;
+        # leaving out: the bead must read better without the sentence by the leave margin
+        better = score - current[k] - (params.rescore_join if q != k else margin)
+        if better >= 0 and (k not in best or better > best[k][0]):
+            best[k] = (better, q, bead)
+    out: list[_Placed] = []
+    taken: set[int] = set()
+    for k, x in enumerate(path):
+        if k in taken:
+            continue
+        if k not in best or best[k][1] in taken:
+            out.append(x)
+            continue
+        _, q, (i, a, j, b) = best[k]
+        if q != k and q < k:  # the unaligned neighbour before was already placed
+            if not out or out[-1] is not path[q]:
+                out.append(x)
+                continue
+            out.pop()
+        taken.update((k, q))
+        lexical = _span_cosine(features, range(i, i + a), range(j, j + b))
+        bead = _Placed(i, a, j, b, x.score, lexical if x.lexical is not None else None)
+        left_out = [
+            _Placed(s, 1, x.j if s < i else x.j + x.b, 0, 0.0, None if x.lexical is None else 0.0)
+            for s in range(x.i, x.i + x.a)
+            if not i <= s < i + a
+        ] + [
+            _Placed(
+                x.i + x.a if t >= j + b else x.i, 0, t, 1, 0.0, None if x.lexical is None else 0.0
+            )
+            for t in range(x.j, x.j + x.b)
+            if not j <= t < j + b
+        ]
+        pieces = sorted([bead, *left_out], key=lambda p: (p.i, p.j))
+        out.extend(pieces)
+    return out
+
+
 def _aligned(
-    features: _Features, null_rate: _NullEstimate | float | None, *, supplied: bool, diff: bool
+    features: _Features,
+    null_rate: _NullEstimate | float | None,
+    *,
+    supplied: bool,
+    diff: bool,
+    scorer: Scorer | None = None,
 ) -> Alignment:
     doc, params = features.doc, features.params
     lexical = bool(features.mt) or features.lexicon is not None
     beads: list[Bead] = []
     path = _search(features, null_rate)
+    if scorer is not None:
+        path = _rescored(path, features, scorer)
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
     for k, (x, run, run_near) in enumerate(zip(path, runs, run_evidence, strict=True)):
@@ -1202,6 +1314,7 @@ def align_corpus(
     params: AlignParams | None = None,
     diff: bool = True,
     dictionary: Lexicon | None = None,
+    scorer: Scorer | None = None,
 ) -> list[Alignment]:
     """Align many documents in two passes. The first (with the bilingual `dictionary`, if given,
     where there is no translation) estimates how much is unaligned over the whole corpus; the
@@ -1241,7 +1354,7 @@ def align_corpus(
                 runs = sum(_null_runs(first[k]) for k in members)
                 rates[group] = _estimate(nulls, runs, sentences, chosen[members[0]])
     return [
-        _aligned(f, rates[t], supplied=supplied, diff=diff)
+        _aligned(f, rates[t], supplied=supplied, diff=diff, scorer=scorer)
         for f, t in zip(features, translated, strict=True)
     ]
 

@@ -480,3 +480,39 @@ def test_null_prices_follow_the_run_lengths_found() -> None:
     assert scattered.src_extend == passages.src_extend
     rarer = _null_costs(TRANSLATION_PARAMS, _NullEstimate(rate=0.01, run=6.0))
     assert rarer.src_open > passages.src_open and rarer.src_extend > passages.src_extend
+
+
+def test_left_out_sentences_are_not_joined_to_a_neighbours_bead() -> None:
+    # A real NTREX document (English source, its Arabic translation as the target, no
+    # translation, the bundled word list), damaged as bench/align.py's perturbed suite damages
+    # it: three sentences left out, one left out alone, a donation plea added, one sentence split
+    # at its comma. Merging a left-out sentence into its neighbour's bead used to cost less than
+    # a run of unaligned sentences (align-5 gave [2, 3] -> [2] and [5, 6, 7] -> [4, 5]): a merged
+    # bead now earns its size only as far as its concatenation beats its sub-beads.
+    ids = (SOURCES / "docs.ids").read_text(encoding="utf-8").splitlines()
+    keep = [k for k, doc_id in enumerate(ids) if doc_id == "telegraph.405401"]
+    ar = [(SOURCES / "docs.ar").read_text(encoding="utf-8").splitlines()[k] for k in keep]
+    en = [(SOURCES / "docs.en").read_text(encoding="utf-8").splitlines()[k] for k in keep]
+    assert en[0].startswith("Parliament's statue of Cromwell")
+    split = ar[9].index("،") + 1
+    tgt = [*ar[:3], "دولار واحد شهريًا يصنع الفرق", ar[6], ar[7], ar[9][:split], ar[9][split:]]
+    tgt.append(ar[10])
+    result = align_corpus(
+        [Document(en, [t.strip() for t in tgt])],
+        src_language="en",
+        tgt_language="ar",
+        dictionary=bundled_dictionary("en", "ar"),
+    )[0]
+    assert [(b.src, b.tgt) for b in result.beads] == [
+        ([0], [0]),
+        ([1], [1]),
+        ([2], [2]),
+        ([3], []),
+        ([4], []),
+        ([5], [3]),  # the plea takes the last left-out sentence's place: a wrong bead, doubtful
+        ([6], [4]),
+        ([7], [5]),
+        ([8, 9], [6, 7]),  # sentence 8 (left out) joins the split: the one merge still wrong
+        ([10], [8]),
+    ]
+    assert "doubtful" in result.beads[5].flags
