@@ -329,6 +329,33 @@ def zh_translations(sentences: list[str]) -> list[str] | None:
     return translated
 
 
+_SCORER: list = []
+
+
+def zh_scorer() -> Callable[[list[str], list[str]], list[float]] | None:
+    """The zh->en package's own scoring (CTranslate2 score_batch), counting the pairs it
+    scores (None where the package is absent)."""
+    if not PACKAGE.exists():
+        return None
+    if not _SCORER:
+        from pipeline.argos import install_package
+        from pipeline.translate import Engine
+
+        work = Path(tempfile.mkdtemp(prefix="bench-align-"))
+        install_package(PACKAGE, work)
+        _SCORER.append(Engine("zh", "en", packages_dir=work).scorer())
+    score = _SCORER[0]
+
+    def counted(sources: list[str], targets: list[str]) -> list[float]:
+        SCORED[0] += len(sources)
+        return score(sources, targets)
+
+    return counted
+
+
+SCORED = [0]  # pairs the model scored in the current row
+
+
 CLAUSE = re.compile(r"(?<=[,;:،؛，；：])\s*")
 
 
@@ -565,14 +592,25 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
             run_system("previous (align-4), en-ar, learned lexicon only", suite,
                        previous(baseline, **en_ar))  # fmt: skip
         run_system("Gale-Church, en-ar", suite, gale_church(**en_ar))
+    scorer = zh_scorer()
+
+    def rescored(name: str, suite: Suite) -> None:
+        if scorer is None:
+            return
+        SCORED[0] = 0
+        run_system(name, suite, ours(scorer=scorer, **zh_en))
+        print(f"|   (the model scored {SCORED[0]} bead pairs) | | | | | | | |")
+
     if "zh-en" in suites:
         suite = suites["zh-en"]
         run_system("ours, zh-en with zh->en MT", suite, ours(**zh_en))
+        rescored("ours + the model's rescoring (score_batch), zh-en with MT", suite)
         if baseline is not None:
             run_system("previous (align-4), zh-en with MT", suite, previous(baseline, **zh_en))
     if "zh-en literary" in suites:
         suite = suites["zh-en literary"]
         run_system("ours, literary-like zh-en with zh->en MT", suite, ours(**zh_en))
+        rescored("ours + the model's rescoring, literary-like zh-en with MT", suite)
         if baseline is not None:
             run_system("previous (align-4), literary-like zh-en with MT", suite,
                        previous(baseline, **zh_en))  # fmt: skip

@@ -99,10 +99,11 @@ class AlignParams:
     part_factor: float = 5.0  # a merged bead is no better than its weakest part allows
     # Above the typical score a bead's cost falls with its size, so merges win by size alone
     # (a left-out sentence joined to its neighbour's bead): a merged bead earns its size's share
-    # of that gain only as far as its concatenation beats its best sub-bead (one edge sentence
-    # left out); at no gain it earns what size ** reward_power gives.
+    # of that gain only as far as each edge sentence adds to its cosine what a piece translated
+    # as well as the rest would add (_WindowCosine.gain_shares), in full at `gain_share` of it;
+    # a sentence that adds nothing leaves the bead what size ** reward_power gives.
     reward_power: float = 1.0
-    gain_margin: float = 0.0  # the cosine ratio to the best sub-bead that earns the full share
+    gain_share: float = 0.0  # 0: every merged bead earns its whole size's gain
     ngram_orders: tuple[int, ...] = (1, 2, 3, 4)
     doubtful_below: float = 0.3
     low_similarity_below: float = 0.12  # hubness-corrected translation similarity
@@ -110,8 +111,8 @@ class AlignParams:
     # the document's typical best match, and
     flag_run: int = 3  # in a run of this many unaligned sentences at least,
     flag_chars: int = 80  # or a sentence this long at least
-    rescore_margin: float = 0.0  # mean token log-probability a model's rescoring needs to
-    rescore_join: float = 0.0  # leave an edge sentence out of a bead; to join one to a bead
+    rescore_join: float = 0.2  # mean token log-probability a model's rescoring needs to gain
+    # by joining an unaligned sentence to its neighbour's bead (see _rescored)
     join_tolerance: float = 0.03  # and joined to a neighbouring bead it lowers that bead's
     # cosine by more than this share (see _joins_neighbour; below 0: not checked)
     window: int = 1000  # sentences a side searched at once; longer documents go by windows
@@ -122,12 +123,10 @@ class AlignParams:
 # Tuned on bench/align.py's dev suites (the real de-fr dev article, realistic NTREX seeds 1 and 2,
 # perturbed NTREX seed 1; the run power on seed 1, checked on seed 2; leave-one-out in
 # bench/RESULTS.md).
-TRANSLATION_PARAMS = AlignParams(
-    flag_chars=25, cross_factor=0.75, reward_power=0.0, gain_margin=1.15
-)
+TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75, reward_power=0.0, gain_share=0.3)
 NO_TRANSLATION_PARAMS = AlignParams(
     reward_power=0.0,
-    gain_margin=1.15,
+    gain_share=0.4,
     null_run_power=2.0,
     null_extend=0.35,
     merge_penalty=0.3,
@@ -413,21 +412,34 @@ class _WindowCosine:
             sim = np.minimum(sim, params.part_factor * weakest)
         return sim
 
-    def best_sub(self, a: int, b: int) -> np.ndarray:
-        """For each bead of the type: the best cosine of the beads one edge sentence smaller
-        (the first or last sentence of either side left out)."""
+    def gain_shares(self, a: int, b: int) -> np.ndarray:
+        """For each bead of the type: the least, over its edge sentences, of what the sentence
+        adds to the cosine (log of the ratio of the bead's cosine to the cosine without it)
+        against what a sentence that is translated as well as the rest would add (log of the
+        ratio of the norms). About 1 for each piece of a real merge, whatever its length; 0 or
+        below for a sentence that only sits beside the bead."""
         full = self.cosine(a, b)
         rows, cols = full.shape
-        best = np.zeros_like(full)
+        least = np.full(full.shape, np.inf, dtype=np.float32)
+        log_full = np.log(np.maximum(full, 1e-6))
+
+        def worst(sub: np.ndarray, norm_full: np.ndarray, norm_sub: np.ndarray) -> None:
+            expected = np.log(np.maximum(norm_full, 1e-6)) - np.log(np.maximum(norm_sub, 1e-6))
+            achieved = log_full - np.log(np.maximum(sub, 1e-6))
+            share = _divide(achieved.astype(np.float32), expected.astype(np.float32))
+            np.minimum(least, np.where(expected > 1e-4, share, 1.0), out=least)
+
         if a > 1:
             sub = self.cosine(a - 1, b)
-            np.maximum(best, sub[:rows, :cols], out=best)
-            np.maximum(best, sub[1 : rows + 1, :cols], out=best)
+            x_full, x_sub = self.x_norm[a][:, None], self.x_norm[a - 1][:, None]
+            worst(sub[:rows, :cols], x_full, x_sub[:rows])
+            worst(sub[1 : rows + 1, :cols], x_full, x_sub[1 : rows + 1])
         if b > 1:
             sub = self.cosine(a, b - 1)
-            np.maximum(best, sub[:rows, :cols], out=best)
-            np.maximum(best, sub[:rows, 1 : cols + 1], out=best)
-        return best
+            y_full, y_sub = self.y_norm[b][None, :], self.y_norm[b - 1][None, :]
+            worst(sub[:rows, :cols], y_full, y_sub[:, :cols])
+            worst(sub[:rows, 1 : cols + 1], y_full, y_sub[:, 1 : cols + 1])
+        return np.where(full > 0, least, 0.0).astype(np.float32)
 
 
 # ---------------------------------------------------------------- lexicon
@@ -633,10 +645,10 @@ class _Features:
                 for other in sources[1:]:
                     sim = (sim + other.similarity(a, b, params)) / f32(2)
                 lexical[(a, b)] = sim
-                if (a > 1 or b > 1) and params.gain_margin > 1:
-                    ratios = [_divide(x.cosine(a, b), x.best_sub(a, b)) for x in sources]
-                    gain = sum(ratios) / f32(len(ratios)) - f32(1)
-                    gains[(a, b)] = np.clip(gain / f32(params.gain_margin - 1), 0.0, 1.0)
+                if (a > 1 or b > 1) and params.gain_share > 0:
+                    shares = [x.gain_shares(a, b) for x in sources]
+                    gain = sum(shares) / f32(len(shares))
+                    gains[(a, b)] = np.clip(gain / f32(params.gain_share), 0.0, 1.0)
                 weighted += f32(weight_sim) * sim
             present = (anchors.x_norm[a] > 0)[:, None] | (anchors.y_norm[b] > 0)[None, :]
             weighted += f32(params.weight_anchor) * anchors.cosine(a, b) * present
@@ -1155,15 +1167,15 @@ def _joined(texts: Iterable[str], language: str) -> str:
 
 
 def _rescored(path: list[_Placed], features: _Features, scorer: Scorer) -> list[_Placed]:
-    """Boundaries re-decided near the path by the translation model itself: where a bead meets
-    an unaligned sentence, the sentence joins the bead if the model scores the joined bead's
-    target at least as well per token (less `rescore_margin`); a merged bead's edge sentence
-    is left out if the model scores the bead at least as well without it (plus the margin).
-    The model reads what a similarity cannot: whether a target sentence is said by the source
-    (costs one model call per candidate; bench/align.py says how much)."""
+    """Where a bead meets an unaligned sentence, the translation model itself re-decides the
+    boundary: the sentence joins the bead if the model scores the joined bead's target better
+    per token than the bead's by `rescore_join` (a piece of a split or merge reads as part of
+    the translation; an added or left-out sentence lowers it). The model reads what a character
+    similarity cannot, at one model call per candidate: bench/align.py says what it costs.
+    Leaving a merged bead's edge sentence out by the same test was tried and lost (a source
+    sentence that says nothing new costs the model nothing)."""
     doc, params = features.doc, features.params
     src_language, tgt_language = features.languages
-    margin = params.rescore_margin
 
     def texts(i: int, a: int, j: int, b: int) -> tuple[str, str]:
         return (
@@ -1171,48 +1183,32 @@ def _rescored(path: list[_Placed], features: _Features, scorer: Scorer) -> list[
             _joined(doc.tgt[j : j + b], tgt_language),
         )
 
-    # candidates: (bead index, alternative beads replacing bead k and maybe its neighbour)
-    candidates: list[tuple[int, int, list[tuple[int, int, int, int]], tuple[int, int, int, int]]]
-    candidates = []
+    joins: list[tuple[int, int, tuple[int, int, int, int]]] = []  # (bead, neighbour, joined)
     for k, x in enumerate(path):
         if not x.a or not x.b:
             continue
-        for q in (k - 1, k + 1):  # an unaligned neighbour joins the bead
+        for q in (k - 1, k + 1):
             if not 0 <= q < len(path) or (path[q].a and path[q].b):
                 continue
-            y = path[q]
             i, a, j, b = x.i, x.a, x.j, x.b
-            if y.a:
-                i, a = min(i, y.i), a + 1
+            if path[q].a:
+                i, a = min(i, path[q].i), a + 1
             else:
-                j, b = min(j, y.j), b + 1
+                j, b = min(j, path[q].j), b + 1
             if max(a, b) <= params.max_side:
-                candidates.append((k, q, [(i, a, j, b)], (i, a, j, b)))
-        # an edge sentence of a merged bead left out
-        if x.a > 1:
-            candidates.append((k, k, [(x.i + 1, x.a - 1, x.j, x.b)], (x.i + 1, x.a - 1, x.j, x.b)))
-            candidates.append((k, k, [(x.i, x.a - 1, x.j, x.b)], (x.i, x.a - 1, x.j, x.b)))
-        if x.b > 1:
-            candidates.append((k, k, [(x.i, x.a, x.j + 1, x.b - 1)], (x.i, x.a, x.j + 1, x.b - 1)))
-            candidates.append((k, k, [(x.i, x.a, x.j, x.b - 1)], (x.i, x.a, x.j, x.b - 1)))
-    if not candidates:
+                joins.append((k, q, (i, a, j, b)))
+    if not joins:
         return path
-    pairs = [texts(x.i, x.a, x.j, x.b) for x in path if x.a and x.b]
-    pairs += [texts(*c[3]) for c in candidates]
+    beads = sorted({k for k, _, _ in joins})
+    pairs = [texts(path[k].i, path[k].a, path[k].j, path[k].b) for k in beads]
+    pairs += [texts(*joined) for _, _, joined in joins]
     scores = scorer([p[0] for p in pairs], [p[1] for p in pairs])
-    current = {}
-    n = 0
-    for k, x in enumerate(path):
-        if x.a and x.b:
-            current[k] = scores[n]
-            n += 1
+    current = dict(zip(beads, scores, strict=False))
     best: dict[int, tuple[float, int, tuple[int, int, int, int]]] = {}
-    for (k, q, _, bead), score in zip(candidates, scores[n:], strict=True):
-        # joining: the joined bead must read better than the bead alone by the join margin;
-        # leaving out: the bead must read better without the sentence by the leave margin
-        better = score - current[k] - (params.rescore_join if q != k else margin)
+    for (k, q, joined), score in zip(joins, scores[len(beads) :], strict=True):
+        better = score - current[k] - params.rescore_join
         if better >= 0 and (k not in best or better > best[k][0]):
-            best[k] = (better, q, bead)
+            best[k] = (better, q, joined)
     out: list[_Placed] = []
     taken: set[int] = set()
     for k, x in enumerate(path):
@@ -1222,27 +1218,14 @@ def _rescored(path: list[_Placed], features: _Features, scorer: Scorer) -> list[
             out.append(x)
             continue
         _, q, (i, a, j, b) = best[k]
-        if q != k and q < k:  # the unaligned neighbour before was already placed
+        if q < k:  # the unaligned neighbour before is the last one placed, unless joined already
             if not out or out[-1] is not path[q]:
                 out.append(x)
                 continue
             out.pop()
         taken.update((k, q))
         lexical = _span_cosine(features, range(i, i + a), range(j, j + b))
-        bead = _Placed(i, a, j, b, x.score, lexical if x.lexical is not None else None)
-        left_out = [
-            _Placed(s, 1, x.j if s < i else x.j + x.b, 0, 0.0, None if x.lexical is None else 0.0)
-            for s in range(x.i, x.i + x.a)
-            if not i <= s < i + a
-        ] + [
-            _Placed(
-                x.i + x.a if t >= j + b else x.i, 0, t, 1, 0.0, None if x.lexical is None else 0.0
-            )
-            for t in range(x.j, x.j + x.b)
-            if not j <= t < j + b
-        ]
-        pieces = sorted([bead, *left_out], key=lambda p: (p.i, p.j))
-        out.extend(pieces)
+        out.append(_Placed(i, a, j, b, x.score, lexical if x.lexical is not None else None))
     return out
 
 

@@ -6,6 +6,7 @@ where a test says otherwise; the target is an English version edited as Enab's a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -13,7 +14,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.align import Document, align, align_corpus, learn_lexicon, numbers_of, word_diff
+import pytest
+
+from pipeline.align import (
+    TRANSLATION_PARAMS,
+    Document,
+    align,
+    align_corpus,
+    learn_lexicon,
+    numbers_of,
+    word_diff,
+)
 from pipeline.dictionary import bundled_dictionary, load_dictionary
 
 AR = [
@@ -516,3 +527,66 @@ def test_left_out_sentences_are_not_joined_to_a_neighbours_bead() -> None:
         ([10], [8]),
     ]
     assert "doubtful" in result.beads[5].flags
+
+
+# ---------------------------------------------------------------- the model's rescoring
+
+REAL_PACKAGE = (
+    Path(__file__).resolve().parents[2] / "shared" / "models" / "translate-zh_en.argosmodel"
+)
+NTREX_ZH = REAL_PACKAGE.parents[1] / "data" / "ntrex-en-ar"
+
+
+@pytest.fixture(scope="module")
+def zh_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    if not REAL_PACKAGE.exists() or not (NTREX_ZH / "docs.zh").exists():
+        pytest.skip("../shared absent: the real zh->en package and NTREX's Chinese")
+    from pipeline.argos import install_package
+    from pipeline.translate import Engine
+
+    folder = tmp_path_factory.mktemp("argos")
+    install_package(REAL_PACKAGE, folder)
+    return Engine("zh", "en", packages_dir=folder)
+
+
+def test_the_models_rescoring_joins_a_split_and_leaves_an_addition(zh_engine) -> None:  # type: ignore[no-untyped-def]
+    # A real NTREX document (Chinese source, its English, the real zh->en package translating
+    # and scoring). The search is made to refuse merges (merge penalty 2.0), so the second half
+    # of a split English sentence is left unaligned; the model, reading the joined bead, puts
+    # it back. A sentence the English adds reads worse joined, and stays added.
+    ids = (NTREX_ZH / "docs.ids").read_text(encoding="utf-8").splitlines()
+    keep = [k for k, doc_id in enumerate(ids) if doc_id == ids[0]][:8]
+    zh = [(NTREX_ZH / "docs.zh").read_text(encoding="utf-8").splitlines()[k].strip() for k in keep]
+    en = [(NTREX_ZH / "docs.en").read_text(encoding="utf-8").splitlines()[k].strip() for k in keep]
+    assert en[7].startswith("A Welsh Conservative said his group was")
+    mt = zh_engine.translate(zh)
+    scorer = zh_engine.scorer()
+    assert scorer is not None
+    refusing = dataclasses.replace(TRANSLATION_PARAMS, merge_penalty=2.0)
+    cut = en[7].index(", but")
+    split = [*en[:7], en[7][:cut] + ".", "But " + en[7][cut + 6 :]]
+
+    def found(tgt: list[str], with_model: bool) -> list[tuple[list[int], list[int]]]:
+        doc = Document(zh, tgt, src_mt=mt)
+        result = align(
+            doc,
+            src_language="zh",
+            tgt_language="en",
+            params=refusing,
+            scorer=scorer if with_model else None,
+        )
+        return [(b.src, b.tgt) for b in result.beads]
+
+    assert found(split, False)[-2:] == [([], [7]), ([7], [8])]
+    assert found(split, True) == [([k], [k]) for k in range(7)] + [([7], [7, 8])]
+    added = [*en[:4], "The assembly meets in Cardiff Bay every week.", *en[4:]]
+    assert found(added, True) == [
+        *[([k], [k]) for k in range(4)],
+        ([], [4]),
+        *[([k], [k + 1]) for k in range(4, 8)],
+    ]
+    # the score itself: the right English reads better than a wrong one, and in the model's
+    # own vocabulary pieces (its SentencePiece model is the Chinese side's)
+    right, wrong = scorer([zh[2], zh[2]], [en[2], en[5]])
+    assert right > wrong + 0.5
+    assert zh_engine.steps[0].target_tokens("in London.") == ["▁in", "▁London", "."]
