@@ -54,6 +54,7 @@ DEV = SHARED / "data" / "align-dev" / "bleualign-eval1957"
 PACKAGE = SHARED / "models" / "translate-zh_en.argosmodel"
 BOILERPLATE = {"ar": "دولار واحد شهريًا يصنع الفرق", "en": "Click here to support free media"}
 BASELINE_COMMIT = "98fac46"  # align-4
+BEFORE_COMMIT = "85452cb"  # align-5 as on main before #12's third round
 
 from pipeline.align import AlignParams, Document, align, align_corpus  # noqa: E402
 from pipeline.dictionary import bundled_dictionary  # noqa: E402
@@ -154,7 +155,7 @@ HEADER = (
 # ---------------------------------------------------------------- systems
 
 
-def load_baseline(commit: str) -> ModuleType | None:
+def load_baseline(commit: str, name: str = "align_previous") -> ModuleType | None:
     """The previous aligner, from git, as a module (None where git or the commit is missing)."""
     try:
         source = subprocess.run(
@@ -163,14 +164,23 @@ def load_baseline(commit: str) -> ModuleType | None:
         ).stdout  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return None
-    path = Path(tempfile.mkdtemp(prefix="bench-align-old-")) / "align_previous.py"
+    path = Path(tempfile.mkdtemp(prefix="bench-align-old-")) / f"{name}.py"
     path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("align_previous", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["align_previous"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+BASELINES: list[tuple[str, ModuleType]] = []  # (label, aligner module): align-4, main's align-5
+
+
+def baselines(name: str, suite: Suite, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """The earlier aligners' rows for a suite, each under its label."""
+    for label, module in BASELINES:
+        run_system(f"{label}, {name}", suite, previous(module, **kwargs))
 
 
 def as_module_docs(module: ModuleType, docs: list[Document]) -> list:
@@ -270,14 +280,10 @@ def real_suite(baseline: ModuleType | None) -> None:
                 src_mt=lines[f"eval1957.{mt}.fr"], tgt_mt=lines[f"eval1957.{mt}.de"],
             )
         ]  # fmt: skip
-        if baseline is not None:
-            run_system(f"previous (align-4), {mt} MT both ways", (mt_doc, [gold]),
-                       previous(baseline, src_language="de", tgt_language="fr"))  # fmt: skip
+        baselines(f"{mt} MT both ways", (mt_doc, [gold]), src_language="de", tgt_language="fr")
     beads, seconds = align_files([str(src), str(tgt), *languages])
     report("ours, align-files, no MT (learned lexicon, no dictionary)", [beads], [gold], seconds)
-    if baseline is not None:
-        run_system("previous (align-4), no MT", (doc, [gold]),
-                   previous(baseline, src_language="de", tgt_language="fr"))  # fmt: skip
+    baselines("no MT", (doc, [gold]), src_language="de", tgt_language="fr")
     run_system("Gale-Church (lengths only)", (doc, [gold]),
                gale_church(src_language="de", tgt_language="fr"))  # fmt: skip
 
@@ -586,11 +592,8 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
         run_system("ours, en-ar, no MT: dictionary + learned lexicon", suite,
                    ours(dictionary=dictionary, **en_ar))  # fmt: skip
         run_system("ours, en-ar, no MT: learned lexicon only", suite, ours(**en_ar))
-        if baseline is not None:
-            run_system("previous (align-4), en-ar, dictionary + lexicon", suite,
-                       previous(baseline, dictionary=dictionary, **en_ar))  # fmt: skip
-            run_system("previous (align-4), en-ar, learned lexicon only", suite,
-                       previous(baseline, **en_ar))  # fmt: skip
+        baselines("en-ar, dictionary + lexicon", suite, dictionary=dictionary, **en_ar)
+        baselines("en-ar, learned lexicon only", suite, **en_ar)
         run_system("Gale-Church, en-ar", suite, gale_church(**en_ar))
     scorer = zh_scorer()
 
@@ -605,21 +608,16 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
         suite = suites["zh-en"]
         run_system("ours, zh-en with zh->en MT", suite, ours(**zh_en))
         rescored("ours + the model's rescoring (score_batch), zh-en with MT", suite)
-        if baseline is not None:
-            run_system("previous (align-4), zh-en with MT", suite, previous(baseline, **zh_en))
+        baselines("zh-en with MT", suite, **zh_en)
     if "zh-en literary" in suites:
         suite = suites["zh-en literary"]
         run_system("ours, literary-like zh-en with zh->en MT", suite, ours(**zh_en))
         rescored("ours + the model's rescoring, literary-like zh-en with MT", suite)
-        if baseline is not None:
-            run_system("previous (align-4), literary-like zh-en with MT", suite,
-                       previous(baseline, **zh_en))  # fmt: skip
+        baselines("literary-like zh-en with MT", suite, **zh_en)
     if "zh-en literary, no MT" in suites:
         suite = suites["zh-en literary, no MT"]
         run_system("ours, literary-like zh-en, no MT", suite, ours(**zh_en))
-        if baseline is not None:
-            run_system("previous (align-4), literary-like zh-en, no MT", suite,
-                       previous(baseline, **zh_en))  # fmt: skip
+        baselines("literary-like zh-en, no MT", suite, **zh_en)
     no_mt = suites.get("zh-en, no MT") or (
         ([Document(d.src, d.tgt) for d in suites["zh-en"][0]], suites["zh-en"][1])
         if "zh-en" in suites
@@ -627,15 +625,14 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
     )
     if no_mt is not None:
         run_system("ours, zh-en, no MT: learned lexicon", no_mt, ours(**zh_en))
-        if baseline is not None:
-            run_system("previous (align-4), zh-en, no MT", no_mt, previous(baseline, **zh_en))
+        baselines("zh-en, no MT", no_mt, **zh_en)
         run_system("Gale-Church, zh-en", no_mt, gale_church(**zh_en))
 
 
 # ---------------------------------------------------------------- speed
 
 
-def speed(baseline: ModuleType | None) -> None:
+def speed(baseline: ModuleType | None, label: str = "previous (align-4)") -> None:
     """Time by document length, and a 5,000-sentence corpus without translation."""
     print("\n### Speed (median of 3, old and new interleaved)\n")
     zh = documents("zh", "en") if (NTREX / "docs.zh").exists() else documents("en", "ar")
@@ -652,7 +649,7 @@ def speed(baseline: ModuleType | None) -> None:
         runs = [[timed(f) for f in fns] for _ in range(3)]
         return [sorted(r[k] for r in runs)[1] for k in range(len(fns))]
 
-    print("| case | previous (align-4) s | ours s | ratio |")
+    print(f"| case | {label} s | ours s | ratio |")
     print("|---|---:|---:|---:|")
     for size in (200, 800, 3200):
         reps = size // len(pool_src) + 1
@@ -704,6 +701,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
+    parser.add_argument("--before-commit", default=BEFORE_COMMIT,
+                        help="the aligner before this round (main's align-5)")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
@@ -711,6 +710,11 @@ def main() -> None:
     baseline = None if args.no_baseline else load_baseline(args.baseline_commit)
     if baseline is None and not args.no_baseline:
         print(f"(previous aligner {args.baseline_commit} not loadable from git: no baseline)")
+    if baseline is not None:
+        BASELINES.append(("previous (align-4)", baseline))
+    before = None if args.no_baseline else load_baseline(args.before_commit, "align_before")
+    if before is not None:
+        BASELINES.append((f"before (align-5, {args.before_commit})", before))
     if not args.speed_only:
         real_suite(baseline)
         realistic = realistic_suites(args.seed)
@@ -721,7 +725,10 @@ def main() -> None:
         ntrex_rows(f"3. Perturbed NTREX (seed {args.seed}; the no-regression check)",
                    perturbed_suites(args.seed), baseline)  # fmt: skip
     if not args.no_speed:
-        speed(baseline)
+        if before is not None:
+            speed(before, f"before (align-5, {args.before_commit})")
+        else:
+            speed(baseline)
 
 
 if __name__ == "__main__":

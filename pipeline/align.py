@@ -15,12 +15,19 @@ combined as a weighted mean:
   - anchors that survive translation: numbers after digit unification, Latin-script tokens;
   - position: distance from the diagonal.
 A merged bead is no better than its weakest part allows, and pays a small size penalty per extra
-sentence. Unaligned sentences are priced from the data: a first pass counts how much is
+sentence. Above the document's typical score a bead's cost falls with its size, which made merges
+win by size alone (a left-out sentence parked in its neighbour's bead); a merged bead now earns
+its size's share of that gain only as far as each of its edge sentences adds to the
+concatenation's cosine what a fairly translated piece would add. Where a translation model is
+at hand (a `Scorer`: CTranslate2's score_batch on an Argos package), it re-decides each boundary
+between a bead and an unaligned sentence (`_rescored`).
+Unaligned sentences are priced from the data: a first pass counts how much is
 missing and how long its runs are; a run pays its opening once, and the opening is dear where
 the first pass found passages left out (real translations) and cheap where it found sentences
 dropped one at a time. `omitted` / `added` are flagged only on strong evidence: the sentence
 matches nothing near its place (well below the document's typical match) and it is part of a
-run of three or more, or long; otherwise the unaligned sentence is `doubtful`.
+run of three or more, or long, and it does not read as part of a neighbouring bead (joined to
+it, the bead's cosine falls by 3% or more); otherwise the unaligned sentence is `doubtful`.
 
 Why cosine and not chrF's min-based F-score: counts add up when sentences are joined, so the
 dot product of two spans is a box sum of the sentence-by-sentence dot products, and every bead of
@@ -1288,7 +1295,7 @@ def _aligned(
     )
 
 
-def align_corpus(
+def _align_corpus(
     docs: Sequence[Document],
     *,
     src_language: str = "ar",
@@ -1299,11 +1306,7 @@ def align_corpus(
     dictionary: Lexicon | None = None,
     scorer: Scorer | None = None,
 ) -> list[Alignment]:
-    """Align many documents in two passes. The first (with the bilingual `dictionary`, if given,
-    where there is no translation) estimates how much is unaligned over the whole corpus; the
-    second prices unaligned sentences from that, and, for documents without translations, adds
-    a lexicon learned from the first pass's confident 1-1 beads over all documents (Hunalign's
-    realign)."""
+    """align_corpus's work, on documents without their repeated lines."""
     languages = {"src_language": src_language, "tgt_language": tgt_language}
     translated = [bool(d.src_mt or d.tgt_mt) for d in docs]
     chosen = [params or (TRANSLATION_PARAMS if t else NO_TRANSLATION_PARAMS) for t in translated]
@@ -1356,6 +1359,102 @@ __all__ = [
     "pair_alignment",
     "word_diff",
 ]
+
+
+REPEATED_DOCUMENTS = 3  # a line in this many documents of a corpus at least is boilerplate
+REPEATED_CHARS = 25  # if it is this long at least (short lines repeat: "Yes.", "Photo: AFP")
+
+
+def _repeated(sides: Sequence[list[str]]) -> set[str]:
+    """Lines that recur verbatim in several documents of one side: a site's boilerplate (a
+    donation plea, a subscription line) that extraction left in, not a translation of anything."""
+    seen: Counter[str] = Counter()
+    for sentences in sides:
+        seen.update({" ".join(s.split()) for s in sentences})
+    return {
+        line
+        for line, count in seen.items()
+        if count >= REPEATED_DOCUMENTS and len(line) >= REPEATED_CHARS
+    }
+
+
+def align_corpus(
+    docs: Sequence[Document],
+    *,
+    src_language: str = "ar",
+    tgt_language: str = "en",
+    supplied: bool = False,
+    params: AlignParams | None = None,
+    diff: bool = True,
+    dictionary: Lexicon | None = None,
+    scorer: Scorer | None = None,
+) -> list[Alignment]:
+    """Align many documents in two passes. The first (with the bilingual `dictionary`, if given,
+    where there is no translation) estimates how much is unaligned over the whole corpus; the
+    second prices unaligned sentences from that, and, for documents without translations, adds
+    a lexicon learned from the first pass's confident 1-1 beads over all documents (Hunalign's
+    realign). A line repeated verbatim in three documents or more on one side (boilerplate) is
+    left out of the search and comes back as its own unaligned bead, flagged added/omitted."""
+    repeated_src = _repeated([d.src for d in docs])
+    repeated_tgt = _repeated([d.tgt for d in docs])
+    kept: list[tuple[list[int], list[int]]] = []
+    reduced: list[Document] = []
+    for d in docs:
+        src_kept = [i for i, x in enumerate(d.src) if " ".join(x.split()) not in repeated_src]
+        tgt_kept = [j for j, x in enumerate(d.tgt) if " ".join(x.split()) not in repeated_tgt]
+        kept.append((src_kept, tgt_kept))
+
+        def pick(lines: list | None, keep: list[int]) -> list | None:
+            return [lines[k] for k in keep] if lines is not None else None
+
+        reduced.append(
+            Document(
+                [d.src[i] for i in src_kept],
+                [d.tgt[j] for j in tgt_kept],
+                src_mt=pick(d.src_mt, src_kept),
+                tgt_mt=pick(d.tgt_mt, tgt_kept),
+                src_paragraphs=pick(d.src_paragraphs, src_kept),
+                tgt_paragraphs=pick(d.tgt_paragraphs, tgt_kept),
+            )
+        )
+    alignments = _align_corpus(
+        reduced,
+        src_language=src_language,
+        tgt_language=tgt_language,
+        supplied=supplied,
+        params=params,
+        diff=diff,
+        dictionary=dictionary,
+        scorer=scorer,
+    )
+    for d, (src_kept, tgt_kept), alignment in zip(docs, kept, alignments, strict=True):
+        if len(src_kept) < len(d.src) or len(tgt_kept) < len(d.tgt):
+            alignment.beads = _with_repeated(alignment.beads, src_kept, tgt_kept, d)
+    return alignments
+
+
+def _with_repeated(
+    beads: list[Bead], src_kept: list[int], tgt_kept: list[int], doc: Document
+) -> list[Bead]:
+    """Beads of the reduced document in the full document's numbering, each repeated line back
+    in its place as an unaligned bead of its own."""
+    src_out = sorted(set(range(len(doc.src))) - set(src_kept))
+    tgt_out = sorted(set(range(len(doc.tgt))) - set(tgt_kept))
+    out: list[Bead] = []
+
+    def flush(src_before: int, tgt_before: int) -> None:
+        while src_out and src_out[0] < src_before:
+            out.append(Bead(src=[src_out.pop(0)], tgt=[], score=1.0, flags=["omitted"]))
+        while tgt_out and tgt_out[0] < tgt_before:
+            out.append(Bead(src=[], tgt=[tgt_out.pop(0)], score=1.0, flags=["added"]))
+
+    for bead in beads:
+        bead.src = [src_kept[i] for i in bead.src]
+        bead.tgt = [tgt_kept[j] for j in bead.tgt]
+        flush(min(bead.src, default=-1), min(bead.tgt, default=-1))
+        out.append(bead)
+    flush(len(doc.src), len(doc.tgt))
+    return out
 
 
 def document_of(

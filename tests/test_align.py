@@ -590,3 +590,35 @@ def test_the_models_rescoring_joins_a_split_and_leaves_an_addition(zh_engine) ->
     right, wrong = scorer([zh[2], zh[2]], [en[2], en[5]])
     assert right > wrong + 0.5
     assert zh_engine.steps[0].target_tokens("in London.") == ["▁in", "▁London", "."]
+
+
+def test_a_line_repeated_across_documents_is_boilerplate_not_a_translation() -> None:
+    # Three documents (a real NTREX document in three parts), each English version with the
+    # site's donation plea somewhere; one of them also leaves out a sentence next to it, where
+    # the plea used to be paired with the left-out sentence as a 1-1 bead.
+    ar, en = harlem()
+    plea = "Click here to support free and independent media."
+    parts = [(ar[0:7], en[0:7]), (ar[7:14], en[7:14]), (ar[14:21], en[14:21])]
+    docs = [
+        Document(parts[0][0], [*parts[0][1][:3], plea, *parts[0][1][3:]], src_mt=parts[0][1]),
+        Document(parts[1][0], [plea, *parts[1][1]], src_mt=parts[1][1]),
+        Document(parts[2][0], [*parts[2][1][:4], plea, *parts[2][1][5:]], src_mt=parts[2][1]),
+    ]
+    found = [[(b.src, b.tgt, b.flags) for b in a.beads] for a in align_corpus(docs, supplied=True)]
+    assert [x for x in found[0] if not x[0]] == [([], [3], ["added"])]
+    assert [(s, t) for s, t, _ in found[0] if s] == [
+        ([k], [k if k < 3 else k + 1]) for k in range(7)
+    ]
+    assert found[1][0] == ([], [0], ["added"])
+    assert [(s, t) for s, t, _ in found[1][1:]] == [([k], [k + 1]) for k in range(7)]
+    assert [(s, t) for s, t, _ in found[2]] == [
+        ([0], [0]),
+        ([1], [1]),
+        ([2], [2]),
+        ([3], [3]),
+        ([4], []),
+        ([], [4]),
+        ([5], [5]),
+        ([6], [6]),
+    ]
+    assert found[2][5][2] == ["added"]
