@@ -364,12 +364,18 @@ class _WindowCosine:
         self.x_norm = {w: _span_norms(x_dots, w).astype(np.float32) for w in range(1, reach + 1)}
         self.y_norm = {w: _span_norms(y_dots, w).astype(np.float32) for w in range(1, reach + 1)}
         self._sentence_to_span: dict[tuple[str, int, float], np.ndarray] = {}
+        self._cosines: dict[tuple[int, int], np.ndarray] = {}
+        self._log_cosines: dict[tuple[int, int], np.ndarray] = {}
 
     def cosine(self, a: int, b: int) -> np.ndarray:
-        s = self.box
-        n1, m1 = s.shape
-        dot = s[a:, b:] - s[: n1 - a, b:] - s[a:, : m1 - b] + s[: n1 - a, : m1 - b]
-        return _divide(dot, self.x_norm[a][:, None] * self.y_norm[b][None, :])
+        """Cosine of every source span of `a` sentences with every target span of `b` (kept:
+        the bead search and the merge gains ask for each type several times)."""
+        if (a, b) not in self._cosines:
+            s = self.box
+            n1, m1 = s.shape
+            dot = s[a:, b:] - s[: n1 - a, b:] - s[a:, : m1 - b] + s[: n1 - a, : m1 - b]
+            self._cosines[(a, b)] = _divide(dot, self.x_norm[a][:, None] * self.y_norm[b][None, :])
+        return self._cosines[(a, b)]
 
     def _part(self, side: str, width: int, hubness: float) -> np.ndarray:
         """Hubness-corrected cosine of each source sentence with each target span of `width`
@@ -419,34 +425,40 @@ class _WindowCosine:
             sim = np.minimum(sim, params.part_factor * weakest)
         return sim
 
+    def log_cosine(self, a: int, b: int) -> np.ndarray:
+        if (a, b) not in self._log_cosines:
+            self._log_cosines[(a, b)] = np.log(np.maximum(self.cosine(a, b), np.float32(1e-6)))
+        return self._log_cosines[(a, b)]
+
     def gain_shares(self, a: int, b: int) -> np.ndarray:
         """For each bead of the type: the least, over its edge sentences, of what the sentence
         adds to the cosine (log of the ratio of the bead's cosine to the cosine without it)
         against what a sentence that is translated as well as the rest would add (log of the
         ratio of the norms). About 1 for each piece of a real merge, whatever its length; 0 or
         below for a sentence that only sits beside the bead."""
-        full = self.cosine(a, b)
-        rows, cols = full.shape
-        least = np.full(full.shape, np.inf, dtype=np.float32)
-        log_full = np.log(np.maximum(full, 1e-6))
+        log_full = self.log_cosine(a, b)
+        rows, cols = log_full.shape
+        least = np.full(log_full.shape, np.inf, dtype=np.float32)
 
-        def worst(sub: np.ndarray, norm_full: np.ndarray, norm_sub: np.ndarray) -> None:
-            expected = np.log(np.maximum(norm_full, 1e-6)) - np.log(np.maximum(norm_sub, 1e-6))
-            achieved = log_full - np.log(np.maximum(sub, 1e-6))
-            share = _divide(achieved.astype(np.float32), expected.astype(np.float32))
-            np.minimum(least, np.where(expected > 1e-4, share, 1.0), out=least)
+        def log_norm(norms: np.ndarray) -> np.ndarray:
+            return np.log(np.maximum(norms, np.float32(1e-6)))
+
+        def worst(log_sub: np.ndarray, expected: np.ndarray) -> None:
+            # expected: a vector along one axis; where a sentence adds no mass, nothing to judge
+            share = (log_full - log_sub) / np.where(expected > 1e-4, expected, np.inf)
+            np.minimum(least, np.where(expected > 1e-4, share, np.float32(1)), out=least)
 
         if a > 1:
-            sub = self.cosine(a - 1, b)
-            x_full, x_sub = self.x_norm[a][:, None], self.x_norm[a - 1][:, None]
-            worst(sub[:rows, :cols], x_full, x_sub[:rows])
-            worst(sub[1 : rows + 1, :cols], x_full, x_sub[1 : rows + 1])
+            sub = self.log_cosine(a - 1, b)
+            x_full, x_sub = log_norm(self.x_norm[a]), log_norm(self.x_norm[a - 1])
+            worst(sub[:rows, :cols], (x_full - x_sub[:rows])[:, None])
+            worst(sub[1 : rows + 1, :cols], (x_full - x_sub[1 : rows + 1])[:, None])
         if b > 1:
-            sub = self.cosine(a, b - 1)
-            y_full, y_sub = self.y_norm[b][None, :], self.y_norm[b - 1][None, :]
-            worst(sub[:rows, :cols], y_full, y_sub[:, :cols])
-            worst(sub[:rows, 1 : cols + 1], y_full, y_sub[:, 1 : cols + 1])
-        return np.where(full > 0, least, 0.0).astype(np.float32)
+            sub = self.log_cosine(a, b - 1)
+            y_full, y_sub = log_norm(self.y_norm[b]), log_norm(self.y_norm[b - 1])
+            worst(sub[:rows, :cols], (y_full - y_sub[:cols])[None, :])
+            worst(sub[:rows, 1 : cols + 1], (y_full - y_sub[1 : cols + 1])[None, :])
+        return np.where(self.cosine(a, b) > 0, least, np.float32(0)).astype(np.float32)
 
 
 # ---------------------------------------------------------------- lexicon
@@ -1363,6 +1375,7 @@ __all__ = [
 
 REPEATED_DOCUMENTS = 3  # a line in this many documents of a corpus at least is boilerplate
 REPEATED_CHARS = 25  # if it is this long at least (short lines repeat: "Yes.", "Photo: AFP")
+REPEATED_SHARE = 0.25  # and such lines are this share of the side's lines at most
 
 
 def _repeated(sides: Sequence[list[str]]) -> set[str]:
@@ -1371,11 +1384,15 @@ def _repeated(sides: Sequence[list[str]]) -> set[str]:
     seen: Counter[str] = Counter()
     for sentences in sides:
         seen.update({" ".join(s.split()) for s in sentences})
-    return {
+    found = {
         line
         for line, count in seen.items()
         if count >= REPEATED_DOCUMENTS and len(line) >= REPEATED_CHARS
     }
+    lines = sum(len(sentences) for sentences in sides)
+    repeats = sum(1 for sentences in sides for s in sentences if " ".join(s.split()) in found)
+    # boilerplate is a line here and there; a corpus made of repeats is something else
+    return found if repeats <= REPEATED_SHARE * lines else set()
 
 
 def align_corpus(
