@@ -1,6 +1,7 @@
 """Alignment quality and speed: real hand-aligned text first, then realistic and perturbed NTREX.
 
-    python bench/align.py [--seed 1] [--quick] [--speed-only] [--baseline-commit REV]
+    python bench/align.py [--seed 1] [--speed-only] [--no-speed] [--baseline-commit REV]
+        [--before-commit REV]
 
 Suites, in order:
   1. real: `../shared/data/align-dev/` (Bleualign's de-fr development article, aligned by hand),
@@ -13,11 +14,18 @@ Suites, in order:
      document) that come in runs, on either side. en-ar without translation (bundled dictionary
      + learned lexicon; learned lexicon alone), zh-en with the real zh->en package, zh-en
      without translation.
+     Also a literary-like zh-en set (as the held-out literary set is described: the English
+     splits long sentences in 2-4, in pieces of 25 characters at least where it can, and
+     merges freely; 0.5-2% unaligned), with and without MT. With the real zh->en package,
+     the zh-en rows with MT are run again with the model's rescoring (CTranslate2
+     score_batch), with the number of bead pairs the model scored (its cost).
   3. perturbed NTREX as before (the no-regression check): merges, comma splits, a dropped run
      of three, single drops, a boilerplate line.
 Every suite has its baselines in the same run: Gale-Church (this aligner's DP with lengths
-alone) and the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
-Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most).
+alone), the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
+Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most),
+and the aligner as it was before this round (`align-5` on main, `--before-commit`; the speed
+table compares with it).
 
 Scores as Bleualign's evaluation computes them (eval/evaluate.py): precision over predicted
 beads, null beads included (a predicted 1-0 or 0-1 bead is right only if the gold has it);

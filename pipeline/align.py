@@ -61,7 +61,7 @@ from scipy import sparse
 from pipeline.models import ArticlePair, ArticleText, Bead, DiffOp, PairAlignment
 from pipeline.text import comparison_form
 
-ALIGNER_VERSION = "align-5"
+ALIGNER_VERSION = "align-6"
 # (source sentences, target sentences) per bead; runs of unaligned sentences are apart.
 BEAD_TYPES = tuple((a, b) for a in range(1, 5) for b in range(1, 5) if a + b <= 6)
 LENGTH_ONLY_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))  # lengths alone cannot place bigger beads
