@@ -1,6 +1,7 @@
 """Alignment quality and speed: real hand-aligned text first, then realistic and perturbed NTREX.
 
-    python bench/align.py [--seed 1] [--quick] [--speed-only] [--baseline-commit REV]
+    python bench/align.py [--seed 1] [--speed-only] [--no-speed] [--baseline-commit REV]
+        [--before-commit REV]
 
 Suites, in order:
   1. real: `../shared/data/align-dev/` (Bleualign's de-fr development article, aligned by hand),
@@ -13,11 +14,18 @@ Suites, in order:
      document) that come in runs, on either side. en-ar without translation (bundled dictionary
      + learned lexicon; learned lexicon alone), zh-en with the real zh->en package, zh-en
      without translation.
+     Also a literary-like zh-en set (as the held-out literary set is described: the English
+     splits long sentences in 2-4, in pieces of 25 characters at least where it can, and
+     merges freely; 0.5-2% unaligned), with and without MT. With the real zh->en package,
+     the zh-en rows with MT are run again with the model's rescoring (CTranslate2
+     score_batch), with the number of bead pairs the model scored (its cost).
   3. perturbed NTREX as before (the no-regression check): merges, comma splits, a dropped run
      of three, single drops, a boilerplate line.
 Every suite has its baselines in the same run: Gale-Church (this aligner's DP with lengths
-alone) and the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
-Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most).
+alone), the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
+Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most),
+and the aligner as it was before this round (`align-5` on main, `--before-commit`; the speed
+table compares with it).
 
 Scores as Bleualign's evaluation computes them (eval/evaluate.py): precision over predicted
 beads, null beads included (a predicted 1-0 or 0-1 bead is right only if the gold has it);
@@ -54,6 +62,7 @@ DEV = SHARED / "data" / "align-dev" / "bleualign-eval1957"
 PACKAGE = SHARED / "models" / "translate-zh_en.argosmodel"
 BOILERPLATE = {"ar": "دولار واحد شهريًا يصنع الفرق", "en": "Click here to support free media"}
 BASELINE_COMMIT = "98fac46"  # align-4
+BEFORE_COMMIT = "85452cb"  # align-5 as on main before #12's third round
 
 from pipeline.align import AlignParams, Document, align, align_corpus  # noqa: E402
 from pipeline.dictionary import bundled_dictionary  # noqa: E402
@@ -154,7 +163,7 @@ HEADER = (
 # ---------------------------------------------------------------- systems
 
 
-def load_baseline(commit: str) -> ModuleType | None:
+def load_baseline(commit: str, name: str = "align_previous") -> ModuleType | None:
     """The previous aligner, from git, as a module (None where git or the commit is missing)."""
     try:
         source = subprocess.run(
@@ -163,14 +172,23 @@ def load_baseline(commit: str) -> ModuleType | None:
         ).stdout  # fmt: skip
     except (OSError, subprocess.SubprocessError):
         return None
-    path = Path(tempfile.mkdtemp(prefix="bench-align-old-")) / "align_previous.py"
+    path = Path(tempfile.mkdtemp(prefix="bench-align-old-")) / f"{name}.py"
     path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("align_previous", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["align_previous"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+BASELINES: list[tuple[str, ModuleType]] = []  # (label, aligner module): align-4, main's align-5
+
+
+def baselines(name: str, suite: Suite, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """The earlier aligners' rows for a suite, each under its label."""
+    for label, module in BASELINES:
+        run_system(f"{label}, {name}", suite, previous(module, **kwargs))
 
 
 def as_module_docs(module: ModuleType, docs: list[Document]) -> list:
@@ -270,14 +288,10 @@ def real_suite(baseline: ModuleType | None) -> None:
                 src_mt=lines[f"eval1957.{mt}.fr"], tgt_mt=lines[f"eval1957.{mt}.de"],
             )
         ]  # fmt: skip
-        if baseline is not None:
-            run_system(f"previous (align-4), {mt} MT both ways", (mt_doc, [gold]),
-                       previous(baseline, src_language="de", tgt_language="fr"))  # fmt: skip
+        baselines(f"{mt} MT both ways", (mt_doc, [gold]), src_language="de", tgt_language="fr")
     beads, seconds = align_files([str(src), str(tgt), *languages])
     report("ours, align-files, no MT (learned lexicon, no dictionary)", [beads], [gold], seconds)
-    if baseline is not None:
-        run_system("previous (align-4), no MT", (doc, [gold]),
-                   previous(baseline, src_language="de", tgt_language="fr"))  # fmt: skip
+    baselines("no MT", (doc, [gold]), src_language="de", tgt_language="fr")
     run_system("Gale-Church (lengths only)", (doc, [gold]),
                gale_church(src_language="de", tgt_language="fr"))  # fmt: skip
 
@@ -329,6 +343,33 @@ def zh_translations(sentences: list[str]) -> list[str] | None:
     return translated
 
 
+_SCORER: list = []
+
+
+def zh_scorer() -> Callable[[list[str], list[str]], list[float]] | None:
+    """The zh->en package's own scoring (CTranslate2 score_batch), counting the pairs it
+    scores (None where the package is absent)."""
+    if not PACKAGE.exists():
+        return None
+    if not _SCORER:
+        from pipeline.argos import install_package
+        from pipeline.translate import Engine
+
+        work = Path(tempfile.mkdtemp(prefix="bench-align-"))
+        install_package(PACKAGE, work)
+        _SCORER.append(Engine("zh", "en", packages_dir=work).scorer())
+    score = _SCORER[0]
+
+    def counted(sources: list[str], targets: list[str]) -> list[float]:
+        SCORED[0] += len(sources)
+        return score(sources, targets)
+
+    return counted
+
+
+SCORED = [0]  # pairs the model scored in the current row
+
+
 CLAUSE = re.compile(r"(?<=[,;:،؛，；：])\s*")
 
 
@@ -340,10 +381,22 @@ def join_text(parts: list[str], language: str) -> str:
     return ("" if language == "zh" else " ").join(p.strip() for p in parts)
 
 
+# How often each restructuring happens (cumulative thresholds on one roll per sentence) and the
+# share of unaligned sentences: "news" as before; "literary" as the held-out literary zh-en set
+# is described (the English splits long sentences in 2-4 and merges freely, 1% null beads).
+STYLES = {
+    "news": {"split": 0.18, "move": 0.26, "merge2": 0.36, "merge3": 0.39, "two_as_three": 0.43,
+             "split_chars": 80, "nulls": (0.01, 0.10), "min_piece": 0},
+    "literary": {"split": 0.30, "move": 0.36, "merge2": 0.48, "merge3": 0.52, "two_as_three": 0.56,
+                 "split_chars": 60, "nulls": (0.005, 0.02), "min_piece": 25},
+}  # fmt: skip
+
+
 def restructure(
-    src: list[str], tgt: list[str], rng: random.Random, language: str
+    src: list[str], tgt: list[str], rng: random.Random, language: str, style: str = "news"
 ) -> tuple[list[str], list[str], Gold]:
     """Source and target rewritten as real translations differ, and the gold beads."""
+    odds = STYLES[style]
     units: list[tuple[list[int], list[str]]] = [([i], [t]) for i, t in enumerate(tgt)]
     out: list[tuple[list[int], list[str]]] = []
     k = 0
@@ -352,28 +405,35 @@ def restructure(
         roll = rng.random()
         nxt = units[k + 1] if k + 1 < len(units) else None
         parts = clauses(texts[0])
-        if roll < 0.18 and (len(parts) < 2 or len(texts[0]) <= 80):
+        if roll < odds["split"] and (len(parts) < 2 or len(texts[0]) <= odds["split_chars"]):
             roll = 1.0  # only long sentences with clauses are split
-        if roll < 0.18:  # split in 2-4
+        if roll < odds["split"]:  # split in 2-4
             pieces = min(len(parts), rng.choice((2, 2, 3, 4)))
             cuts = sorted(rng.sample(range(1, len(parts)), pieces - 1))
             bounds = [0, *cuts, len(parts)]
+            for _ in range(20):  # literary English splits into sentences, not 1-word scraps
+                shortest = min(len(join_text(parts[x:y], language))
+                               for x, y in itertools.pairwise(bounds))  # fmt: skip
+                if shortest >= odds["min_piece"] or pieces == 2:
+                    break
+                cuts = sorted(rng.sample(range(1, len(parts)), pieces - 1))
+                bounds = [0, *cuts, len(parts)]
             out.append((s_ids, [join_text(parts[x:y], language)
                                 for x, y in itertools.pairwise(bounds)]))  # fmt: skip
-        elif 0.18 <= roll < 0.26 and (not nxt or len(parts) < 2):
+        elif odds["split"] <= roll < odds["move"] and (not nxt or len(parts) < 2):
             out.append((s_ids, texts))
-        elif roll < 0.26 and nxt:  # last clause moved to the next sentence
+        elif roll < odds["move"] and nxt:  # last clause moved to the next sentence
             moved = join_text([parts[-1], nxt[1][0]], language)
             out.append((s_ids + nxt[0], [join_text(parts[:-1], language), moved]))
             k += 1
-        elif roll < 0.36 and nxt:  # two merged into one
+        elif roll < odds["merge2"] and nxt:  # two merged into one
             out.append((s_ids + nxt[0], [join_text([texts[0], nxt[1][0]], language)]))
             k += 1
-        elif roll < 0.39 and k + 2 < len(units):  # three merged into one
+        elif roll < odds["merge3"] and k + 2 < len(units):  # three merged into one
             three = [texts[0], units[k + 1][1][0], units[k + 2][1][0]]
             out.append((s_ids + units[k + 1][0] + units[k + 2][0], [join_text(three, language)]))
             k += 2
-        elif roll < 0.43 and nxt:  # two said as three
+        elif roll < odds["two_as_three"] and nxt:  # two said as three
             whole = clauses(join_text([texts[0], nxt[1][0]], language))
             if len(whole) >= 3:
                 a, b = sorted(rng.sample(range(1, len(whole)), 2))
@@ -395,7 +455,7 @@ def restructure(
         k += 1
     # unaligned sentences, 1-10% of the document, in runs of 1-6, on either side
     total = len(src) + sum(len(t) for _, t in out)
-    budget = int(total * rng.uniform(0.01, 0.10))
+    budget = int(total * rng.uniform(*odds["nulls"]))
     dropped_src: set[int] = set()
     while budget > 0:
         run = min(budget, rng.choice((1, 2, 2, 3, 4, 6)))
@@ -488,10 +548,20 @@ def realistic_suites(seed: int) -> dict[str, Suite]:
             docs.append(Document(s, t))
             golds.append(g)
         suites["zh-en, no MT"] = (docs, golds)
+        by_text = dict(zip([s for src, _ in zh for s in src], mt or [], strict=False))
         if mt is not None:
-            by_text = dict(zip([s for src, _ in zh for s in src], mt, strict=True))
             suites["zh-en"] = ([Document(d.src, d.tgt, src_mt=[by_text[s] for s in d.src])
                                 for d in docs], golds)  # fmt: skip
+        # literary-like: long English sentences split in 2-4, free merges, ~1% unaligned
+        rng = random.Random(seed)
+        docs, golds = [], []
+        for src, tgt in joined(zh, 120):
+            s, t, g = restructure(src, tgt, rng, "en", style="literary")
+            docs.append(Document(s, t, src_mt=[by_text[x] for x in s] if mt else None))
+            golds.append(g)
+        if mt is not None:
+            suites["zh-en literary"] = (docs, golds)
+        suites["zh-en literary, no MT"] = ([Document(d.src, d.tgt) for d in docs], golds)
     return suites
 
 
@@ -530,17 +600,32 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
         run_system("ours, en-ar, no MT: dictionary + learned lexicon", suite,
                    ours(dictionary=dictionary, **en_ar))  # fmt: skip
         run_system("ours, en-ar, no MT: learned lexicon only", suite, ours(**en_ar))
-        if baseline is not None:
-            run_system("previous (align-4), en-ar, dictionary + lexicon", suite,
-                       previous(baseline, dictionary=dictionary, **en_ar))  # fmt: skip
-            run_system("previous (align-4), en-ar, learned lexicon only", suite,
-                       previous(baseline, **en_ar))  # fmt: skip
+        baselines("en-ar, dictionary + lexicon", suite, dictionary=dictionary, **en_ar)
+        baselines("en-ar, learned lexicon only", suite, **en_ar)
         run_system("Gale-Church, en-ar", suite, gale_church(**en_ar))
+    scorer = zh_scorer()
+
+    def rescored(name: str, suite: Suite) -> None:
+        if scorer is None:
+            return
+        SCORED[0] = 0
+        run_system(name, suite, ours(scorer=scorer, **zh_en))
+        print(f"|   (the model scored {SCORED[0]} bead pairs) | | | | | | | |")
+
     if "zh-en" in suites:
         suite = suites["zh-en"]
         run_system("ours, zh-en with zh->en MT", suite, ours(**zh_en))
-        if baseline is not None:
-            run_system("previous (align-4), zh-en with MT", suite, previous(baseline, **zh_en))
+        rescored("ours + the model's rescoring (score_batch), zh-en with MT", suite)
+        baselines("zh-en with MT", suite, **zh_en)
+    if "zh-en literary" in suites:
+        suite = suites["zh-en literary"]
+        run_system("ours, literary-like zh-en with zh->en MT", suite, ours(**zh_en))
+        rescored("ours + the model's rescoring, literary-like zh-en with MT", suite)
+        baselines("literary-like zh-en with MT", suite, **zh_en)
+    if "zh-en literary, no MT" in suites:
+        suite = suites["zh-en literary, no MT"]
+        run_system("ours, literary-like zh-en, no MT", suite, ours(**zh_en))
+        baselines("literary-like zh-en, no MT", suite, **zh_en)
     no_mt = suites.get("zh-en, no MT") or (
         ([Document(d.src, d.tgt) for d in suites["zh-en"][0]], suites["zh-en"][1])
         if "zh-en" in suites
@@ -548,15 +633,14 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
     )
     if no_mt is not None:
         run_system("ours, zh-en, no MT: learned lexicon", no_mt, ours(**zh_en))
-        if baseline is not None:
-            run_system("previous (align-4), zh-en, no MT", no_mt, previous(baseline, **zh_en))
+        baselines("zh-en, no MT", no_mt, **zh_en)
         run_system("Gale-Church, zh-en", no_mt, gale_church(**zh_en))
 
 
 # ---------------------------------------------------------------- speed
 
 
-def speed(baseline: ModuleType | None) -> None:
+def speed(baseline: ModuleType | None, label: str = "previous (align-4)") -> None:
     """Time by document length, and a 5,000-sentence corpus without translation."""
     print("\n### Speed (median of 3, old and new interleaved)\n")
     zh = documents("zh", "en") if (NTREX / "docs.zh").exists() else documents("en", "ar")
@@ -573,7 +657,7 @@ def speed(baseline: ModuleType | None) -> None:
         runs = [[timed(f) for f in fns] for _ in range(3)]
         return [sorted(r[k] for r in runs)[1] for k in range(len(fns))]
 
-    print("| case | previous (align-4) s | ours s | ratio |")
+    print(f"| case | {label} s | ours s | ratio |")
     print("|---|---:|---:|---:|")
     for size in (200, 800, 3200):
         reps = size // len(pool_src) + 1
@@ -625,6 +709,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
+    parser.add_argument("--before-commit", default=BEFORE_COMMIT,
+                        help="the aligner before this round (main's align-5)")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
@@ -632,6 +718,11 @@ def main() -> None:
     baseline = None if args.no_baseline else load_baseline(args.baseline_commit)
     if baseline is None and not args.no_baseline:
         print(f"(previous aligner {args.baseline_commit} not loadable from git: no baseline)")
+    if baseline is not None:
+        BASELINES.append(("previous (align-4)", baseline))
+    before = None if args.no_baseline else load_baseline(args.before_commit, "align_before")
+    if before is not None:
+        BASELINES.append((f"before (align-5, {args.before_commit})", before))
     if not args.speed_only:
         real_suite(baseline)
         realistic = realistic_suites(args.seed)
@@ -642,7 +733,10 @@ def main() -> None:
         ntrex_rows(f"3. Perturbed NTREX (seed {args.seed}; the no-regression check)",
                    perturbed_suites(args.seed), baseline)  # fmt: skip
     if not args.no_speed:
-        speed(baseline)
+        if before is not None:
+            speed(before, f"before (align-5, {args.before_commit})")
+        else:
+            speed(baseline)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,19 @@ combined as a weighted mean:
   - anchors that survive translation: numbers after digit unification, Latin-script tokens;
   - position: distance from the diagonal.
 A merged bead is no better than its weakest part allows, and pays a small size penalty per extra
-sentence. Unaligned sentences are priced from the data: a first pass counts how much is
+sentence. Above the document's typical score a bead's cost falls with its size, which made merges
+win by size alone (a left-out sentence parked in its neighbour's bead); a merged bead now earns
+its size's share of that gain only as far as each of its edge sentences adds to the
+concatenation's cosine what a fairly translated piece would add. Where a translation model is
+at hand (a `Scorer`: CTranslate2's score_batch on an Argos package), it re-decides each boundary
+between a bead and an unaligned sentence (`_rescored`).
+Unaligned sentences are priced from the data: a first pass counts how much is
 missing and how long its runs are; a run pays its opening once, and the opening is dear where
 the first pass found passages left out (real translations) and cheap where it found sentences
 dropped one at a time. `omitted` / `added` are flagged only on strong evidence: the sentence
 matches nothing near its place (well below the document's typical match) and it is part of a
-run of three or more, or long; otherwise the unaligned sentence is `doubtful`.
+run of three or more, or long, and it does not read as part of a neighbouring bead (joined to
+it, the bead's cosine falls by 3% or more); otherwise the unaligned sentence is `doubtful`.
 
 Why cosine and not chrF's min-based F-score: counts add up when sentences are joined, so the
 dot product of two spans is a box sum of the sentence-by-sentence dot products, and every bead of
@@ -43,7 +50,7 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -54,7 +61,7 @@ from scipy import sparse
 from pipeline.models import ArticlePair, ArticleText, Bead, DiffOp, PairAlignment
 from pipeline.text import comparison_form
 
-ALIGNER_VERSION = "align-5"
+ALIGNER_VERSION = "align-6"
 # (source sentences, target sentences) per bead; runs of unaligned sentences are apart.
 BEAD_TYPES = tuple((a, b) for a in range(1, 5) for b in range(1, 5) if a + b <= 6)
 LENGTH_ONLY_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))  # lengths alone cannot place bigger beads
@@ -97,6 +104,13 @@ class AlignParams:
     weight_position: float = 1.0
     hubness: float = 1.0  # how much of a span's mean similarity is subtracted
     part_factor: float = 5.0  # a merged bead is no better than its weakest part allows
+    # Above the typical score a bead's cost falls with its size, so merges win by size alone
+    # (a left-out sentence joined to its neighbour's bead): a merged bead earns its size's share
+    # of that gain only as far as each edge sentence adds to its cosine what a piece translated
+    # as well as the rest would add (_WindowCosine.gain_shares), in full at `gain_share` of it;
+    # a sentence that adds nothing leaves the bead what size ** reward_power gives.
+    reward_power: float = 1.0
+    gain_share: float = 0.0  # 0: every merged bead earns its whole size's gain
     ngram_orders: tuple[int, ...] = (1, 2, 3, 4)
     doubtful_below: float = 0.3
     low_similarity_below: float = 0.12  # hubness-corrected translation similarity
@@ -104,6 +118,10 @@ class AlignParams:
     # the document's typical best match, and
     flag_run: int = 3  # in a run of this many unaligned sentences at least,
     flag_chars: int = 80  # or a sentence this long at least
+    rescore_join: float = 0.2  # mean token log-probability a model's rescoring needs to gain
+    # by joining an unaligned sentence to its neighbour's bead (see _rescored)
+    join_tolerance: float = 0.03  # and joined to a neighbouring bead it lowers that bead's
+    # cosine by more than this share (see _joins_neighbour; below 0: not checked)
     window: int = 1000  # sentences a side searched at once; longer documents go by windows
     step: int = 400  # the windows' size then
     max_side: int = 4  # sentences on one side of a bead
@@ -112,8 +130,10 @@ class AlignParams:
 # Tuned on bench/align.py's dev suites (the real de-fr dev article, realistic NTREX seeds 1 and 2,
 # perturbed NTREX seed 1; the run power on seed 1, checked on seed 2; leave-one-out in
 # bench/RESULTS.md).
-TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75)
+TRANSLATION_PARAMS = AlignParams(flag_chars=25, cross_factor=0.75, reward_power=0.0, gain_share=0.3)
 NO_TRANSLATION_PARAMS = AlignParams(
+    reward_power=0.0,
+    gain_share=0.4,
     null_run_power=2.0,
     null_extend=0.35,
     merge_penalty=0.3,
@@ -344,12 +364,18 @@ class _WindowCosine:
         self.x_norm = {w: _span_norms(x_dots, w).astype(np.float32) for w in range(1, reach + 1)}
         self.y_norm = {w: _span_norms(y_dots, w).astype(np.float32) for w in range(1, reach + 1)}
         self._sentence_to_span: dict[tuple[str, int, float], np.ndarray] = {}
+        self._cosines: dict[tuple[int, int], np.ndarray] = {}
+        self._log_cosines: dict[tuple[int, int], np.ndarray] = {}
 
     def cosine(self, a: int, b: int) -> np.ndarray:
-        s = self.box
-        n1, m1 = s.shape
-        dot = s[a:, b:] - s[: n1 - a, b:] - s[a:, : m1 - b] + s[: n1 - a, : m1 - b]
-        return _divide(dot, self.x_norm[a][:, None] * self.y_norm[b][None, :])
+        """Cosine of every source span of `a` sentences with every target span of `b` (kept:
+        the bead search and the merge gains ask for each type several times)."""
+        if (a, b) not in self._cosines:
+            s = self.box
+            n1, m1 = s.shape
+            dot = s[a:, b:] - s[: n1 - a, b:] - s[a:, : m1 - b] + s[: n1 - a, : m1 - b]
+            self._cosines[(a, b)] = _divide(dot, self.x_norm[a][:, None] * self.y_norm[b][None, :])
+        return self._cosines[(a, b)]
 
     def _part(self, side: str, width: int, hubness: float) -> np.ndarray:
         """Hubness-corrected cosine of each source sentence with each target span of `width`
@@ -398,6 +424,41 @@ class _WindowCosine:
         if weakest is not None:
             sim = np.minimum(sim, params.part_factor * weakest)
         return sim
+
+    def log_cosine(self, a: int, b: int) -> np.ndarray:
+        if (a, b) not in self._log_cosines:
+            self._log_cosines[(a, b)] = np.log(np.maximum(self.cosine(a, b), np.float32(1e-6)))
+        return self._log_cosines[(a, b)]
+
+    def gain_shares(self, a: int, b: int) -> np.ndarray:
+        """For each bead of the type: the least, over its edge sentences, of what the sentence
+        adds to the cosine (log of the ratio of the bead's cosine to the cosine without it)
+        against what a sentence that is translated as well as the rest would add (log of the
+        ratio of the norms). About 1 for each piece of a real merge, whatever its length; 0 or
+        below for a sentence that only sits beside the bead."""
+        log_full = self.log_cosine(a, b)
+        rows, cols = log_full.shape
+        least = np.full(log_full.shape, np.inf, dtype=np.float32)
+
+        def log_norm(norms: np.ndarray) -> np.ndarray:
+            return np.log(np.maximum(norms, np.float32(1e-6)))
+
+        def worst(log_sub: np.ndarray, expected: np.ndarray) -> None:
+            # expected: a vector along one axis; where a sentence adds no mass, nothing to judge
+            share = (log_full - log_sub) / np.where(expected > 1e-4, expected, np.inf)
+            np.minimum(least, np.where(expected > 1e-4, share, np.float32(1)), out=least)
+
+        if a > 1:
+            sub = self.log_cosine(a - 1, b)
+            x_full, x_sub = log_norm(self.x_norm[a]), log_norm(self.x_norm[a - 1])
+            worst(sub[:rows, :cols], (x_full - x_sub[:rows])[:, None])
+            worst(sub[1 : rows + 1, :cols], (x_full - x_sub[1 : rows + 1])[:, None])
+        if b > 1:
+            sub = self.log_cosine(a, b - 1)
+            y_full, y_sub = log_norm(self.y_norm[b]), log_norm(self.y_norm[b - 1])
+            worst(sub[:rows, :cols], (y_full - y_sub[:cols])[None, :])
+            worst(sub[:rows, 1 : cols + 1], (y_full - y_sub[1 : cols + 1])[None, :])
+        return np.where(self.cosine(a, b) > 0, least, np.float32(0)).astype(np.float32)
 
 
 # ---------------------------------------------------------------- lexicon
@@ -507,6 +568,8 @@ class _Scores:
     translation: bool  # whether `lexical` is the translation similarity
     # per bead type, where every sentence has a (non-empty) translation line
     translated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    # per merged bead type: how far the concatenation beats its best sub-bead (0 .. 1)
+    gains: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 class _Features:
@@ -521,6 +584,7 @@ class _Features:
         tgt_language: str,
     ) -> None:
         self.doc, self.params = doc, params
+        self.languages = (src_language, tgt_language)
         reach = params.max_side
         self.names: list[str] = []
         self.mt: list[_SpanCosine] = []
@@ -581,6 +645,7 @@ class _Features:
         combined: dict[tuple[int, int], np.ndarray] = {}
         lexical: dict[tuple[int, int], np.ndarray] = {}
         translated: dict[tuple[int, int], np.ndarray] = {}
+        gains: dict[tuple[int, int], np.ndarray] = {}
         weight_sim = params.weight_mt if mt else params.weight_lexicon if lexicon else 0.0
         fixed = f32(weight_sim + params.weight_length + params.weight_position)
         for a, b in self.types:
@@ -599,6 +664,10 @@ class _Features:
                 for other in sources[1:]:
                     sim = (sim + other.similarity(a, b, params)) / f32(2)
                 lexical[(a, b)] = sim
+                if (a > 1 or b > 1) and params.gain_share > 0:
+                    shares = [x.gain_shares(a, b) for x in sources]
+                    gain = sum(shares) / f32(len(shares))
+                    gains[(a, b)] = np.clip(gain / f32(params.gain_share), 0.0, 1.0)
                 weighted += f32(weight_sim) * sim
             present = (anchors.x_norm[a] > 0)[:, None] | (anchors.y_norm[b] > 0)[None, :]
             weighted += f32(params.weight_anchor) * anchors.cosine(a, b) * present
@@ -620,7 +689,7 @@ class _Features:
                 rows_ok = np.convolve(~self.src_translated[i0:i1], np.ones(a), "valid") == 0
                 cols_ok = np.convolve(~self.tgt_translated[j0:j1], np.ones(b), "valid") == 0
                 translated[(a, b)] = rows_ok[:, None] & cols_ok[None, :]
-        return _Scores(combined, lexical, bool(mt), translated)
+        return _Scores(combined, lexical, bool(mt), translated, gains)
 
 
 # ---------------------------------------------------------------- the search
@@ -780,11 +849,22 @@ def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.nda
     """A bead's cost: half a unit per sentence at score 0, nothing at the document's typical
     right score, less above it; plus the size penalty."""
     typical = np.float32(_typical(scores))
-    steps = {
-        (a, b): (1 - score / typical) * np.float32((a + b) / 2)
-        + np.float32(params.merge_penalty * (max(a, b) - 1 + params.cross_factor * (min(a, b) - 1)))
-        for (a, b), score in scores.combined.items()
-    }
+    steps = {}
+    for (a, b), score in scores.combined.items():
+        surprise = 1 - score / typical
+        size = np.float32((a + b) / 2)
+        # above the typical score a bead's gain grows with its size only as size ** reward_power
+        reward_size = np.float32(size**params.reward_power)
+        if (a, b) in scores.gains:  # the rest of the size's reward only as far as merging gains
+            reward_size = reward_size + (size - reward_size) * scores.gains[(a, b)]
+        gain = np.minimum(surprise, 0) * reward_size
+        steps[(a, b)] = (
+            np.maximum(surprise, 0) * size
+            + gain
+            + np.float32(
+                params.merge_penalty * (max(a, b) - 1 + params.cross_factor * (min(a, b) - 1))
+            )
+        )
     if params.unsupported_penalty and scores.translation:
         # a bead one of whose sentences shares nothing with the other side in translation
         # (lengths and position may still speak for it) is unaligned sentences, not a bead
@@ -1046,6 +1126,7 @@ def align(
     params: AlignParams | None = None,
     diff: bool = True,
     null_rate: float | None = None,
+    scorer: Scorer | None = None,
 ) -> Alignment:
     """Align one document. `supplied` says the translations came from the user, not our engine
     (it only changes the mode named in the output). `null_rate`: the share of unaligned
@@ -1053,19 +1134,136 @@ def align(
     if params is None:
         params = TRANSLATION_PARAMS if doc.src_mt or doc.tgt_mt else NO_TRANSLATION_PARAMS
     features = _Features(doc, params, lexicon, src_language, tgt_language)
-    return _aligned(features, null_rate, supplied=supplied, diff=diff)
+    return _aligned(features, null_rate, supplied=supplied, diff=diff, scorer=scorer)
+
+
+def _span_cosine(features: _Features, src: range, tgt: range) -> float:
+    """Cosine of a source span with a target span (translation or lexicon vectors, the mean
+    over the directions there are)."""
+    sources = features.mt or ([features.lexicon] if features.lexicon is not None else [])
+    values = []
+    for cos in sources:
+        x = np.asarray(cos.x[src.start : src.stop].sum(axis=0)).ravel()
+        y = np.asarray(cos.y[tgt.start : tgt.stop].sum(axis=0)).ravel()
+        norms = float(np.linalg.norm(x) * np.linalg.norm(y))
+        values.append(float(x @ y) / norms if norms > 0 else 0.0)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _joins_neighbour(
+    features: _Features, path: Sequence[_Placed], k: int, params: AlignParams
+) -> bool:
+    """Whether the unaligned sentence path[k] reads as part of a neighbouring bead: joined to
+    it, the bead's cosine falls by less than `join_tolerance` (an added or left-out sentence
+    dilutes its neighbour; the piece of a split or merge does not). Such a sentence is not
+    flagged omitted/added: a translator would be sent after a divergence that is not there."""
+    x = path[k]
+    for q in (k - 1, k + 1):
+        if not 0 <= q < len(path) or not path[q].a or not path[q].b:
+            continue
+        y = path[q]
+        src, tgt = range(y.i, y.i + y.a), range(y.j, y.j + y.b)
+        base = _span_cosine(features, src, tgt)
+        if base <= 0:
+            continue
+        if x.a:
+            src = range(min(src.start, x.i), max(src.stop, x.i + 1))
+        else:
+            tgt = range(min(tgt.start, x.j), max(tgt.stop, x.j + 1))
+        if _span_cosine(features, src, tgt) >= base * (1 - params.join_tolerance):
+            return True
+    return False
+
+
+# The model's score of target texts given source texts, one a pair: the mean log-probability of
+# the target's tokens (length-normalised), e.g. CTranslate2's score_batch on an Argos package.
+Scorer = Callable[[Sequence[str], Sequence[str]], list[float]]
+
+
+def _joined(texts: Iterable[str], language: str) -> str:
+    return ("" if language in UNSEGMENTED else " ").join(t.strip() for t in texts)
+
+
+def _rescored(path: list[_Placed], features: _Features, scorer: Scorer) -> list[_Placed]:
+    """Where a bead meets an unaligned sentence, the translation model itself re-decides the
+    boundary: the sentence joins the bead if the model scores the joined bead's target better
+    per token than the bead's by `rescore_join` (a piece of a split or merge reads as part of
+    the translation; an added or left-out sentence lowers it). The model reads what a character
+    similarity cannot, at one model call per candidate: bench/align.py says what it costs.
+    Leaving a merged bead's edge sentence out by the same test was tried and lost (a source
+    sentence that says nothing new costs the model nothing)."""
+    doc, params = features.doc, features.params
+    src_language, tgt_language = features.languages
+
+    def texts(i: int, a: int, j: int, b: int) -> tuple[str, str]:
+        return (
+            _joined(doc.src[i : i + a], src_language),
+            _joined(doc.tgt[j : j + b], tgt_language),
+        )
+
+    joins: list[tuple[int, int, tuple[int, int, int, int]]] = []  # (bead, neighbour, joined)
+    for k, x in enumerate(path):
+        if not x.a or not x.b:
+            continue
+        for q in (k - 1, k + 1):
+            if not 0 <= q < len(path) or (path[q].a and path[q].b):
+                continue
+            i, a, j, b = x.i, x.a, x.j, x.b
+            if path[q].a:
+                i, a = min(i, path[q].i), a + 1
+            else:
+                j, b = min(j, path[q].j), b + 1
+            if max(a, b) <= params.max_side:
+                joins.append((k, q, (i, a, j, b)))
+    if not joins:
+        return path
+    beads = sorted({k for k, _, _ in joins})
+    pairs = [texts(path[k].i, path[k].a, path[k].j, path[k].b) for k in beads]
+    pairs += [texts(*joined) for _, _, joined in joins]
+    scores = scorer([p[0] for p in pairs], [p[1] for p in pairs])
+    current = dict(zip(beads, scores, strict=False))
+    best: dict[int, tuple[float, int, tuple[int, int, int, int]]] = {}
+    for (k, q, joined), score in zip(joins, scores[len(beads) :], strict=True):
+        better = score - current[k] - params.rescore_join
+        if better >= 0 and (k not in best or better > best[k][0]):
+            best[k] = (better, q, joined)
+    out: list[_Placed] = []
+    taken: set[int] = set()
+    for k, x in enumerate(path):
+        if k in taken:
+            continue
+        if k not in best or best[k][1] in taken:
+            out.append(x)
+            continue
+        _, q, (i, a, j, b) = best[k]
+        if q < k:  # the unaligned neighbour before is the last one placed, unless joined already
+            if not out or out[-1] is not path[q]:
+                out.append(x)
+                continue
+            out.pop()
+        taken.update((k, q))
+        lexical = _span_cosine(features, range(i, i + a), range(j, j + b))
+        out.append(_Placed(i, a, j, b, x.score, lexical if x.lexical is not None else None))
+    return out
 
 
 def _aligned(
-    features: _Features, null_rate: _NullEstimate | float | None, *, supplied: bool, diff: bool
+    features: _Features,
+    null_rate: _NullEstimate | float | None,
+    *,
+    supplied: bool,
+    diff: bool,
+    scorer: Scorer | None = None,
 ) -> Alignment:
     doc, params = features.doc, features.params
     lexical = bool(features.mt) or features.lexicon is not None
     beads: list[Bead] = []
     path = _search(features, null_rate)
+    if scorer is not None:
+        path = _rescored(path, features, scorer)
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
-    for x, run, run_near in zip(path, runs, run_evidence, strict=True):
+    for k, (x, run, run_near) in enumerate(zip(path, runs, run_evidence, strict=True)):
         src, tgt = list(range(x.i, x.i + x.a)), list(range(x.j, x.j + x.b))
         strong = True
         if x.a and x.b:
@@ -1087,6 +1285,8 @@ def _aligned(
                     and (not lexical or near < params.flag_below)
                 )
             )
+            if strong and lexical and _joins_neighbour(features, path, k, params):
+                strong = False
         bead = Bead(
             src=src,
             tgt=tgt,
@@ -1106,7 +1306,7 @@ def _aligned(
     )
 
 
-def align_corpus(
+def _align_corpus(
     docs: Sequence[Document],
     *,
     src_language: str = "ar",
@@ -1115,12 +1315,9 @@ def align_corpus(
     params: AlignParams | None = None,
     diff: bool = True,
     dictionary: Lexicon | None = None,
+    scorer: Scorer | None = None,
 ) -> list[Alignment]:
-    """Align many documents in two passes. The first (with the bilingual `dictionary`, if given,
-    where there is no translation) estimates how much is unaligned over the whole corpus; the
-    second prices unaligned sentences from that, and, for documents without translations, adds
-    a lexicon learned from the first pass's confident 1-1 beads over all documents (Hunalign's
-    realign)."""
+    """align_corpus's work, on documents without their repeated lines."""
     languages = {"src_language": src_language, "tgt_language": tgt_language}
     translated = [bool(d.src_mt or d.tgt_mt) for d in docs]
     chosen = [params or (TRANSLATION_PARAMS if t else NO_TRANSLATION_PARAMS) for t in translated]
@@ -1154,7 +1351,7 @@ def align_corpus(
                 runs = sum(_null_runs(first[k]) for k in members)
                 rates[group] = _estimate(nulls, runs, sentences, chosen[members[0]])
     return [
-        _aligned(f, rates[t], supplied=supplied, diff=diff)
+        _aligned(f, rates[t], supplied=supplied, diff=diff, scorer=scorer)
         for f, t in zip(features, translated, strict=True)
     ]
 
@@ -1173,6 +1370,107 @@ __all__ = [
     "pair_alignment",
     "word_diff",
 ]
+
+
+REPEATED_DOCUMENTS = 3  # a line in this many documents of a corpus at least is boilerplate
+REPEATED_CHARS = 25  # if it is this long at least (short lines repeat: "Yes.", "Photo: AFP")
+REPEATED_SHARE = 0.25  # and such lines are this share of the side's lines at most
+
+
+def _repeated(sides: Sequence[list[str]]) -> set[str]:
+    """Lines that recur verbatim in several documents of one side: a site's boilerplate (a
+    donation plea, a subscription line) that extraction left in, not a translation of anything."""
+    seen: Counter[str] = Counter()
+    for sentences in sides:
+        seen.update({" ".join(s.split()) for s in sentences})
+    found = {
+        line
+        for line, count in seen.items()
+        if count >= REPEATED_DOCUMENTS and len(line) >= REPEATED_CHARS
+    }
+    lines = sum(len(sentences) for sentences in sides)
+    repeats = sum(1 for sentences in sides for s in sentences if " ".join(s.split()) in found)
+    # boilerplate is a line here and there; a corpus made of repeats is something else
+    return found if repeats <= REPEATED_SHARE * lines else set()
+
+
+def align_corpus(
+    docs: Sequence[Document],
+    *,
+    src_language: str = "ar",
+    tgt_language: str = "en",
+    supplied: bool = False,
+    params: AlignParams | None = None,
+    diff: bool = True,
+    dictionary: Lexicon | None = None,
+    scorer: Scorer | None = None,
+) -> list[Alignment]:
+    """Align many documents in two passes. The first (with the bilingual `dictionary`, if given,
+    where there is no translation) estimates how much is unaligned over the whole corpus; the
+    second prices unaligned sentences from that, and, for documents without translations, adds
+    a lexicon learned from the first pass's confident 1-1 beads over all documents (Hunalign's
+    realign). A line repeated verbatim in three documents or more on one side (boilerplate) is
+    left out of the search and comes back as its own unaligned bead, flagged added/omitted."""
+    repeated_src = _repeated([d.src for d in docs])
+    repeated_tgt = _repeated([d.tgt for d in docs])
+    kept: list[tuple[list[int], list[int]]] = []
+    reduced: list[Document] = []
+    for d in docs:
+        src_kept = [i for i, x in enumerate(d.src) if " ".join(x.split()) not in repeated_src]
+        tgt_kept = [j for j, x in enumerate(d.tgt) if " ".join(x.split()) not in repeated_tgt]
+        kept.append((src_kept, tgt_kept))
+
+        def pick(lines: list | None, keep: list[int]) -> list | None:
+            return [lines[k] for k in keep] if lines is not None else None
+
+        reduced.append(
+            Document(
+                [d.src[i] for i in src_kept],
+                [d.tgt[j] for j in tgt_kept],
+                src_mt=pick(d.src_mt, src_kept),
+                tgt_mt=pick(d.tgt_mt, tgt_kept),
+                src_paragraphs=pick(d.src_paragraphs, src_kept),
+                tgt_paragraphs=pick(d.tgt_paragraphs, tgt_kept),
+            )
+        )
+    alignments = _align_corpus(
+        reduced,
+        src_language=src_language,
+        tgt_language=tgt_language,
+        supplied=supplied,
+        params=params,
+        diff=diff,
+        dictionary=dictionary,
+        scorer=scorer,
+    )
+    for d, (src_kept, tgt_kept), alignment in zip(docs, kept, alignments, strict=True):
+        if len(src_kept) < len(d.src) or len(tgt_kept) < len(d.tgt):
+            alignment.beads = _with_repeated(alignment.beads, src_kept, tgt_kept, d)
+    return alignments
+
+
+def _with_repeated(
+    beads: list[Bead], src_kept: list[int], tgt_kept: list[int], doc: Document
+) -> list[Bead]:
+    """Beads of the reduced document in the full document's numbering, each repeated line back
+    in its place as an unaligned bead of its own."""
+    src_out = sorted(set(range(len(doc.src))) - set(src_kept))
+    tgt_out = sorted(set(range(len(doc.tgt))) - set(tgt_kept))
+    out: list[Bead] = []
+
+    def flush(src_before: int, tgt_before: int) -> None:
+        while src_out and src_out[0] < src_before:
+            out.append(Bead(src=[src_out.pop(0)], tgt=[], score=1.0, flags=["omitted"]))
+        while tgt_out and tgt_out[0] < tgt_before:
+            out.append(Bead(src=[], tgt=[tgt_out.pop(0)], score=1.0, flags=["added"]))
+
+    for bead in beads:
+        bead.src = [src_kept[i] for i in bead.src]
+        bead.tgt = [tgt_kept[j] for j in bead.tgt]
+        flush(min(bead.src, default=-1), min(bead.tgt, default=-1))
+        out.append(bead)
+    flush(len(doc.src), len(doc.tgt))
+    return out
 
 
 def document_of(

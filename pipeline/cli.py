@@ -927,6 +927,14 @@ def align_files(
         Document(s, t, src_mt=src_mt[k] if src_mt else None, tgt_mt=tgt_mt[k] if tgt_mt else None)
         for k, (s, t) in enumerate(zip(src_docs, tgt_docs, strict=True))
     ]
+    # an installed package for the direction also rescores boundaries next to unaligned
+    # sentences (pipeline.align._rescored), with supplied translations too
+    scoring = engine if engine is not None else engine_or_none(src_lang, tgt_lang)
+    scorer = scoring.scorer() if scoring is not None and (src_mt or tgt_mt) else None
+    if scorer is not None:
+        progress_console.print(
+            f"rescoring unaligned sentences' boundaries with the {src_lang}->{tgt_lang} model"
+        )
     alignments = align_corpus(
         docs,
         src_language=src_lang,
@@ -934,6 +942,7 @@ def align_files(
         supplied=supplied,
         diff=diff,
         dictionary=word_list,
+        scorer=scorer,
     )
     beads = 0
     with atomic_writer(output) as out:

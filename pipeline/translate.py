@@ -112,6 +112,62 @@ class PackageTranslator:
         return out
 
 
+    @cached_property
+    def _target_vocabulary(self) -> frozenset[str]:
+        """The model's target vocabulary (CTranslate2 keeps it beside model.bin)."""
+        import json
+
+        model = self.package.path / "model"  # type: ignore[operator]
+        for name in ("target_vocabulary", "shared_vocabulary"):
+            if (model / f"{name}.json").exists():
+                return frozenset(json.loads((model / f"{name}.json").read_text(encoding="utf-8")))
+            if (model / f"{name}.txt").exists():
+                lines = (model / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+                return frozenset(lines)
+        raise NotImplementedError(f"{self.package.name} has no vocabulary file to score with")
+
+    def target_tokens(self, text: str) -> list[str]:
+        """A target text as the model's target pieces: each word (with SentencePiece's word
+        mark) cut into the fewest pieces of the model's vocabulary. An Argos package ships the
+        source side's SentencePiece model only (the zh->en one cuts English into "▁h", "as"),
+        so the target side's cutting is redone here on the vocabulary itself."""
+        vocabulary = self._target_vocabulary
+        pieces: list[str] = []
+        for word in text.split():
+            word = "▁" + word
+            # fewest pieces covering word[:k], by dynamic programming over the prefix lengths
+            best: list[tuple[int, int]] = [(0, 0)] + [(len(word) + 1, 0)] * len(word)
+            for end in range(1, len(word) + 1):
+                for start in range(max(0, end - 24), end):
+                    if word[start:end] in vocabulary and best[start][0] + 1 < best[end][0]:
+                        best[end] = (best[start][0] + 1, start)
+                if best[end][0] > len(word):  # no piece ends here: one unknown character
+                    best[end] = (best[end - 1][0] + 1, end - 1)
+            cut, end = [], len(word)
+            while end:
+                start = best[end][1]
+                piece = word[start:end]
+                cut.append(piece if piece in vocabulary else "<unk>")
+                end = start
+            pieces.extend(reversed(cut))
+        return pieces
+
+    def score(self, sources: Sequence[str], targets: Sequence[str]) -> list[float]:
+        """The model's mean log-probability of each target's tokens given its source
+        (CTranslate2's score_batch, length-normalised): how well the target says the source."""
+        prefix = self.package.target_prefix
+        results = self._translator.score_batch(
+            self.tokenize(sources),
+            [([prefix] if prefix else []) + self.target_tokens(t) for t in targets],
+            max_batch_size=self.settings.batch_size,
+        )
+        out = []
+        for result in results:
+            values = result.log_probs[1:] if prefix else result.log_probs
+            out.append(sum(values) / len(values) if values else 0.0)
+        return out
+
+
 class NoRoute(LookupError):
     """No installed package (or pair through English) serves this language pair."""
 
@@ -137,6 +193,11 @@ class Engine:
     def key(self) -> str:
         """Identifies the translations this engine produces (for the cache)."""
         return " | ".join(p.key for p in self.route)
+
+    def scorer(self) -> Callable[[Sequence[str], Sequence[str]], list[float]] | None:
+        """The model's score of a target given a source (for the aligner's rescoring), where
+        one package serves the direction; None through a pivot (two models, no one score)."""
+        return self.steps[0].score if len(self.steps) == 1 else None
 
     def translate(self, sentences: Sequence[str]) -> list[str]:
         texts = list(sentences)

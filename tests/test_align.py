@@ -6,6 +6,7 @@ where a test says otherwise; the target is an English version edited as Enab's a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -13,7 +14,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.align import Document, align, align_corpus, learn_lexicon, numbers_of, word_diff
+import pytest
+
+from pipeline.align import (
+    TRANSLATION_PARAMS,
+    Document,
+    align,
+    align_corpus,
+    learn_lexicon,
+    numbers_of,
+    word_diff,
+)
 from pipeline.dictionary import bundled_dictionary, load_dictionary
 
 AR = [
@@ -480,3 +491,134 @@ def test_null_prices_follow_the_run_lengths_found() -> None:
     assert scattered.src_extend == passages.src_extend
     rarer = _null_costs(TRANSLATION_PARAMS, _NullEstimate(rate=0.01, run=6.0))
     assert rarer.src_open > passages.src_open and rarer.src_extend > passages.src_extend
+
+
+def test_left_out_sentences_are_not_joined_to_a_neighbours_bead() -> None:
+    # A real NTREX document (English source, its Arabic translation as the target, no
+    # translation, the bundled word list), damaged as bench/align.py's perturbed suite damages
+    # it: three sentences left out, one left out alone, a donation plea added, one sentence split
+    # at its comma. Merging a left-out sentence into its neighbour's bead used to cost less than
+    # a run of unaligned sentences (align-5 gave [2, 3] -> [2] and [5, 6, 7] -> [4, 5]): a merged
+    # bead now earns its size only as far as its concatenation beats its sub-beads.
+    ids = (SOURCES / "docs.ids").read_text(encoding="utf-8").splitlines()
+    keep = [k for k, doc_id in enumerate(ids) if doc_id == "telegraph.405401"]
+    ar = [(SOURCES / "docs.ar").read_text(encoding="utf-8").splitlines()[k] for k in keep]
+    en = [(SOURCES / "docs.en").read_text(encoding="utf-8").splitlines()[k] for k in keep]
+    assert en[0].startswith("Parliament's statue of Cromwell")
+    split = ar[9].index("،") + 1
+    tgt = [*ar[:3], "دولار واحد شهريًا يصنع الفرق", ar[6], ar[7], ar[9][:split], ar[9][split:]]
+    tgt.append(ar[10])
+    result = align_corpus(
+        [Document(en, [t.strip() for t in tgt])],
+        src_language="en",
+        tgt_language="ar",
+        dictionary=bundled_dictionary("en", "ar"),
+    )[0]
+    assert [(b.src, b.tgt) for b in result.beads] == [
+        ([0], [0]),
+        ([1], [1]),
+        ([2], [2]),
+        ([3], []),
+        ([4], []),
+        ([5], [3]),  # the plea takes the last left-out sentence's place: a wrong bead, doubtful
+        ([6], [4]),
+        ([7], [5]),
+        ([8, 9], [6, 7]),  # sentence 8 (left out) joins the split: the one merge still wrong
+        ([10], [8]),
+    ]
+    assert "doubtful" in result.beads[5].flags
+
+
+# ---------------------------------------------------------------- the model's rescoring
+
+REAL_PACKAGE = (
+    Path(__file__).resolve().parents[2] / "shared" / "models" / "translate-zh_en.argosmodel"
+)
+NTREX_ZH = REAL_PACKAGE.parents[1] / "data" / "ntrex-en-ar"
+
+
+@pytest.fixture(scope="module")
+def zh_engine(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    if not REAL_PACKAGE.exists() or not (NTREX_ZH / "docs.zh").exists():
+        pytest.skip("../shared absent: the real zh->en package and NTREX's Chinese")
+    from pipeline.argos import install_package
+    from pipeline.translate import Engine
+
+    folder = tmp_path_factory.mktemp("argos")
+    install_package(REAL_PACKAGE, folder)
+    return Engine("zh", "en", packages_dir=folder)
+
+
+def test_the_models_rescoring_joins_a_split_and_leaves_an_addition(zh_engine) -> None:  # type: ignore[no-untyped-def]
+    # A real NTREX document (Chinese source, its English, the real zh->en package translating
+    # and scoring). The search is made to refuse merges (merge penalty 2.0), so the second half
+    # of a split English sentence is left unaligned; the model, reading the joined bead, puts
+    # it back. A sentence the English adds reads worse joined, and stays added.
+    ids = (NTREX_ZH / "docs.ids").read_text(encoding="utf-8").splitlines()
+    keep = [k for k, doc_id in enumerate(ids) if doc_id == ids[0]][:8]
+    zh = [(NTREX_ZH / "docs.zh").read_text(encoding="utf-8").splitlines()[k].strip() for k in keep]
+    en = [(NTREX_ZH / "docs.en").read_text(encoding="utf-8").splitlines()[k].strip() for k in keep]
+    assert en[7].startswith("A Welsh Conservative said his group was")
+    mt = zh_engine.translate(zh)
+    scorer = zh_engine.scorer()
+    assert scorer is not None
+    refusing = dataclasses.replace(TRANSLATION_PARAMS, merge_penalty=2.0)
+    cut = en[7].index(", but")
+    split = [*en[:7], en[7][:cut] + ".", "But " + en[7][cut + 6 :]]
+
+    def found(tgt: list[str], with_model: bool) -> list[tuple[list[int], list[int]]]:
+        doc = Document(zh, tgt, src_mt=mt)
+        result = align(
+            doc,
+            src_language="zh",
+            tgt_language="en",
+            params=refusing,
+            scorer=scorer if with_model else None,
+        )
+        return [(b.src, b.tgt) for b in result.beads]
+
+    assert found(split, False)[-2:] == [([], [7]), ([7], [8])]
+    assert found(split, True) == [([k], [k]) for k in range(7)] + [([7], [7, 8])]
+    added = [*en[:4], "The assembly meets in Cardiff Bay every week.", *en[4:]]
+    assert found(added, True) == [
+        *[([k], [k]) for k in range(4)],
+        ([], [4]),
+        *[([k], [k + 1]) for k in range(4, 8)],
+    ]
+    # the score itself: the right English reads better than a wrong one, and in the model's
+    # own vocabulary pieces (its SentencePiece model is the Chinese side's)
+    right, wrong = scorer([zh[2], zh[2]], [en[2], en[5]])
+    assert right > wrong + 0.5
+    assert zh_engine.steps[0].target_tokens("in London.") == ["▁in", "▁London", "."]
+
+
+def test_a_line_repeated_across_documents_is_boilerplate_not_a_translation() -> None:
+    # Three documents (a real NTREX document in three parts), each English version with the
+    # site's donation plea somewhere; one of them also leaves out a sentence next to it, where
+    # the plea used to be paired with the left-out sentence as a 1-1 bead.
+    ar, en = harlem()
+    plea = "Click here to support free and independent media."
+    parts = [(ar[0:7], en[0:7]), (ar[7:14], en[7:14]), (ar[14:21], en[14:21])]
+    docs = [
+        Document(parts[0][0], [*parts[0][1][:3], plea, *parts[0][1][3:]], src_mt=parts[0][1]),
+        Document(parts[1][0], [plea, *parts[1][1]], src_mt=parts[1][1]),
+        Document(parts[2][0], [*parts[2][1][:4], plea, *parts[2][1][5:]], src_mt=parts[2][1]),
+    ]
+    found = [[(b.src, b.tgt, b.flags) for b in a.beads] for a in align_corpus(docs, supplied=True)]
+    assert [x for x in found[0] if not x[0]] == [([], [3], ["added"])]
+    assert [(s, t) for s, t, _ in found[0] if s] == [
+        ([k], [k if k < 3 else k + 1]) for k in range(7)
+    ]
+    assert found[1][0] == ([], [0], ["added"])
+    assert [(s, t) for s, t, _ in found[1][1:]] == [([k], [k + 1]) for k in range(7)]
+    assert [(s, t) for s, t, _ in found[2]] == [
+        ([0], [0]),
+        ([1], [1]),
+        ([2], [2]),
+        ([3], [3]),
+        ([4], []),
+        ([], [4]),
+        ([5], [5]),
+        ([6], [6]),
+    ]
+    assert found[2][5][2] == ["added"]
