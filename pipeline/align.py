@@ -854,7 +854,7 @@ def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.nda
         surprise = 1 - score / typical
         size = np.float32((a + b) / 2)
         # above the typical score a bead's gain grows with its size only as size ** reward_power
-        reward_size = np.float32(size**params.reward_power)
+        reward_size: np.ndarray | np.floating = np.float32(size**params.reward_power)
         if (a, b) in scores.gains:  # the rest of the size's reward only as far as merging gains
             reward_size = reward_size + (size - reward_size) * scores.gains[(a, b)]
         gain = np.minimum(surprise, 0) * reward_size
