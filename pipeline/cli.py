@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -27,7 +28,7 @@ from rich.table import Table
 
 from pipeline.boilerplate import SiteBoilerplate
 from pipeline.corpus import CorpusReader
-from pipeline.models import json_schema
+from pipeline.models import DIRECTIONS, json_schema
 from pipeline.profile import LanguageSite
 from pipeline.store import SqlCorpusStore, open_store
 from pipeline.warc import check_archive, read_records
@@ -297,8 +298,7 @@ def stats(
     table.add_column("count", justify="right")
     for key in (
         "crawls",
-        "articles_en",
-        "articles_ar",
+        *sorted(k for k in counts if k.startswith("articles_")),
         "versions",
         "pairs",
         "unpaired",
@@ -958,9 +958,23 @@ def align_files(
     )
 
 
+def _language_pair_option(value: str | None) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    parts = tuple(p.strip().lower() for p in value.split(","))
+    if len(parts) != 2 or not all(re.fullmatch(r"[a-z]{2,3}", p) for p in parts):
+        raise typer.BadParameter(
+            f"--languages takes two language codes, the original's first (e.g. ar,en), "
+            f"got {value!r}"
+        )
+    return (parts[0], parts[1])
+
+
 @app.command("export")
 def export_command(
-    output: Annotated[Path, typer.Option("-o", help="File (Moses: a prefix, .ar/.en added).")],
+    output: Annotated[
+        Path, typer.Option("-o", help="File (Moses: a prefix, the two language codes added).")
+    ],
     format: Annotated[str, typer.Option("--format", help="jsonl, tmx, moses or xliff.")] = "jsonl",
     min_score: Annotated[float | None, typer.Option("--min-score")] = None,
     skip_flagged: Annotated[bool, typer.Option("--skip-flagged")] = False,
@@ -969,6 +983,14 @@ def export_command(
     reviewed_only: Annotated[
         bool, typer.Option("--reviewed-only", help="Only beads a translator approved.")
     ] = False,
+    languages: Annotated[
+        str | None,
+        typer.Option(
+            "--languages",
+            help="ORIGINAL,TRANSLATION (e.g. ar,en): the language pair to export; needed for "
+            "TMX, Moses and XLIFF when the store holds more than one.",
+        ),
+    ] = None,
     allow_empty: Annotated[
         bool,
         typer.Option(
@@ -989,20 +1011,33 @@ def export_command(
 
     if format not in ("jsonl", "tmx", "moses", "xliff"):
         raise typer.BadParameter("--format must be jsonl, tmx, moses or xliff")
+    chosen = _language_pair_option(languages)
+    output_file(output)
+    corpus = _store(data_dir, store)
+    if chosen is None and format != "jsonl":  # one language pair a file: the store's, if one
+        held = exports.language_pairs(corpus)
+        if len(held) > 1:
+            corpus.close()
+            raise CliError(
+                f"the store holds {len(held)} language pairs ("
+                + ", ".join(f"{o},{t}" for o, t in held)
+                + f"): a {format} file holds one; choose it with --languages ORIGINAL,TRANSLATION"
+            )
+        chosen = held[0] if held else DIRECTIONS[0]
     keep = exports.ExportFilter(
         min_score=min_score,
         skip_flagged=skip_flagged,
         since=parse_day(since, "--since"),
         reviewed_only=reviewed_only,
+        languages=chosen,
     )
-    output_file(output)
-    if format == "moses":
-        for language in ("ar", "en"):
+    if format == "moses" and chosen is not None:
+        for language in chosen:
             output_file(output.with_name(f"{output.name}.{language}"))
-    corpus = _store(data_dir, store)
     counts: Counter[str] = Counter()
     pairs = exports.exported_pairs(corpus, keep, counts)
-    languages = {"src_lang": "ar", "tgt_lang": "en"}
+    src_lang, tgt_lang = chosen or DIRECTIONS[0]
+    language_codes = {"src_lang": src_lang, "tgt_lang": tgt_lang}
     try:
         if format == "jsonl":
             if dedup:
@@ -1015,7 +1050,7 @@ def export_command(
                 "moses": exports.write_moses,
                 "xliff": exports.write_xliff,
             }
-            written = writer[format](segs, output, **languages, allow_empty=allow_empty)
+            written = writer[format](segs, output, **language_codes, allow_empty=allow_empty)
     except exports.EmptyExport as exc:
         found = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if v) or "no pairs"
         raise CliError(
@@ -1025,7 +1060,7 @@ def export_command(
     finally:
         corpus.close()
     unit = "article pairs" if format == "jsonl" else "segment pairs"
-    where = f"{output}.ar and {output}.en" if format == "moses" else str(output)
+    where = f"{output}.{src_lang} and {output}.{tgt_lang}" if format == "moses" else str(output)
     console.print(f"{written} {unit} written to {where}")
     for key, value in sorted(counts.items()):
         if value and key not in ("pairs", "segments"):

@@ -213,6 +213,10 @@ class ExportFilter:
     skip_flagged: bool = False
     since: date | None = None
     reviewed_only: bool = False  # only beads a translator approved
+    languages: tuple[str, str] | None = None  # (original, translation): one language pair
+
+    def keeps_language_pair(self, pair: ExportedPair) -> bool:
+        return self.languages is None or self.languages == language_pair(pair)
 
     def keeps_pair(self, pair: ExportedPair) -> bool:
         if self.since is None:
@@ -243,6 +247,20 @@ class Segment:
     status: str | None = None  # pending | approved (rejected beads are not exported as segments)
     comment: str | None = None
     reviewer: str | None = None
+
+
+def language_pair(pair: ExportedPair | ArticlePair) -> tuple[str, str]:
+    """(original language, translation language): a TMX, Moses or XLIFF file holds one."""
+    original = pair.original.language if pair.original is not None else ""
+    return (original, pair.translation.language)
+
+
+def language_pairs(corpus: CorpusReader) -> list[tuple[str, str]]:
+    """The language pairs of the store's paired articles, most frequent first."""
+    found: Counter[tuple[str, str]] = Counter(
+        language_pair(p) for p in corpus.iter_pairs() if p.status == "paired" and p.original
+    )
+    return [pair for pair, _ in found.most_common()]
 
 
 def _describes(alignment: PairAlignment | None, pair: ArticlePair) -> bool:
@@ -284,6 +302,9 @@ def exported_pairs(
         elif alignment is None:
             counts["not aligned yet (run bitext align)"] += 1
         record = ExportedPair(site=pair.site, original=ar, translation=en, alignment=alignment)
+        if not keep.keeps_language_pair(record):
+            counts["other language pairs (see --languages)"] += 1
+            continue
         if not keep.keeps_pair(record):
             counts["before --since"] += 1
             continue

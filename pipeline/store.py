@@ -85,8 +85,13 @@ class SqlCorpusStore(PairRecords):
                 return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
             return {
-                "articles_en": count(ArticleRow, ArticleRow.language == "en"),
-                "articles_ar": count(ArticleRow, ArticleRow.language == "ar"),
+                # articles_<language> for every language the store holds (any language pair)
+                **{
+                    f"articles_{language}": n
+                    for language, n in s.execute(
+                        select(ArticleRow.language, func.count()).group_by(ArticleRow.language)
+                    ).all()
+                },
                 "versions": count(VersionRow),
                 "pairs": count(PairRow, PairRow.status == PairStatus.paired.value),
                 "unpaired": count(PairRow, PairRow.status == PairStatus.unpaired.value),

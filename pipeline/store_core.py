@@ -162,7 +162,6 @@ class StoreCore:
                 .join(articles, articles.c.id == pairs.c.translation_article_id)
                 .where(
                     articles.c.site == bindparam("site"),
-                    articles.c.language == "en",
                     articles.c.site_article_id == bindparam("translation_article_id"),
                 ),
                 "pair_select": select(pairs).where(

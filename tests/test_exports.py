@@ -238,3 +238,52 @@ def test_every_xml_export_is_valid_against_the_standard_schemas(corpus, tmp_path
     # an export with nothing in it is valid too
     write_xliff(iter(()), xlf, src_lang="ar", tgt_lang="en")
     assert xsd.validate(etree.parse(str(xlf))), xsd.error_log
+
+
+def test_a_store_of_two_language_pairs_exports_one_pair_a_file(corpus, tmp_path: Path) -> None:
+    """A French original translated into English beside the Arabic ones: segment formats hold
+    one language pair, so the export asks which (naming both), then writes exactly that pair,
+    the Moses files named by its codes and the counts by language."""
+    fr_paragraphs = ["Le responsable a dit que les chiffres sont bons aujourd'hui."]
+    en_paragraphs = ["The official said that the figures are good today."]
+    en = version("en", "fr-one-en", "|".join(en_paragraphs))
+    fr = version("fr", "fr-one", "|".join(fr_paragraphs))
+    en.text = text_of(en_paragraphs, "en", en.content_sha256)
+    fr.text = text_of(fr_paragraphs, "fr", fr.content_sha256)
+    pair = paired(en, fr)
+    doc = document_of(fr.text, en.text)
+    pair.alignment = pair_alignment(pair, doc, align(doc))
+    corpus.save_pair(pair)
+    counts = corpus.counts()
+    assert (counts["articles_ar"], counts["articles_en"], counts["articles_fr"]) == (2, 3, 1)
+    corpus.close()
+    repo = Path(__file__).resolve().parents[1]
+
+    def export(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "export", "--store",
+             str(tmp_path / "corpus.sqlite"), *args],
+            cwd=repo, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    refused = export("--format", "tmx", "-o", str(tmp_path / "all.tmx"))
+    assert refused.returncode == 1 and not (tmp_path / "all.tmx").exists()
+    assert "2 language pairs (ar,en, fr,en)" in refused.stderr and "--languages" in refused.stderr
+    moses = export("--format", "moses", "--languages", "fr,en", "-o", str(tmp_path / "c"))
+    assert moses.returncode == 0, moses.stderr
+    assert (tmp_path / "c.fr").read_text(encoding="utf-8").splitlines() == fr_paragraphs
+    assert (tmp_path / "c.en").read_text(encoding="utf-8").splitlines() == en_paragraphs
+    assert not (tmp_path / "c.ar").exists()
+    tmx_ar = export("--format", "tmx", "--languages", "ar,en", "-o", str(tmp_path / "ar.tmx"))
+    assert tmx_ar.returncode == 0, tmx_ar.stderr
+    tmx = (tmp_path / "ar.tmx").read_text(encoding="utf-8")
+    assert 'srclang="ar"' in tmx and "Le responsable" not in tmx and "figures" in tmx
+    jsonl = export("--format", "jsonl", "-o", str(tmp_path / "all.jsonl"))  # JSONL holds both
+    assert jsonl.returncode == 0
+    languages = sorted(
+        json.loads(line)["original"]["language"]
+        for line in (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    assert languages == ["ar", "ar", "fr"]
+    bad = export("--format", "tmx", "--languages", "arabic", "-o", str(tmp_path / "x.tmx"))
+    assert bad.returncode == 2 and "two language codes" in bad.stderr
