@@ -173,3 +173,17 @@ def test_bad_arguments_are_refused_before_crawling(
     result = bilingual_crawl(tmp_path, *args, timeout=60)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_generic_crawls_of_two_sites_are_named_apart() -> None:
+    """The shared frontier's Redis keys and the logs carry the spider's name: two sites crawled
+    by the generic spider must not share them; `scrapy crawl enab` keeps its name."""
+    from crawler.spiders.bilingual import BilingualSpider
+    from crawler.spiders.enab import EnabSpider
+
+    names = {
+        BilingualSpider(site=site, languages="ar,en").name
+        for site in ("https://example.org", "https://news.example.net")
+    }
+    assert names == {"bilingual-example-org", "bilingual-news-example-net"}
+    assert EnabSpider().name == "enab"

@@ -173,6 +173,9 @@ class BilingualSpider(scrapy.Spider):
         bases = {k: kwargs.pop(k) for k in list(kwargs) if BASE_URL_ARGUMENT.match(k)}
         for k in ("site", "languages", "profile"):
             kwargs.pop(k, None)
+        if self.registered_profile is None:
+            # named by its site, so that crawls of two sites never share a Redis frontier's keys
+            kwargs.setdefault("name", f"{self.name}-{profile.name}")
         super().__init__(**kwargs)
         self.profile: SiteProfile = profile
         self.since = _date_arg(since, "since")
