@@ -298,6 +298,7 @@ def stats(
     table.add_column("count", justify="right")
     for key in (
         "crawls",
+        "articles",
         *sorted(k for k in counts if k.startswith("articles_")),
         "versions",
         "pairs",

@@ -40,6 +40,7 @@ def corpus_stats(corpus: CorpusReader) -> dict[str, Any]:
         "translations_pending": sum(d["sentences"] - d["done"] for d in directions.values()),
         "translations": counts["translations"],
         "alignments": counts["alignments"],
+        "articles": counts["articles"],
         **{k: v for k, v in counts.items() if k.startswith("articles_")},
         "captures": counts["captures"],
         "crawls": counts["crawls"],

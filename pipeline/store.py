@@ -85,6 +85,7 @@ class SqlCorpusStore(PairRecords):
                 return s.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
             return {
+                "articles": count(ArticleRow),
                 # articles_<language> for every language the store holds (any language pair)
                 **{
                     f"articles_{language}": n
