@@ -384,3 +384,21 @@ def test_boilerplate_learned_from_the_store_is_applied_by_from_store(tmp_path: P
     corpus.close()
     # --redo learns again from what is stored and gives the same texts
     assert "4 versions extracted" in _cli("--from-store", "--redo", "--store", str(db)).stdout
+
+
+def test_cli_reads_gzip_compressed_pages_and_refuses_a_broken_one(tmp_path: Path) -> None:
+    import gzip
+
+    page = GOLD / "en-seed-002.html"
+    packed = tmp_path / "en-seed-002.html.gz"
+    packed.write_bytes(gzip.compress(page.read_bytes()))
+    broken = tmp_path / "broken.html.gz"
+    broken.write_bytes(gzip.compress(page.read_bytes())[:200])
+    rows = [
+        json.loads(line)
+        for line in _cli(str(page), str(packed), str(broken)).stdout.split("\n")
+        if line
+    ]
+    assert rows[1]["paragraphs"] == rows[0]["paragraphs"] and rows[1]["status"] == "ok"
+    assert rows[2] == {"path": str(broken), "error": rows[2]["error"]}
+    assert "end-of-stream" in rows[2]["error"]
