@@ -203,11 +203,13 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 
 def themes() -> None:
-    from enab_themes import THEMES, build_theme_pages
+    from enab_themes import THEMES, build_samples_theme_pages, build_theme_pages
 
     from pipeline.extract import clean_page, learn_boilerplate, read_page
 
-    pages = build_theme_pages()
+    samples = build_samples_theme_pages()  # the real pages' lines: only where ../shared is
+    pages = build_theme_pages() + samples
+    themes_run = (*THEMES, "samples") if samples else THEMES
     profiles = list(PROFILES.values())
     reads = {p.name: read_page(p.html, language=p.language, profiles=profiles) for p in pages}
     systems: dict[str, Callable] = {
@@ -223,12 +225,13 @@ def themes() -> None:
     }
     print(
         f"\nEnab-like themes of our own: {len(pages)} pages ({len(THEMES)} themes x 2 languages x"
-        " 5 articles + 1 body-less page); leaked = boilerplate lines found in the output\n"
+        " 5 articles + 1 body-less page; theme samples: the real pages' lines, 2 articles + 1"
+        " body-less page a language); leaked = boilerplate lines found in the output\n"
     )
     print("| theme | language | system | precision | recall | F1 | leaked lines | no body |")
     print("|---|---|---|---:|---:|---:|---:|---|")
     totals: dict[tuple[str, str], list[int]] = {}
-    for theme in THEMES:
+    for theme in themes_run:
         for language in ("en", "ar"):
             group = [p for p in pages if p.theme == theme and p.language == language]
             for name, system in systems.items():
