@@ -302,11 +302,17 @@ def build_samples_theme_pages() -> list[ThemePage]:
         arabic = [line for line in rest if line == site.ARABIC_LINK_TEXT]
         heading = [line for line in rest if line == "Related Articles"]
         k = rest.index("Related Articles")
-        related = [line.split(". ", 1)[1] for line in rest[k + 1 :] if line[:3].strip(". ").isdigit()]
-        plea = [line for line in rest if line in site.EN_DONATION or line == "Click here to support"]
+        related = [
+            line.split(". ", 1)[1] for line in rest[k + 1 :] if line[:3].strip(". ").isdigit()
+        ]
+        plea = [
+            line for line in rest if line in site.EN_DONATION or line == "Click here to support"
+        ]
         taken = set(misc + arabic + heading + plea + ([caption] if caption else []))
         if seed is not None:
-            seed_body = [line for line in rest if line not in taken and line[:3].strip(". ").isdigit() is False]
+            seed_body = [
+                line for line in rest if line not in taken and not line[:3].strip(". ").isdigit()
+            ]
         subheads = {"Calm since February", "After US strikes"}
         middle = len(seed_body) // 2
         related_html = (

@@ -30,6 +30,10 @@ _DATE = (
     rf"|\d{{1,2}} (?:من )?(?:{AR_MONTHS}) \d{{4}}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})"
 )
+_NAMED_DATE = (
+    rf"(?:(?:{EN_MONTHS}) \d{{1,2}},? \d{{4}}|\d{{1,2}} (?:{EN_MONTHS}),? \d{{4}}"
+    rf"|\d{{1,2}} (?:من )?(?:{AR_MONTHS}) \d{{4}})"
+)
 _NAME = r"[A-Z\u0600-\u06ff][\w.'’-]*(?: [A-Z\u0600-\u06ff][\w.'’-]*){0,3}"  # a byline's
 SOCIAL = (
     "Facebook|Twitter|X|WhatsApp|Whatsapp|Telegram|LinkedIn|Linkedin|Email|E-mail|Print|"
@@ -121,6 +125,9 @@ GENERIC_RULES = ExtractionRules(
         (r"^logo$", "logo"),
         # "<what the photo shows> - <date> (<credit>)", and a credit alone: "(Reuters)"
         (rf"^.{{0,300}}\s[-–—]\s{_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
+        # without the dash only with a month's name: «... بين حمص وحماة 17 حزيران 2025 (سانا)»
+        # ("Einsendeschluss: 03.11.2019 (Poststempel)" is a real page's main text)
+        (rf"^(?:\S+\s){{3}}.{{0,300}}\s{_NAMED_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
         (r"^\((?:[^()\d]{1,60})\)$", "image caption"),
         (
             r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$",
