@@ -92,8 +92,9 @@ RELATED_HEADINGS = (
 _READ_ALSO = (
     r"(?:Read|READ|See|SEE) (?:also|Also|ALSO|more|More|MORE)|Also read|Also Read|Related"
     r"|[اإ]قرأ (?:أيض(?:ًا|اً|ا)|المزيد)|شاهد أيض(?:ًا|اً|ا)|طالع أيض(?:ًا|اً|ا)|للمزيد"
-    r"|Lesen Sie (?:auch|mehr)|Mehr zum Thema|À lire aussi|A lire aussi|Lire aussi"
-    r"|Czytaj (?:też|także)|Lee también|Leggi anche"
+    r"|Lesen Sie (?:auch|mehr|hier)|Auch lesen|Mehr zum Thema|À lire aussi|A lire aussi"
+    r"|Lire aussi|Czytaj (?:też|także)|Dowiedz się więcej|Lee también|Lea (?:también|más)"
+    r"|Le puede interesar|Puedes ver|PUEDES VER|Leggi anche"
 )
 
 # (pattern matched against one paragraph, reason). Patterns with a length bound only fire on
@@ -101,7 +102,8 @@ _READ_ALSO = (
 GENERIC_RULES = ExtractionRules(
     drop_patterns=(
         (
-            r"^(?:ADVERTISEMENT|Advertisement|Sponsored|إعلان|اعلان)(?:\s*[-–—:]\s*.{0,40})?$"
+            r"^(?:ADVERTISEMENT|Advertisement|Sponsored|ANZEIGE|Anzeige|إعلان|اعلان)"
+            r"(?:\s*[-–—:,]\s*.{0,60})?$"
             r"|^(?:Story continues below(?: this)? advertisement|Continue reading (?:the main "
             r"story|below))$",
             "advertisement",
@@ -110,11 +112,12 @@ GENERIC_RULES = ExtractionRules(
         (
             r"^(?:Please enter your (?:comment|name here)!?|Leave a (?:[Rr]eply|[Cc]omment)"
             r"|Your email address will not be published.{0,80}|أضف تعليقًا|اترك تعليقًا"
-            r"|(?:View|Show|Load) (?:all )?[Cc]omments|Kommentare(?: insgesamt)?:?)$",
+            r"|(?:View|Show|Load) (?:all )?[Cc]omments|Kommentare(?: insgesamt)?:?(?: \d+)?"
+            r"|(?:No|Keine) (?:[Cc]omments|Kommentare)(?: \(.{0,80}\))?)$",
             "comment form",
         ),
         (f"^(?:{'|'.join(RELATED_HEADINGS)})\\s*:?$", "related-articles heading"),
-        (rf"^(?:{_READ_ALSO})\s*[:：\-–—|]\s*\S.{{0,250}}$", "related link (read also)"),
+        (rf"^(?:{_READ_ALSO})\s*[:：\-–—|»]\s*\S.{{0,250}}$", "related link (read also)"),
         (r"^(?:A A A|ع ع ع|A\+ A-|A- A\+)$", "font-size controls"),
         (
             r"^(?:All rights reserved|Copyright\b|©|\(c\) \d{4}|جميع الحقوق محفوظة|حقوق النشر)"
@@ -130,7 +133,10 @@ GENERIC_RULES = ExtractionRules(
         (rf"^(?:\S+\s){{3}}.{{0,300}}\s{_NAMED_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
         (r"^\((?:[^()\d]{1,60})\)$", "image caption"),
         (
-            r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$",
+            r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$"
+            # a credit in other languages: a name and an agency, or a few words
+            r"|^(?:(?:Photo credit|Credit|Bild|Foto|Fotos|Titelbild|Beitragsbild|Crédits? photos?"
+            r"|Image illustrative)\s*:|Fot\.)\s*(?=.{1,150}$)(?:.*[/©].*|(?:\S+ ?){1,6})$",
             "image caption",
         ),
         (
@@ -180,6 +186,11 @@ GENERIC_RULES = ExtractionRules(
             "share bar",
         ),
         (rf"^(?:(?:{SOCIAL})[\s,|·•/]*)+$", "share bar"),
+        (
+            r"^(?:Click to (?:share on [\w+ ]{1,20}|email (?:a link to|this to) a friend|print)"
+            r"(?: \(Opens in new window\))?|Like this:|Like Loading\.\.\.|Loading\.\.\.)$",
+            "share bar",
+        ),
         (
             r"^(?=.{0,600}$)(?:[\w.&'’ -]{2,60} is an? (?:independent|non-?profit|nonpartisan|"
             r"leading|Syrian|Arab)\b.{0,80}\b(?:media|news|newspaper|outlet|organi[sz]ation|"
