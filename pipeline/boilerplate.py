@@ -88,6 +88,27 @@ RELATED_HEADINGS = (
     "Czytaj też",
     "Czytaj także",
     "Zobacz też",
+    "Schon gelesen?",
+    "Zum Weiterlesen",
+    "Mehr Themen",
+    "Weitere Artikel zum Thema",
+    "Das Thema könnte dich auch interessieren",
+    "Das könnte Sie auch interessieren",
+    "Lesen Sie auch",
+    "Lesen Sie auch die folgenden Beiträge",
+    "Kommentierte Artikel",
+    "More from this section",
+    "More on this story",
+    "Related Topics",
+    "Related Coverage",
+    "Read Next",
+    "Read next",
+    "Up Next",
+    "Trending",
+    "Popular",
+    "Latest News",
+    "Latest Stories",
+    "Recommended for you",
 )
 _READ_ALSO = (
     r"(?:Read|READ|See|SEE) (?:also|Also|ALSO|more|More|MORE)|Also read|Also Read|Related"
@@ -146,7 +167,8 @@ GENERIC_RULES = ExtractionRules(
             "image caption",
         ),
         (
-            r"^(?:Last [Uu]pdated|Updated|Published|Posted|First published)\b[^.]{0,70}$",
+            r"^(?:Last [Uu]pdated|Updated|Published|Posted|First published|Aktualisiert(?: am)?"
+            r"|Letzte Änderung|Veröffentlicht(?: am)?)\b[^.]{0,70}(?:\d{4}\.)?$",
             "date line",
         ),
         (
@@ -175,7 +197,11 @@ GENERIC_RULES = ExtractionRules(
             r"^(?=.{0,260}$).*(?:Sign up (?:for|to) (?:our|the) (?:\w+ )?newsletter"
             r"|[Bb]y signing up (?:for|to)"
             r"|Subscribe to (?:our|the) (?:\w+ )?newsletter|Get (?:our|the) newsletter"
-            r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:)",
+            r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:"
+            r"|Sign up here|Free Sign Up|Zum Newsletter anmelden|Newsletter abonnieren"
+            r"|(?:To (?:view|read|continue reading) the (?:full|rest of the) (?:story|article)|"
+            r"(?:you(?:'|’)re|you are) already a subscriber|Already a subscriber)"
+            r"|Pour lire la suite|Pour accéder en illimité|Subscribe to (?:read|continue))",
             "newsletter appeal",
         ),
         (
@@ -198,7 +224,16 @@ GENERIC_RULES = ExtractionRules(
             r"|(?:\S+ )?(?:مؤسسة|منصة|موقع|وكالة|صحيفة|جريدة) (?:\S+ ){0,2}مستقل)",
             "outlet self-description",
         ),
-        (r"^(?:Tags|TAGS|Topics|Keywords|الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية)\s*:", "tags"),
+        (
+            r"^(?:Tags|TAGS|Topics|Keywords|Filed [Uu]nder|Tagged(?: with)?|Categories|Kategorie"
+            r"|Schlagwörter|الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية)\s*:",
+            "tags",
+        ),
+        (
+            r"^(?:Our Standards: The Thomson Reuters Trust Principles\.?"
+            r"|Follow (?:us|@?\w+(?: \w+)?) on (?:Twitter|Facebook|Instagram|X)\b.{0,60})$",
+            "outlet self-description",
+        ),
     ),
 )
 
