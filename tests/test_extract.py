@@ -436,3 +436,32 @@ def test_generic_path_drops_title_dashless_caption_and_a_lone_headline_with_tatw
     from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
 
     assert rule_reason(note, compiled_rules(rules_for(None))) is None
+
+
+def test_guessed_language_drops_an_other_script_link_but_keeps_quoted_lines() -> None:
+    body = [
+        "The singer closed the concert with the chorus of her best-known song, which the crowd "
+        "sang back to her in Mandarin, line by line, until the lights came up.",
+        "只能想念你",  # the chorus itself: main text of the page, not a language switch
+        "She said afterwards that she had not expected a crowd in this city to know every word.",
+        "The tour continues next month with six more dates, most of them already sold out, and a "
+        "final concert in the capital that will be broadcast live on national radio.",
+        "Tickets for the extra matinee go on sale on Friday morning at the box office only, the "
+        "organisers said, to keep them out of the hands of resellers.",
+    ]
+    page = (
+        "<html><body><nav><a href='/'>Home</a></nav><main><article>"
+        + "".join(f"<p>{p}</p>" for p in body)
+        + '<p><a href="/ar/">النسخة العربية من المقال</a></p></article></main></body></html>'
+    )
+    result = extract_article(page)  # no --lang: English guessed from the body
+    assert result.paragraphs == body and result.language == "en"
+    assert "النسخة العربية من المقال" in {r.text for r in result.removed}
+    from pipeline.boilerplate import compiled_rules, rules_for
+    from pipeline.extract import _rule_reason
+
+    rules = compiled_rules(rules_for(None))
+    link = "النسخة العربية من المقال"
+    assert _rule_reason(link, rules, "en", False, is_link=True) == "other language (ar)"
+    assert _rule_reason(link, rules, "en", False, is_link=False) is None
+    assert _rule_reason(link, rules, "en", True, is_link=False) == "other language (ar)"
