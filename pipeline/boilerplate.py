@@ -137,7 +137,7 @@ GENERIC_RULES = ExtractionRules(
             r"|(?:No|Keine) (?:[Cc]omments|Kommentare)(?: \(.{0,80}\))?)$",
             "comment form",
         ),
-        (f"^(?:{'|'.join(RELATED_HEADINGS)})\\s*:?$", "related-articles heading"),
+        (rf"^(?:{'|'.join(map(re.escape, RELATED_HEADINGS))})\s*:?$", "related-articles heading"),
         (rf"^(?:{_READ_ALSO})\s*[:：\-–—|»]\s*\S.{{0,250}}$", "related link (read also)"),
         (r"^(?:A A A|ع ع ع|A\+ A-|A- A\+)$", "font-size controls"),
         (
@@ -153,6 +153,15 @@ GENERIC_RULES = ExtractionRules(
         # ("Einsendeschluss: 03.11.2019 (Poststempel)" is a real page's main text)
         (rf"^(?:\S+\s){{3}}.{{0,300}}\s{_NAMED_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
         (r"^\((?:[^()\d]{1,60})\)$", "image caption"),
+        # a credit that ends a caption or stands alone: "... © AFP / MARCO BERTORELLO",
+        # "Evan Vucci / AP Photo", "(Photo: X/Pool via REUTERS)."
+        (r"^(?=.{0,260}$).*\S\s*©\s*\w[^.!?©():]{0,60}$", "image caption"),
+        (
+            r"^(?=.{0,120}$)(?=.*(?:/|©|Photo|Foto|Credit))"
+            r".*(?:Getty Images|Shutterstock|AP Photo|AFP|REUTERS|Reuters|EPA|Bloomberg|Alamy"
+            r"|iStock|dpa|picture[- ]alliance)\)?\.?\)?$",
+            "image caption",
+        ),
         (
             r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$"
             # a credit in other languages: a name and an agency, or a few words
@@ -168,11 +177,13 @@ GENERIC_RULES = ExtractionRules(
         ),
         (
             r"^(?:Last [Uu]pdated|Updated|Published|Posted|First published|Aktualisiert(?: am)?"
-            r"|Letzte Änderung|Veröffentlicht(?: am)?)\b[^.]{0,70}(?:\d{4}\.)?$",
+            r"|Letzte Änderung|Veröffentlicht(?: am)?)\b(?:[^.]|(?<=\d)\.(?=\d)){0,70}\.?$",
             "date line",
         ),
         (
-            rf"^(?:By|BY|بقلم:?) {_NAME}(?:,? (?:and|&|و) {_NAME})?$",
+            rf"^(?:By|BY|بقلم:?) {_NAME}(?:,? (?:and|&|و) {_NAME})?"
+            # and where from: "By Jane Doe, Reuters", "By Jane Doe | March 3, 2020"
+            r"(?:(?:,| [|•·—–-]) (?=[A-Z0-9\u0600-\u06ff])[\w .,:'’&/-]{1,60})?$",
             "byline",
         ),
         (

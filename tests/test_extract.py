@@ -465,3 +465,41 @@ def test_guessed_language_drops_an_other_script_link_but_keeps_quoted_lines() ->
     assert _rule_reason(link, rules, "en", False, is_link=True) == "other language (ar)"
     assert _rule_reason(link, rules, "en", False, is_link=False) is None
     assert _rule_reason(link, rules, "en", True, is_link=False) == "other language (ar)"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("By Jane Doe, Reuters", "byline"),
+        ("By Jane Doe | March 3, 2020", "byline"),
+        ("Chloe Kim will es wissen. © AFP / KIRILL KUDRYAVTSEV", "image caption"),
+        ("Titelbild: Geyres Christophe/ABACA/picture-alliance", "image caption"),
+        ("Fot. Lukasz Nowaczyk / Agencja Gazeta", "image caption"),
+        ("Evan Vucci / AP Photo", "image caption"),
+        ("Lea también: Impiden ingreso a Nicaragua a reportero", "related link (read also)"),
+        ("Lesen Sie hier: Spielabbruch in der Kreisliga", "related link (read also)"),
+        ("À lire aussi » Ballonnements, lourdeurs", "related link (read also)"),
+        ("Schon gelesen?", "related-articles heading"),
+        ("Read Next", "related-articles heading"),
+        ("Kommentare insgesamt: 0", "comment form"),
+        ("Click to share on Twitter (Opens in new window)", "share bar"),
+        ("Anzeige, enthält Affiliate Links", "advertisement"),
+        (
+            "If you’re seeing this message but you’re already a subscriber, you can log in",
+            "newsletter appeal",
+        ),
+        ("Filed under: Politics, Europe", "tags"),
+        ("Our Standards: The Thomson Reuters Trust Principles.", "outlet self-description"),
+        ("Aktualisiert am 17.01.2021.", "date line"),
+        # main text that looks like them stays
+        ("By Tuesday, the council had agreed to the plan.", None),
+        ("The figures were wrong, according to documents seen by Reuters.", None),
+        ("Neu im Sortiment (Bestellung gilt auch für das Wake News © Feiertags-Angebot):", None),
+        ("Einsendeschluss: 03.11.2019 (Poststempel)", None),
+        ("Photo albums from the 1950s were found in the attic of the house.", None),
+    ],
+)
+def test_generic_rules_on_lines_from_real_pages(text: str, reason: str | None) -> None:
+    from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
+
+    assert rule_reason(text, compiled_rules(rules_for(None))) == reason
