@@ -126,8 +126,13 @@ GENERIC_RULES = ExtractionRules(
             r"^(?:ADVERTISEMENT|Advertisement|Sponsored|ANZEIGE|Anzeige|إعلان|اعلان)"
             r"(?:\s*[-–—:,]\s*.{0,60})?$"
             r"|^(?:Story continues below(?: this)? advertisement|Continue reading (?:the main "
-            r"story|below))$",
+            r"story|below)|Supported by)$",
             "advertisement",
+        ),
+        (
+            r"^(?:Media playback is unsupported on your device"
+            r"|Listen to (?:this )?article(?: \d+ min(?:utes)?)?|\d{1,2} min(?:ute)?s? read)$",
+            "page furniture (player, reading time)",
         ),
         (r"^(?:Back to top(?: button)?|Top|↑|العودة للأعلى|إلى الأعلى)$", "navigation"),
         (
@@ -216,16 +221,18 @@ GENERIC_RULES = ExtractionRules(
             "newsletter appeal",
         ),
         (
-            rf"^(?:(?:Share|SHARE|Share this(?: article| story)?|Share on|Tweet|Follow us(?: on)?"
-            rf"|شارك(?: المقال| هذا المقال)?|مشاركة|تابعونا(?: على)?|تابعنا(?: على)?"
-            rf"|Teilen(?: mit)?|Partager|Compartir|Condividi|Udostępnij)\s*[:|]?\s*)"
+            rf"^(?:(?:Share|SHARE|Share this(?: article| story| with)?|Share on|Tweet"
+            rf"|Follow us(?: on)?|شارك(?: المقال| هذا المقال)?|مشاركة|تابعونا(?: على)?"
+            rf"|تابعنا(?: على)?|Teilen(?: mit)?|Partager|Compartir|Condividi|Udostępnij)"
+            rf"\s*[:|]?\s*)"
             rf"(?:(?:{SOCIAL})[\s,|·•/]*)*$",
             "share bar",
         ),
         (rf"^(?:(?:{SOCIAL})[\s,|·•/]*)+$", "share bar"),
         (
             r"^(?:Click to (?:share on [\w+ ]{1,20}|email (?:a link to|this to) a friend|print)"
-            r"(?: \(Opens in new window\))?|Like this:|Like Loading\.\.\.|Loading\.\.\.)$",
+            r"(?: \(Opens in new window\))?|Like this:|Like Loading\.\.\.|Loading\.\.\."
+            r"|Copy this link|These are external links and will open in a new window)$",
             "share bar",
         ),
         (

@@ -503,3 +503,20 @@ def test_generic_rules_on_lines_from_real_pages(text: str, reason: str | None) -
     from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
 
     assert rule_reason(text, compiled_rules(rules_for(None))) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Share this with Facebook", "share bar"),
+        ("These are external links and will open in a new window", "share bar"),
+        ("Media playback is unsupported on your device", "page furniture (player, reading time)"),
+        ("5 min read", "page furniture (player, reading time)"),
+        ("Supported by", "advertisement"),
+        ("Supported by the evidence, the court ruled against the company.", None),
+    ],
+)
+def test_generic_rules_on_news_page_furniture(text: str, reason: str | None) -> None:
+    from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
+
+    assert rule_reason(text, compiled_rules(rules_for(None))) == reason
