@@ -153,14 +153,17 @@ GENERIC_RULES = ExtractionRules(
         (r"^•?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} \w+ \d{4}$", "date header"),
         (r"^logo$", "logo"),
         # "<what the photo shows> - <date> (<credit>)", and a credit alone: "(Reuters)"
-        (rf"^.{{0,300}}\s[-–—]\s{_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
+        (rf"^(?=.{{0,400}}\)$).{{0,300}}\s[-–—]\s{_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
         # without the dash only with a month's name: «... بين حمص وحماة 17 حزيران 2025 (سانا)»
         # ("Einsendeschluss: 03.11.2019 (Poststempel)" is a real page's main text)
-        (rf"^(?:\S+\s){{3}}.{{0,300}}\s{_NAMED_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
+        (
+            rf"^(?=.{{0,400}}\)$)(?:\S+\s){{3}}.{{0,300}}\s{_NAMED_DATE}\s*\([^()]{{1,80}}\)$",
+            "image caption",
+        ),
         (r"^\((?:[^()\d]{1,60})\)$", "image caption"),
         # a credit that ends a caption or stands alone: "... © AFP / MARCO BERTORELLO",
         # "Evan Vucci / AP Photo", "(Photo: X/Pool via REUTERS)."
-        (r"^(?=.{0,260}$).*\S\s*©\s*\w[^.!?©():]{0,60}$", "image caption"),
+        (r"^(?=.{0,260}$)[^©]*\S\s*©\s*\w[^.!?©():]{0,60}$", "image caption"),
         (
             r"^(?=.{0,120}$)(?=.*(?:/|©|Photo|Foto|Credit))"
             r".*(?:Getty Images|Shutterstock|AP Photo|AFP|REUTERS|Reuters|EPA|Bloomberg|Alamy"
@@ -214,9 +217,12 @@ GENERIC_RULES = ExtractionRules(
             r"|[Bb]y signing up (?:for|to)"
             r"|Subscribe to (?:our|the) (?:\w+ )?newsletter|Get (?:our|the) newsletter"
             r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:"
-            r"|Sign up here|Free Sign Up|Zum Newsletter anmelden|Newsletter abonnieren"
-            r"|(?:To (?:view|read|continue reading) the (?:full|rest of the) (?:story|article)|"
-            r"(?:you(?:'|’)re|you are) already a subscriber|Already a subscriber)"
+            r"|Sign up here|Free Sign Up|already a subscriber|Newsletter abonnieren)",
+            "newsletter appeal",
+        ),
+        (  # the same appeals where they open the paragraph: tried at its start only
+            r"^(?=.{0,260}$)(?:Zum Newsletter anmelden|Already a subscriber"
+            r"|To (?:view|read|continue reading) the (?:full|rest of the) (?:story|article)"
             r"|Pour lire la suite|Pour accéder en illimité|Subscribe to (?:read|continue))",
             "newsletter appeal",
         ),
