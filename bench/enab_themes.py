@@ -194,3 +194,154 @@ def build_theme_pages() -> list[ThemePage]:
                     )
                 )
     return pages
+
+
+SHARED = REPO.parent / "shared"
+SAMPLES = SHARED / "data" / "enab-ar-samples"
+SEEDS = SHARED / "seeds"
+
+
+def _lines(path: Path) -> list[str]:
+    return [" ".join(line.split()) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _samples_page(title: str, caption: str | None, body_html: str, tail: str, after: str) -> str:
+    e = escape
+    figure = (
+        f'<div class="featured"><img src="/i.jpg"><span class="cap">{e(caption)}</span></div>'
+        if caption
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="UTF-8"><title>{e(title)}</title></head>
+<body><header class="top"><a href="/">Home</a></header>
+<article class="single"><h1>{e(title)}</h1>{figure}
+<div class="content">{body_html}{tail}</div></article>
+{after}</body></html>
+"""
+
+
+def build_samples_theme_pages() -> list[ThemePage]:
+    """Theme "samples", written after the rules (first contact in bench/RESULTS.md): the real
+    pages' own lines verbatim (../shared: the three Arabic Enab samples, the two English Enab
+    seeds), with no canonical URL, site name or lang (nothing names the site), placed as no
+    other theme does: the Arabic caption without " - " before its date, the read-also line and
+    a lone related headline (an <h3> link) inside the content, the prompts with their link
+    part, the plea between the prompts and the share list; in English the caption twice (a
+    figure, a paragraph), the related list in the middle of the body. [] when ../shared is
+    absent."""
+    if not SAMPLES.is_dir() or not SEEDS.is_dir():
+        return []
+    e = escape
+    pages = []
+    for number in ("2958", "2994", "2990"):
+        lines = [line for line in _lines(SAMPLES / f"{number}.txt")]
+        title = lines[0]
+        rest = [line for line in lines[1:] if line]
+        about = next(k for k, line in enumerate(rest) if line.startswith("مؤسسة إعلامية"))
+        prompts = [k for k, line in enumerate(rest) if "تعتقد/تعتقدين" in line]
+        first = prompts[0] if prompts else about
+        head, after_body = rest[:first], rest[first:]
+        caption = head[0] if number != "2990" else None
+        inside = head[1:] if caption else head
+        also = [line for line in inside if line.startswith("اقرأ أيضًا")]
+        headline = [inside[-1]] if number == "2994" else []  # the real page's related story
+        body = [line for line in inside if line not in also + headline]
+        plea = [line for line in after_body if line in site.AR_DONATION]
+        social = [line for line in after_body if line in ("تويتر", "تلغرام", "النشرة البريدية")]
+        prompt_lines = [rest[k] for k in prompts]
+        about_lines = [line for line in after_body if line.startswith("مؤسسة إعلامية")]
+        copyright_lines = [line for line in after_body if line.startswith("Copyright")]
+        body_html = "".join(f"<p>{e(p)}</p>" for p in body)
+        body_html += "".join(
+            f'<p>اقرأ أيضًا: <a href="/r/">{e(t.split(": ", 1)[1])}</a></p>' for t in also
+        )
+        body_html += "".join(f'<h3><a href="/h/">{e(t)}</a></h3>' for t in headline)
+        tail = ""
+        for prompt in prompt_lines:
+            cut = prompt.index("أرسل/") if "أرسل/" in prompt else prompt.index("قدم/")
+            tail += f'<p>{e(prompt[:cut])}<a href="#fix">{e(prompt[cut:])}</a></p>'
+        tail += f'<div class="support">{"".join(f"<p>{e(t)}</p>" for t in plea)}</div>'
+        items = "".join(f'<li><a href="#">{e(t)}</a></li>' for t in social)
+        tail += f'<ul class="social">{items}</ul>'
+        if number == "2990":  # the body-less page: only its boilerplate, inside the content
+            tail += "".join(f"<p>{e(t)}</p>" for t in about_lines + copyright_lines)
+            after = ""
+        else:
+            after = f'<aside class="about"><p>{e(about_lines[0])}</p></aside><footer><p>{e(copyright_lines[0])}</p></footer>'
+        boilerplate = (
+            ([caption] if caption else [])
+            + also
+            + headline
+            + prompt_lines
+            + plea
+            + social
+            + about_lines
+            + copyright_lines
+        )
+        pages.append(
+            ThemePage(
+                f"samples-ar-{number}",
+                "samples",
+                "ar",
+                _samples_page(title, caption, body_html, tail, after),
+                body,
+                boilerplate,
+            )
+        )
+    for seed in ("000_bfe8093ed89158fd", "001_b66b5cd2fbb4d987", None):
+        if seed is None:  # an English body-less page: seed 000's boilerplate only
+            lines = _lines(SEEDS / "000_bfe8093ed89158fd.txt")
+            title, seed_body = lines[0], []
+        else:
+            lines = _lines(SEEDS / f"{seed}.txt")
+            title = lines[0]
+        rest = [line for line in lines[1:] if line]
+        caption = rest[0] if rest[0].endswith(")") and " - " in rest[0] else None
+        misc = [line for line in rest if line in ("A A A", "Back to top button")]
+        arabic = [line for line in rest if line == site.ARABIC_LINK_TEXT]
+        heading = [line for line in rest if line == "Related Articles"]
+        k = rest.index("Related Articles")
+        related = [
+            line.split(". ", 1)[1] for line in rest[k + 1 :] if line[:3].strip(". ").isdigit()
+        ]
+        plea = [
+            line for line in rest if line in site.EN_DONATION or line == "Click here to support"
+        ]
+        taken = set(misc + arabic + heading + plea + ([caption] if caption else []))
+        if seed is not None:
+            seed_body = [
+                line for line in rest if line not in taken and not line[:3].strip(". ").isdigit()
+            ]
+        subheads = {"Calm since February", "After US strikes"}
+        middle = len(seed_body) // 2
+        related_html = (
+            f'<div class="related"><h3>{"".join(map(e, heading))}</h3>'
+            + "<ol>"
+            + "".join(f'<li><a href="/a/">{e(t)}</a></li>' for t in related)
+            + "</ol></div>"
+        )
+        parts = []
+        if caption:
+            parts.append(f"<p>{e(caption)}</p>")
+        parts += [f"<p>{e(t)}</p>" for t in misc if t == "A A A"]
+        for n, t in enumerate(seed_body):
+            if n == middle:
+                parts.append(related_html)
+            parts.append(f"<h2>{e(t)}</h2>" if t in subheads else f"<p>{e(t)}</p>")
+        if not seed_body:
+            parts.append(related_html)
+        parts += [f'<p><a href="/ar/">{e(t)}</a></p>' for t in arabic]
+        tail = f'<div class="support">{"".join(f"<p>{e(t)}</p>" for t in plea)}</div>'
+        after = "".join(f'<a class="up" href="#">{e(t)}</a>' for t in misc if t != "A A A")
+        pages.append(
+            ThemePage(
+                f"samples-en-{seed or 'bodyless'}",
+                "samples",
+                "en",
+                _samples_page(title, caption, "".join(parts), tail, after),
+                seed_body,
+                [*taken, *related],
+            )
+        )
+    return pages

@@ -1,6 +1,7 @@
 """Extraction quality and speed: gold set, Enab-like themes of our own, real pages of others.
 
     python bench/extraction.py [--repeat 7] [--only gold,themes,real] [--real-limit N]
+        [--real-repeat 3]
 
 1. Gold set (our own templates), per language, against three baselines (below).
 2. Enab-like pages in five themes of our own (bench/enab_themes.py), scored: as a user runs
@@ -94,6 +95,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--only", default="gold,themes,real")
     parser.add_argument("--real-limit", type=int, default=0, help="first N real pages (0: all)")
+    parser.add_argument(
+        "--real-repeat", type=int, default=3, help="runs of each real page (fastest counts)"
+    )
     args = parser.parse_args()
     sections = set(args.only.split(","))
     if "gold" in sections:
@@ -101,7 +105,7 @@ def main() -> None:
     if "themes" in sections:
         themes()
     if "real" in sections:
-        real_pages(args.real_limit)
+        real_pages(args.real_limit, args.real_repeat)
 
 
 def gold_set(args: argparse.Namespace) -> None:
@@ -203,11 +207,14 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 
 
 def themes() -> None:
-    from enab_themes import THEMES, build_theme_pages
+    from enab_themes import THEMES, build_samples_theme_pages, build_theme_pages
 
     from pipeline.extract import clean_page, learn_boilerplate, read_page
+    from pipeline.text import clean_text
 
-    pages = build_theme_pages()
+    samples = build_samples_theme_pages()  # the real pages' lines: only where ../shared is
+    pages = build_theme_pages() + samples
+    themes_run = (*THEMES, "samples") if samples else THEMES
     profiles = list(PROFILES.values())
     reads = {p.name: read_page(p.html, language=p.language, profiles=profiles) for p in pages}
     systems: dict[str, Callable] = {
@@ -223,12 +230,13 @@ def themes() -> None:
     }
     print(
         f"\nEnab-like themes of our own: {len(pages)} pages ({len(THEMES)} themes x 2 languages x"
-        " 5 articles + 1 body-less page); leaked = boilerplate lines found in the output\n"
+        " 5 articles + 1 body-less page; theme samples: the real pages' lines, 2 articles + 1"
+        " body-less page a language); leaked = boilerplate lines found in the output\n"
     )
     print("| theme | language | system | precision | recall | F1 | leaked lines | no body |")
     print("|---|---|---|---:|---:|---:|---:|---|")
     totals: dict[tuple[str, str], list[int]] = {}
-    for theme in THEMES:
+    for theme in themes_run:
         for language in ("en", "ar"):
             group = [p for p in pages if p.theme == theme and p.language == language]
             for name, system in systems.items():
@@ -240,8 +248,9 @@ def themes() -> None:
                     overlap = sum((got & gold).values())
                     tp, fp = tp + overlap, fp + sum(got.values()) - overlap
                     fn += sum(gold.values()) - overlap
-                    flat = " ".join(text.split())
-                    leaked += sum(1 for line in page.boilerplate if line in flat)
+                    flat = " ".join(clean_text(text).split())
+                    # as the output has them (a tatweel in a line hid it from the count)
+                    leaked += sum(1 for line in page.boilerplate if clean_text(line) in flat)
                     if not page.body:
                         answered += not flat
                 total = totals.setdefault((name, language), [0, 0, 0, 0, 0, 0])
@@ -263,7 +272,7 @@ def themes() -> None:
 REAL_PAGES = REPO.parent / "shared" / "data" / "real-pages" / "trafilatura-eval.tar.gz"
 
 
-def real_pages(limit: int) -> None:
+def real_pages(limit: int, repeat: int) -> None:
     import tarfile
     import tempfile
 
@@ -293,12 +302,22 @@ def real_pages(limit: int) -> None:
     }
     seconds = dict.fromkeys(systems, 0.0)
     counts = {name: [0, 0, 0, 0] for name in systems}  # tp, fn, fp, tn
+    for system in systems.values():  # warm-up: models and caches loaded before timing
+        system(pages[0][2], pages[0][0])
     for number, (url, item, page) in enumerate(pages):
         order = list(systems) if number % 2 == 0 else list(reversed(systems))
-        for name in order:  # alternated page by page: the machine's drift lands on both
-            start = time.perf_counter()
-            output = " ".join(systems[name](page, url).split())
-            seconds[name] += time.perf_counter() - start
+        best = dict.fromkeys(systems, float("inf"))
+        outputs = {}
+        # alternated page by page, `repeat` times, each system's fastest run of the page: this
+        # shared machine's load comes in bursts that land on whichever system is running
+        for _ in range(repeat):
+            for name in order:
+                start = time.perf_counter()
+                outputs[name] = " ".join(systems[name](page, url).split())
+                best[name] = min(best[name], time.perf_counter() - start)
+        for name in order:
+            seconds[name] += best[name]
+            output = outputs[name]
             c = counts[name]
             for snippet in item["with"]:
                 c[0 if " ".join(snippet.split()) in output else 1] += 1
@@ -306,7 +325,8 @@ def real_pages(limit: int) -> None:
                 c[2 if " ".join(snippet.split()) in output else 3] += 1
     print(
         f"\nreal pages (trafilatura's evaluation set, {len(pages)} pages of many sites): "
-        "snippet precision / recall / F1; time per page, the systems alternated page by page\n"
+        "snippet precision / recall / F1; time per page, the systems alternated page by page, "
+        f"the fastest of {repeat} runs of each page\n"
     )
     print("| system | precision | recall | F1 | ms / page | time ratio |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -316,6 +336,31 @@ def real_pages(limit: int) -> None:
         ms = seconds[name] / len(pages) * 1000
         print(f"| {name} | {p:.3f} | {r:.3f} | {f1:.3f} | {ms:.1f} | {seconds[name] / base:.2f}x |")
     print("\ntargets: ours F1 >= plain trafilatura's (and >= 0.926), time <= 1.3x")
+    batch_mode(pages)
+
+
+def batch_mode(pages: list[tuple[str, dict, str]]) -> None:
+    """As `bitext extract PAGE [PAGE ...]` runs on a benchmark's files: each page saved as UTF-8
+    text (its old <meta charset> kept), decoded from bytes, profile auto, language guessed, the
+    boilerplate each site repeats learned across the batch; scored, not timed."""
+    from pipeline.encoding import decode_html
+    from pipeline.extract import clean_page, learn_boilerplate, read_page
+
+    profiles = list(PROFILES.values())
+    reads = [read_page(decode_html(page.encode()).text, profiles=profiles) for _, _, page in pages]
+    learned = learn_boilerplate(reads)
+    tp = fn = fp = 0
+    for (_, item, _), read in zip(pages, reads, strict=True):
+        output = " ".join(clean_page(read, learned.repeated(read.home)).text.split())
+        for snippet in item["with"]:
+            hit = " ".join(snippet.split()) in output
+            tp, fn = tp + hit, fn + (not hit)
+        fp += sum(" ".join(snippet.split()) in output for snippet in item["without"])
+    p, r, f1 = _f1(tp, fp, fn)
+    print(
+        f"\nbatch mode (pages as UTF-8 text, boilerplate learned across the {len(pages)}): "
+        f"ours precision {p:.3f} recall {r:.3f} F1 {f1:.3f}"
+    )
 
 
 if __name__ == "__main__":

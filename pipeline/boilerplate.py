@@ -30,6 +30,10 @@ _DATE = (
     rf"|\d{{1,2}} (?:من )?(?:{AR_MONTHS}) \d{{4}}"
     r"|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2})"
 )
+_NAMED_DATE = (
+    rf"(?:(?:{EN_MONTHS}) \d{{1,2}},? \d{{4}}|\d{{1,2}} (?:{EN_MONTHS}),? \d{{4}}"
+    rf"|\d{{1,2}} (?:من )?(?:{AR_MONTHS}) \d{{4}})"
+)
 _NAME = r"[A-Z\u0600-\u06ff][\w.'’-]*(?: [A-Z\u0600-\u06ff][\w.'’-]*){0,3}"  # a byline's
 SOCIAL = (
     "Facebook|Twitter|X|WhatsApp|Whatsapp|Telegram|LinkedIn|Linkedin|Email|E-mail|Print|"
@@ -84,12 +88,34 @@ RELATED_HEADINGS = (
     "Czytaj też",
     "Czytaj także",
     "Zobacz też",
+    "Schon gelesen?",
+    "Zum Weiterlesen",
+    "Mehr Themen",
+    "Weitere Artikel zum Thema",
+    "Das Thema könnte dich auch interessieren",
+    "Das könnte Sie auch interessieren",
+    "Lesen Sie auch",
+    "Lesen Sie auch die folgenden Beiträge",
+    "Kommentierte Artikel",
+    "More from this section",
+    "More on this story",
+    "Related Topics",
+    "Related Coverage",
+    "Read Next",
+    "Read next",
+    "Up Next",
+    "Trending",
+    "Popular",
+    "Latest News",
+    "Latest Stories",
+    "Recommended for you",
 )
 _READ_ALSO = (
     r"(?:Read|READ|See|SEE) (?:also|Also|ALSO|more|More|MORE)|Also read|Also Read|Related"
     r"|[اإ]قرأ (?:أيض(?:ًا|اً|ا)|المزيد)|شاهد أيض(?:ًا|اً|ا)|طالع أيض(?:ًا|اً|ا)|للمزيد"
-    r"|Lesen Sie (?:auch|mehr)|Mehr zum Thema|À lire aussi|A lire aussi|Lire aussi"
-    r"|Czytaj (?:też|także)|Lee también|Leggi anche"
+    r"|Lesen Sie (?:auch|mehr|hier)|Auch lesen|Mehr zum Thema|À lire aussi|A lire aussi"
+    r"|Lire aussi|Czytaj (?:też|także)|Dowiedz się więcej|Lee también|Lea (?:también|más)"
+    r"|Le puede interesar|Puedes ver|PUEDES VER|Leggi anche"
 )
 
 # (pattern matched against one paragraph, reason). Patterns with a length bound only fire on
@@ -97,20 +123,27 @@ _READ_ALSO = (
 GENERIC_RULES = ExtractionRules(
     drop_patterns=(
         (
-            r"^(?:ADVERTISEMENT|Advertisement|Sponsored|إعلان|اعلان)(?:\s*[-–—:]\s*.{0,40})?$"
+            r"^(?:ADVERTISEMENT|Advertisement|Sponsored|ANZEIGE|Anzeige|إعلان|اعلان)"
+            r"(?:\s*[-–—:,]\s*.{0,60})?$"
             r"|^(?:Story continues below(?: this)? advertisement|Continue reading (?:the main "
-            r"story|below))$",
+            r"story|below)|Supported by)$",
             "advertisement",
+        ),
+        (
+            r"^(?:Media playback is unsupported on your device"
+            r"|Listen to (?:this )?article(?: \d+ min(?:utes)?)?|\d{1,2} min(?:ute)?s? read)$",
+            "page furniture (player, reading time)",
         ),
         (r"^(?:Back to top(?: button)?|Top|↑|العودة للأعلى|إلى الأعلى)$", "navigation"),
         (
             r"^(?:Please enter your (?:comment|name here)!?|Leave a (?:[Rr]eply|[Cc]omment)"
             r"|Your email address will not be published.{0,80}|أضف تعليقًا|اترك تعليقًا"
-            r"|(?:View|Show|Load) (?:all )?[Cc]omments|Kommentare(?: insgesamt)?:?)$",
+            r"|(?:View|Show|Load) (?:all )?[Cc]omments|Kommentare(?: insgesamt)?:?(?: \d+)?"
+            r"|(?:No|Keine) (?:[Cc]omments|Kommentare)(?: \(.{0,80}\))?)$",
             "comment form",
         ),
-        (f"^(?:{'|'.join(RELATED_HEADINGS)})\\s*:?$", "related-articles heading"),
-        (rf"^(?:{_READ_ALSO})\s*[:：\-–—|]\s*\S.{{0,250}}$", "related link (read also)"),
+        (rf"^(?:{'|'.join(map(re.escape, RELATED_HEADINGS))})\s*:?$", "related-articles heading"),
+        (rf"^(?:{_READ_ALSO})\s*[:：\-–—|»]\s*\S.{{0,250}}$", "related link (read also)"),
         (r"^(?:A A A|ع ع ع|A\+ A-|A- A\+)$", "font-size controls"),
         (
             r"^(?:All rights reserved|Copyright\b|©|\(c\) \d{4}|جميع الحقوق محفوظة|حقوق النشر)"
@@ -120,10 +153,28 @@ GENERIC_RULES = ExtractionRules(
         (r"^•?\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{1,2} \w+ \d{4}$", "date header"),
         (r"^logo$", "logo"),
         # "<what the photo shows> - <date> (<credit>)", and a credit alone: "(Reuters)"
-        (rf"^.{{0,300}}\s[-–—]\s{_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
-        (r"^\((?:[^()\d]{1,60})\)$", "image caption"),
+        (rf"^(?=.{{0,400}}\)$).{{0,300}}\s[-–—]\s{_DATE}\s*\([^()]{{1,80}}\)$", "image caption"),
+        # without the dash only with a month's name: «... بين حمص وحماة 17 حزيران 2025 (سانا)»
+        # ("Einsendeschluss: 03.11.2019 (Poststempel)" is a real page's main text)
         (
-            r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$",
+            rf"^(?=.{{0,400}}\)$)(?:\S+\s){{3}}.{{0,300}}\s{_NAMED_DATE}\s*\([^()]{{1,80}}\)$",
+            "image caption",
+        ),
+        (r"^\((?:[^()\d]{1,60})\)$", "image caption"),
+        # a credit that ends a caption or stands alone: "... © AFP / MARCO BERTORELLO",
+        # "Evan Vucci / AP Photo", "(Photo: X/Pool via REUTERS)."
+        (r"^(?=.{0,260}$)[^©]*\S\s*©\s*\w[^.!?©():]{0,60}$", "image caption"),
+        (
+            r"^(?=.{0,120}$)(?=.*(?:/|©|Photo|Foto|Credit))"
+            r".*(?:Getty Images|Shutterstock|AP Photo|AFP|REUTERS|Reuters|EPA|Bloomberg|Alamy"
+            r"|iStock|dpa|picture[- ]alliance)\)?\.?\)?$",
+            "image caption",
+        ),
+        (
+            r"^(?:Photo|Image|Picture|Photograph|File photo|صورة|الصورة)\s*:.{1,150}$"
+            # a credit in other languages: a name and an agency, or a few words
+            r"|^(?:(?:Photo credit|Credit|Bild|Foto|Fotos|Titelbild|Beitragsbild|Crédits? photos?"
+            r"|Image illustrative)\s*:|Fot\.)\s*(?=.{1,150}$)(?:.*[/©].*|(?:\S+ ?){1,6})$",
             "image caption",
         ),
         (
@@ -133,11 +184,14 @@ GENERIC_RULES = ExtractionRules(
             "image caption",
         ),
         (
-            r"^(?:Last [Uu]pdated|Updated|Published|Posted|First published)\b[^.]{0,70}$",
+            r"^(?:Last [Uu]pdated|Updated|Published|Posted|First published|Aktualisiert(?: am)?"
+            r"|Letzte Änderung|Veröffentlicht(?: am)?)\b(?:[^.]|(?<=\d)\.(?=\d)){0,70}\.?$",
             "date line",
         ),
         (
-            rf"^(?:By|BY|بقلم:?) {_NAME}(?:,? (?:and|&|و) {_NAME})?$",
+            rf"^(?:By|BY|بقلم:?) {_NAME}(?:,? (?:and|&|و) {_NAME})?"
+            # and where from: "By Jane Doe, Reuters", "By Jane Doe | March 3, 2020"
+            r"(?:(?:,| [|•·—–-]) (?=[A-Z0-9\u0600-\u06ff])[\w .,:'’&/-]{1,60})?$",
             "byline",
         ),
         (
@@ -162,17 +216,31 @@ GENERIC_RULES = ExtractionRules(
             r"^(?=.{0,260}$).*(?:Sign up (?:for|to) (?:our|the) (?:\w+ )?newsletter"
             r"|[Bb]y signing up (?:for|to)"
             r"|Subscribe to (?:our|the) (?:\w+ )?newsletter|Get (?:our|the) newsletter"
-            r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:)",
+            r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:"
+            r"|Sign up here|Free Sign Up|already a subscriber|Newsletter abonnieren)",
+            "newsletter appeal",
+        ),
+        (  # the same appeals where they open the paragraph: tried at its start only
+            r"^(?=.{0,260}$)(?:Zum Newsletter anmelden|Already a subscriber"
+            r"|To (?:view|read|continue reading) the (?:full|rest of the) (?:story|article)"
+            r"|Pour lire la suite|Pour accéder en illimité|Subscribe to (?:read|continue))",
             "newsletter appeal",
         ),
         (
-            rf"^(?:(?:Share|SHARE|Share this(?: article| story)?|Share on|Tweet|Follow us(?: on)?"
-            rf"|شارك(?: المقال| هذا المقال)?|مشاركة|تابعونا(?: على)?|تابعنا(?: على)?"
-            rf"|Teilen(?: mit)?|Partager|Compartir|Condividi|Udostępnij)\s*[:|]?\s*)"
+            rf"^(?:(?:Share|SHARE|Share this(?: article| story| with)?|Share on|Tweet"
+            rf"|Follow us(?: on)?|شارك(?: المقال| هذا المقال)?|مشاركة|تابعونا(?: على)?"
+            rf"|تابعنا(?: على)?|Teilen(?: mit)?|Partager|Compartir|Condividi|Udostępnij)"
+            rf"\s*[:|]?\s*)"
             rf"(?:(?:{SOCIAL})[\s,|·•/]*)*$",
             "share bar",
         ),
         (rf"^(?:(?:{SOCIAL})[\s,|·•/]*)+$", "share bar"),
+        (
+            r"^(?:Click to (?:share on [\w+ ]{1,20}|email (?:a link to|this to) a friend|print)"
+            r"(?: \(Opens in new window\))?|Like this:|Like Loading\.\.\.|Loading\.\.\."
+            r"|Copy this link|These are external links and will open in a new window)$",
+            "share bar",
+        ),
         (
             r"^(?=.{0,600}$)(?:[\w.&'’ -]{2,60} is an? (?:independent|non-?profit|nonpartisan|"
             r"leading|Syrian|Arab)\b.{0,80}\b(?:media|news|newspaper|outlet|organi[sz]ation|"
@@ -180,7 +248,16 @@ GENERIC_RULES = ExtractionRules(
             r"|(?:\S+ )?(?:مؤسسة|منصة|موقع|وكالة|صحيفة|جريدة) (?:\S+ ){0,2}مستقل)",
             "outlet self-description",
         ),
-        (r"^(?:Tags|TAGS|Topics|Keywords|الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية)\s*:", "tags"),
+        (
+            r"^(?:Tags|TAGS|Topics|Keywords|Filed [Uu]nder|Tagged(?: with)?|Categories|Kategorie"
+            r"|Schlagwörter|الوسوم|وسوم|الكلمات المفتاحية|كلمات مفتاحية)\s*:",
+            "tags",
+        ),
+        (
+            r"^(?:Our Standards: The Thomson Reuters Trust Principles\.?"
+            r"|Follow (?:us|@?\w+(?: \w+)?) on (?:Twitter|Facebook|Instagram|X)\b.{0,60})$",
+            "outlet self-description",
+        ),
     ),
 )
 

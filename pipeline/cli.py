@@ -440,6 +440,21 @@ def _learn_from_stored_texts(
             learned.add_page(home, version.canonical_url, text_votes(text))
 
 
+GUNZIP_MAX = 64 * 1024 * 1024  # bytes: a saved page bigger than this unpacked is refused
+
+
+def _gunzip_page(raw: bytes) -> bytes:
+    """A gzip-compressed page unpacked, refused past GUNZIP_MAX (a zip bomb)."""
+    import gzip
+    import io
+
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unpacked:
+        data = unpacked.read(GUNZIP_MAX + 1)
+    if len(data) > GUNZIP_MAX:
+        raise ValueError(f"over {GUNZIP_MAX} bytes once unpacked; not read")
+    return data
+
+
 @app.command()
 def extract(
     pages: Annotated[
@@ -512,6 +527,15 @@ def extract(
             errors[number] = f"cannot read the page: {exc.strerror or exc}"
             reads.append(None)
             continue
+        if raw[:2] == b"\x1f\x8b":  # a gzip-compressed page (.html.gz, as archives keep them)
+            try:
+                raw = _gunzip_page(raw)
+            except (OSError, EOFError, ValueError) as exc:
+                if len(pages) == 1:
+                    raise CliError(f"{path}: {exc}") from exc
+                errors[number] = str(exc)
+                reads.append(None)
+                continue
         decoded = decode_html(raw, fallbacks=side.fallback_encodings if side else fallbacks)
         reads.append(
             read_page(

@@ -26,6 +26,13 @@ def decode_html(
     try `fallbacks` (a site's known legacy encodings) then a statistical guess."""
     declared, text = html_to_unicode(content_type, body)
     declared = resolve_encoding(declared) or declared
+    # Non-ASCII bytes that are all valid UTF-8 are UTF-8 whatever the page declares: a page
+    # saved as UTF-8 text keeps its old <meta charset> (real pages declaring windows-1252 came
+    # out as mojibake, "â€™" for "’"), and legacy text almost never forms valid UTF-8 sequences.
+    if not declared.startswith("utf") and not body.isascii() and _strict_ok(body, "utf-8"):
+        return DecodedHtml(
+            body.decode("utf-8"), "utf-8", f"declared {declared}, but the bytes are UTF-8"
+        )
     if "\ufffd" not in text or _strict_ok(body, declared):
         return DecodedHtml(text, declared)
     for candidate in (*fallbacks, "utf-8"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.encoding import decode_html
+from pipeline.encoding import DecodedHtml, decode_html
 from pipeline.urls import canonical_url, request_url, same_site
 
 EN = "https://english.enabbaladi.net"
@@ -74,3 +74,15 @@ def test_meta_charset_is_honoured_without_a_header() -> None:
 def test_literal_replacement_character_in_valid_utf8_is_kept() -> None:
     decoded = decode_html("<p>a \ufffd b</p>".encode(), content_type="text/html; charset=utf-8")
     assert decoded.note is None and "\ufffd" in decoded.text
+
+
+def test_utf8_bytes_under_a_stale_legacy_meta_charset_are_utf8() -> None:
+    # a page saved as UTF-8 text that kept its windows-1252 <meta>: "’" must not become "â€™"
+    body = (
+        '<html><head><meta charset="windows-1252"></head><body><p>It’s déjà vu</p></body></html>'
+    ).encode()
+    decoded = decode_html(body)
+    assert decoded.encoding == "utf-8" and "It’s déjà vu" in decoded.text
+    assert decoded.note == "declared cp1252, but the bytes are UTF-8"
+    legacy = body.decode().encode("cp1252")  # the same page really in windows-1252
+    assert decode_html(legacy) == DecodedHtml(body.decode(), "cp1252")
