@@ -117,7 +117,7 @@ class PackageTranslator:
         """The model's target vocabulary (CTranslate2 keeps it beside model.bin)."""
         import json
 
-        model = self.package.path / "model"  # type: ignore[operator]
+        model = self._package_path / "model"
         for name in ("target_vocabulary", "shared_vocabulary"):
             if (model / f"{name}.json").exists():
                 return frozenset(json.loads((model / f"{name}.json").read_text(encoding="utf-8")))
