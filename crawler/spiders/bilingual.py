@@ -474,32 +474,34 @@ class BilingualSpider(scrapy.Spider):
                     requests.append(request)
         return requests
 
-    def follow_original(self, response: Response, en: ArticleVersion) -> Iterator[Any]:
+    def follow_original(self, response: Response, translation: ArticleVersion) -> Iterator[Any]:
         found = find_original(response.meta["page"], response.url, self.profile, self.original)
         if isinstance(found, NoOriginal):
-            yield self.unpaired(en, found.reason, found.detail, found.url)
+            yield self.unpaired(translation, found.reason, found.detail, found.url)
             return
-        yield self.original_request(found.url, found.key, en)
+        yield self.original_request(found.url, found.key, translation)
 
-    def original_request(self, link: str, ar_key: str, en: ArticleVersion) -> scrapy.Request:
+    def original_request(
+        self, link: str, original_key: str, translation: ArticleVersion
+    ) -> scrapy.Request:
         # dont_filter: two translations may share one original; each needs its pair.
         return scrapy.Request(
             request_url(link),
             callback=self.parse_original,
             errback=self.original_failed,
-            headers=self.conditional_headers(self.original.language, ar_key),
+            headers=self.conditional_headers(self.original.language, original_key),
             dont_filter=True,
             meta={
-                "en": en,
+                "translation": translation,
                 "original_url": link,
-                "ar_key": ar_key,
+                "original_key": original_key,
                 "handle_httpstatus_list": [NOT_MODIFIED],
             },
         )
 
     def recheck_original(self, response: Response, key: str) -> Iterator[Any]:
         """The translation's page is unchanged; its original may not be."""
-        self.crawler.stats.inc_value("bitext/not_modified/en")
+        self.crawler.stats.inc_value(f"bitext/not_modified/{self.source.language}")
         stored = self.store.pair_for(self.profile.name, key)
         if stored is None:  # validators without a pair: fetch again in full
             assert response.request is not None  # a callback's response has its request
@@ -510,35 +512,40 @@ class BilingualSpider(scrapy.Spider):
             # it checked (changed or not), as a first crawl's does.
             yield stored
             return
-        ar_key = (
+        original_key = (
             stored.original.site_article_id
             if stored.original
             else self.profile.article_id(
                 self.original, urlsplit(request_url(stored.original_url)).path
             )
         )
-        if ar_key is not None:
-            yield self.original_request(stored.original_url, ar_key, stored.translation)
+        if original_key is not None:
+            yield self.original_request(stored.original_url, original_key, stored.translation)
 
     # -- originals ------------------------------------------------------------------------------
 
     def parse_original(self, response: Response) -> Iterator[Any]:
-        en: ArticleVersion = response.meta["en"]
-        ar_key = (
+        translation: ArticleVersion = response.meta["translation"]
+        original_key = (
             self.profile.article_id(self.original, urlsplit(response.url).path)
-            or response.meta["ar_key"]
+            or response.meta["original_key"]
         )
         if response.status == NOT_MODIFIED:
-            self.crawler.stats.inc_value("bitext/not_modified/ar")
-            ar = self.store.latest_version(self.profile.name, self.original.language, ar_key)
-            if ar is not None:
-                yield self.paired(en, ar, response.meta["original_url"])
+            self.crawler.stats.inc_value(f"bitext/not_modified/{self.original.language}")
+            stored_original = self.store.latest_version(
+                self.profile.name, self.original.language, original_key
+            )
+            if stored_original is not None:
+                yield self.paired(translation, stored_original, response.meta["original_url"])
             return
-        version = self.version(response, self.original, ar_key)
+        version = self.version(response, self.original, original_key)
         if isinstance(version, CrawlError) or version is None:
             detail = version.detail if version else "unreadable page"
             yield self.unpaired(
-                en, UnpairedReason.original_page_empty, detail, response.meta["original_url"]
+                translation,
+                UnpairedReason.original_page_empty,
+                detail,
+                response.meta["original_url"],
             )
             return
         refused = check_original(
@@ -547,23 +554,25 @@ class BilingualSpider(scrapy.Spider):
             self.profile,
             self.original,
             self.source,
-            (en.url, en.requested_url, en.canonical_url),
+            (translation.url, translation.requested_url, translation.canonical_url),
         )
         if refused is not None:
-            yield self.unpaired(en, refused.reason, refused.detail, response.meta["original_url"])
+            yield self.unpaired(
+                translation, refused.reason, refused.detail, response.meta["original_url"]
+            )
             return
-        yield self.paired(en, version, response.meta["original_url"])
+        yield self.paired(translation, version, response.meta["original_url"])
 
     def original_failed(self, failure: Failure) -> Iterator[ArticlePair]:
         request = _request_of(failure)
-        en: ArticleVersion = request.meta["en"]
+        translation: ArticleVersion = request.meta["translation"]
         link = request.meta["original_url"]
         error = self.crawl_error(request.url, failure, language=self.original.language)
         reason = {
             CrawlErrorKind.robots_disallowed: UnpairedReason.original_robots_disallowed,
             CrawlErrorKind.redirect_offsite: UnpairedReason.original_redirect_offsite,
         }.get(error.kind, UnpairedReason.original_fetch_failed)
-        yield self.unpaired(en, reason, error.detail, link)
+        yield self.unpaired(translation, reason, error.detail, link)
 
     def translation_failed(self, failure: Failure) -> Iterator[CrawlError]:
         yield self.crawl_error(_request_of(failure).url, failure, language=self.source.language)
@@ -615,22 +624,28 @@ class BilingualSpider(scrapy.Spider):
             warc_record_id=response.meta.get("warc_record_id"),
         ).with_raw_html(response.body)
 
-    def paired(self, en: ArticleVersion, ar: ArticleVersion, link: str) -> ArticlePair:
+    def paired(
+        self, translation: ArticleVersion, original: ArticleVersion, link: str
+    ) -> ArticlePair:
         return ArticlePair(
             site=self.profile.name,
             status=PairStatus.paired,
-            translation=en,
-            original=ar,
+            translation=translation,
+            original=original,
             original_url=link,
         )
 
     def unpaired(
-        self, en: ArticleVersion, reason: UnpairedReason, detail: str, link: str | None = None
+        self,
+        translation: ArticleVersion,
+        reason: UnpairedReason,
+        detail: str,
+        link: str | None = None,
     ) -> ArticlePair:
         return ArticlePair(
             site=self.profile.name,
             status=PairStatus.unpaired,
-            translation=en,
+            translation=translation,
             original_url=link,
             reason=reason,
             reason_detail=detail,
