@@ -8,11 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    delete,
-    func,
-    select,
-)
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Connection
 
 from pipeline.corpus import SaveResult
@@ -211,13 +207,7 @@ class PairRecords(CrawlRecords, StageOutputs):
     ) -> ArticleVersion | None:
         with self._sessions() as s:
             row = s.scalar(
-                select(VersionRow)
-                .join(ArticleRow)
-                .where(
-                    ArticleRow.site == site,
-                    ArticleRow.language == language,
-                    ArticleRow.site_article_id == site_article_id,
-                )
+                _versions_of(site, language, site_article_id)
                 .order_by(VersionRow.id.desc())
                 .limit(1)
             )
@@ -225,16 +215,7 @@ class PairRecords(CrawlRecords, StageOutputs):
 
     def versions(self, site: str, language: str, site_article_id: str) -> list[ArticleVersion]:
         with self._sessions() as s:
-            rows = s.scalars(
-                select(VersionRow)
-                .join(ArticleRow)
-                .where(
-                    ArticleRow.site == site,
-                    ArticleRow.language == language,
-                    ArticleRow.site_article_id == site_article_id,
-                )
-                .order_by(VersionRow.id)
-            )
+            rows = s.scalars(_versions_of(site, language, site_article_id).order_by(VersionRow.id))
             return [_version(r) for r in rows]
 
     def pair_for(self, site: str, translation_article_id: str) -> ArticlePair | None:
@@ -324,3 +305,16 @@ class PairRecords(CrawlRecords, StageOutputs):
                 .limit(1)
             )
             return None if blob is None else zlib.decompress(blob)
+
+
+def _versions_of(site: str, language: str, site_article_id: str) -> Select[VersionRow]:
+    """Every stored version of one article (unordered)."""
+    return (
+        select(VersionRow)
+        .join(ArticleRow)
+        .where(
+            ArticleRow.site == site,
+            ArticleRow.language == language,
+            ArticleRow.site_article_id == site_article_id,
+        )
+    )
