@@ -349,6 +349,46 @@ def test_one_sentence_split_in_four() -> None:
     ]
 
 
+def test_one_sentence_split_in_five() -> None:
+    # real translations split one long sentence into five (Bleualign's dev article has 1-5
+    # beads); align-6 stopped at four and left the fifth piece out
+    _, en = harlem()
+    assert en[16].startswith("The expert, Tiffany Ng")
+    pieces = [
+        "The expert was Tiffany Ng of the University of Michigan.",
+        "She also noted that it was the first carillon in the world to be played by a black "
+        "musician.",
+        "He was Dionisio A. Lind.",
+        "Lind moved to the larger carillon at the Riverside Church.",
+        "That was 18 years ago.",
+    ]
+    found = pairs([*en[:16], *pieces, *en[17:]])
+    assert ([16], [16, 17, 18, 19, 20], []) in found
+    assert [(s, t) for s, t, _ in found if s != [16]] == [
+        ([k], [k if k < 16 else k + 4]) for k in range(21) if k != 16
+    ]
+
+
+def test_pieces_of_a_sentence_that_goes_on_into_a_bead_are_doubtful_not_added() -> None:
+    # clauses cut off at commas, going on into an aligned sentence, are part of that sentence:
+    # not a passage added (a translator would look for a divergence that is not there)
+    clauses = [
+        "Speaking to reporters outside the parliament building late on Monday evening,",
+        "and reading from a prepared statement,",
+    ]
+    assert beads([EN[0], *clauses, *EN[1:]]) == [
+        ([0], [0], []),
+        ([], [1], ["doubtful"]),
+        ([], [2], ["doubtful"]),
+        ([1], [3], []),
+        ([2], [4], []),
+        ([3], [5], []),
+    ]
+    # the same words as whole sentences are an addition
+    sentences = [c.rstrip(",") + "." for c in clauses]
+    assert [f for s, _, f in beads([EN[0], *sentences, *EN[1:]]) if not s] == [["added"]] * 2
+
+
 def test_four_sentences_said_as_one() -> None:
     _, en = harlem()
     one = " ".join(en[2:6])
