@@ -24,7 +24,7 @@ Suites, in order:
 Every suite has its baselines in the same run: Gale-Church (this aligner's DP with lengths
 alone), the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
 Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most),
-and the aligner as it was before this round (`align-5` on main, `--before-commit`; the speed
+and the aligner as it was before this round (`align-6` on main, `--before-commit`; the speed
 table compares with it).
 
 Scores as Bleualign's evaluation computes them (eval/evaluate.py): precision over predicted
@@ -62,7 +62,7 @@ DEV = SHARED / "data" / "align-dev" / "bleualign-eval1957"
 PACKAGE = SHARED / "models" / "translate-zh_en.argosmodel"
 BOILERPLATE = {"ar": "دولار واحد شهريًا يصنع الفرق", "en": "Click here to support free media"}
 BASELINE_COMMIT = "98fac46"  # align-4
-BEFORE_COMMIT = "85452cb"  # align-5 as on main before #12's third round
+BEFORE_COMMIT = "6cfce6d"  # align-6 as on main before #12's fourth round
 
 from pipeline.align import AlignParams, Document, align, align_corpus  # noqa: E402
 from pipeline.dictionary import bundled_dictionary  # noqa: E402
@@ -182,7 +182,7 @@ def load_baseline(commit: str, name: str = "align_previous") -> ModuleType | Non
     return module
 
 
-BASELINES: list[tuple[str, ModuleType]] = []  # (label, aligner module): align-4, main's align-5
+BASELINES: list[tuple[str, ModuleType]] = []  # (label, aligner module): align-4, main's align-6
 
 
 def baselines(name: str, suite: Suite, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -710,7 +710,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
     parser.add_argument("--before-commit", default=BEFORE_COMMIT,
-                        help="the aligner before this round (main's align-5)")  # fmt: skip
+                        help="the aligner before this round (main's align-6)")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
@@ -722,7 +722,8 @@ def main() -> None:
         BASELINES.append(("previous (align-4)", baseline))
     before = None if args.no_baseline else load_baseline(args.before_commit, "align_before")
     if before is not None:
-        BASELINES.append((f"before (align-5, {args.before_commit})", before))
+        label = f"before ({getattr(before, 'ALIGNER_VERSION', '?')}, {args.before_commit})"
+        BASELINES.append((label, before))
     if not args.speed_only:
         real_suite(baseline)
         realistic = realistic_suites(args.seed)
@@ -734,7 +735,7 @@ def main() -> None:
                    perturbed_suites(args.seed), baseline)  # fmt: skip
     if not args.no_speed:
         if before is not None:
-            speed(before, f"before (align-5, {args.before_commit})")
+            speed(before, label)
         else:
             speed(baseline)
 
