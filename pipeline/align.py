@@ -14,20 +14,23 @@ combined as a weighted mean:
   - length, Gale-Church's statistic against the document's own character ratio;
   - anchors that survive translation: numbers after digit unification, Latin-script tokens;
   - position: distance from the diagonal.
-A merged bead is no better than its weakest part allows, and pays a small size penalty per extra
-sentence. Above the document's typical score a bead's cost falls with its size, which made merges
-win by size alone (a left-out sentence parked in its neighbour's bead); a merged bead now earns
-its size's share of that gain only as far as each of its edge sentences adds to the
-concatenation's cosine what a fairly translated piece would add. Where a translation model is
-at hand (a `Scorer`: CTranslate2's score_batch on an Argos package), it re-decides each boundary
-between a bead and an unaligned sentence (`_rescored`).
+A merged bead is no better than its weakest part allows (less strictly as far as each edge
+sentence adds its share: a part the MT shares nothing with can still be there), and pays a small
+size penalty per extra sentence. Above the document's typical score a bead's cost falls with its
+size, which made merges win by size alone (a left-out sentence parked in its neighbour's bead);
+a merged bead now earns its size's share of that gain only as far as each of its edge sentences
+adds to the concatenation's cosine what a fairly translated piece would add. Where a translation
+model is at hand (a `Scorer`: CTranslate2's score_batch on an Argos package), it re-decides each
+boundary between a bead and an unaligned sentence (`_rescored`).
 Unaligned sentences are priced from the data: a first pass counts how much is
 missing and how long its runs are; a run pays its opening once, and the opening is dear where
 the first pass found passages left out (real translations) and cheap where it found sentences
 dropped one at a time. `omitted` / `added` are flagged only on strong evidence: the sentence
 matches nothing near its place (well below the document's typical match) and it is part of a
-run of three or more, or long, and it does not read as part of a neighbouring bead (joined to
-it, the bead's cosine falls by 3% or more); otherwise the unaligned sentence is `doubtful`.
+run of three or more (four without translation), or long, and it does not read as part of a
+neighbouring bead (joined to it, the bead's cosine falls by 3% or more), and it is not a piece of
+a sentence cut at a comma, semicolon or colon that goes on into an aligned bead; otherwise the
+unaligned sentence is `doubtful`.
 
 Why cosine and not chrF's min-based F-score: counts add up when sentences are joined, so the
 dot product of two spans is a box sum of the sentence-by-sentence dot products, and every bead of
