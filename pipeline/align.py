@@ -272,6 +272,19 @@ def _ngram_keys(texts: Sequence[str], orders: Sequence[int]) -> tuple[np.ndarray
     return np.concatenate(rows), np.concatenate(keys)
 
 
+def _ranks(keys: np.ndarray) -> np.ndarray:
+    """Each key's index among the distinct keys in order: np.unique's return_inverse, from one
+    stable argsort (timsort: about twice as fast as np.unique's on these n-gram keys)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    ranks = np.empty(len(keys), dtype=np.intp)
+    ranks[order] = np.cumsum(new) - 1
+    return ranks
+
+
 def _ngram_pair(
     left: Sequence[str], right: Sequence[str], orders: Sequence[int]
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
@@ -279,8 +292,7 @@ def _ngram_pair(
     packed integers, one vocabulary for both sides by np.unique."""
     left_rows, left_keys = _ngram_keys(left, orders)
     right_rows, right_keys = _ngram_keys(right, orders)
-    _, columns = np.unique(np.concatenate([left_keys, right_keys]), return_inverse=True)
-    columns = columns.ravel()
+    columns = _ranks(np.concatenate([left_keys, right_keys]))
     size = int(columns.max()) + 2 if len(columns) else 1
 
     def counts(rows: np.ndarray, cols: np.ndarray, texts: int) -> sparse.csr_matrix:
@@ -296,6 +308,23 @@ def _ngram_pair(
     df = np.bincount(x.indices, minlength=size) + np.bincount(y.indices, minlength=size)
     weight = sparse.diags((np.log((sentences + 1) / (df + 1)) + 0.1).astype(np.float32))
     return (x @ weight).tocsr(), (y @ weight).tocsr()
+
+
+def _cumsum_rows(values: np.ndarray, out: np.ndarray) -> None:
+    """values.cumsum(axis=0) into `out`, the same sums in the same order, a row at a time:
+    numpy's cumsum over the first axis of a large matrix walks it column by column (slow)."""
+    if not len(values):
+        return
+    if not values.flags.c_contiguous:  # a transposed view: rows of a contiguous copy
+        values = np.ascontiguousarray(values)
+    if out.flags.c_contiguous:
+        out[0] = values[0]
+        for i in range(1, len(values)):
+            np.add(out[i - 1], values[i], out=out[i])
+        return
+    done = np.empty_like(values)
+    _cumsum_rows(values, done)
+    out[...] = done
 
 
 def _neighbour_dots(x: sparse.csr_matrix, reach: int) -> list[np.ndarray]:
@@ -354,12 +383,12 @@ class _WindowCosine:
     def __init__(self, x: sparse.csr_matrix, y: sparse.csr_matrix, reach: int) -> None:
         dots = np.asarray((x @ y.T).todense(), dtype=np.float32)
         n, m = dots.shape
-        self.box = np.zeros((n + 1, m + 1), dtype=np.float32)
-        self.box[1:, 1:] = dots.cumsum(axis=0).cumsum(axis=1)
-        self.along_rows = np.zeros((n, m + 1), dtype=np.float32)  # cumulative over targets
-        self.along_rows[:, 1:] = dots.cumsum(axis=1)
         self.along_cols = np.zeros((n + 1, m), dtype=np.float32)
-        self.along_cols[1:, :] = dots.cumsum(axis=0)
+        _cumsum_rows(dots, self.along_cols[1:, :])
+        self.box = np.zeros((n + 1, m + 1), dtype=np.float32)
+        _cumsum_rows(self.along_cols[1:, :].T, self.box[1:, 1:].T)
+        self.along_rows = np.zeros((n, m + 1), dtype=np.float32)  # cumulative over targets
+        _cumsum_rows(dots.T, self.along_rows[:, 1:].T)
         x_dots, y_dots = _neighbour_dots(x, reach), _neighbour_dots(y, reach)
         self.x_norm = {w: _span_norms(x_dots, w).astype(np.float32) for w in range(1, reach + 1)}
         self.y_norm = {w: _span_norms(y_dots, w).astype(np.float32) for w in range(1, reach + 1)}
@@ -752,67 +781,108 @@ def _dp(
     inf = np.inf
     pad = max((max(t) for t in types), default=0)
     # cost with `pad` rows and columns of inf before it: every bead type's predecessor cell,
-    # for all types and target ends at once, is one gather from the flat array
+    # for all target ends at once, is a row of a strided view of it (no index arrays)
     padded = np.full((n + 1 + pad, m + 1 + pad), inf)
     cost = padded[pad:, pad:]
     width = m + 1 + pad
-    gather = np.array([(pad - a) * width + (pad - b) for a, b in types], dtype=np.int64)
-    gather = gather[:, None] + np.arange(m + 1)[None, :]
-    # each type's step cost by the bead's end (i, j); inf where no bead of the type ends there
-    stacked = np.full((n + 1, len(types), m + 1), inf, dtype=np.float32)
-    for k, (a, b) in enumerate(types):
-        table = steps[(a, b)]
-        stacked[a : a + table.shape[0], k, b : b + table.shape[1]] = table
-    flat = padded.ravel()
-    type_ids = np.arange(len(types), dtype=np.int16)[:, None]
+    # preceding[i, a - 1, b - 1, j] is cost[i - a, j - b]: a view, one step back a row or column
+    item = padded.itemsize
+    preceding = np.lib.stride_tricks.as_strided(
+        padded[pad - 1 :, pad - 1 :] if pad else padded,
+        shape=(n + 1, pad, pad, m + 1),
+        strides=(width * item, -width * item, -item, item),
+        writeable=False,
+    )
+    type_a = np.array([a - 1 for a, _ in types], dtype=np.intp)
+    type_b = np.array([b - 1 for _, b in types], dtype=np.intp)
+    # each type's step cost by the bead's end (i, j); inf where no bead of the type ends there;
+    # made `chunk` rows at a time in one small buffer (a whole window's would be tens of MB)
+    chunk = 64
+    stacked = np.empty((min(chunk, n + 1), len(types), m + 1), dtype=np.float32)
+
+    def fill(start: int) -> None:
+        stacked.fill(inf)
+        stop = start + stacked.shape[0]
+        for k, (a, b) in enumerate(types):
+            table = steps[(a, b)]
+            lo, hi = max(start, a), min(stop, a + table.shape[0])
+            if lo < hi:
+                stacked[lo - start : hi - start, k, b : b + table.shape[1]] = table[lo - a : hi - a]
+
+    candidates = np.empty((len(types), m + 1))
     run_src = np.full((n + 1, m + 1), inf)  # ending in a run of left-out source sentences
-    chosen = np.full((n + 1, m + 1), _NONE, dtype=np.int16)  # bead type, or _V, before any 0-1
-    run_src_continues = np.zeros((n + 1, m + 1), dtype=bool)
-    tgt_run_from = np.full((n + 1, m + 1), -1, dtype=np.int32)  # start of a 0-1 run, or -1
+    # the best cost ending in a bead or a run of left-out sources, before any 0-1 run; which
+    # choice made a cell's cost is asked again on the way back only for the path's cells
+    bases = np.full((n + 1, m + 1), inf)
+    bases[0, 0] = 0.0
+    run_tgt = np.full(m + 1, inf)
+    filled = -len(stacked)  # the first row in the buffer
     for i in range(n + 1):
-        base = np.full(m + 1, inf)
-        pick = np.full(m + 1, _NONE, dtype=np.int16)
-        if i == 0:
-            base[0] = 0.0
-        else:
+        base = bases[i]
+        if i:
             opened = cost[i - 1] + nulls.src_open + src_extend[i - 1]
             extended = run_src[i - 1] + src_extend[i - 1]
-            run_src_continues[i] = extended < opened
-            run_src[i] = np.minimum(opened, extended)
-            pick[run_src[i] < inf] = _V
+            here = np.minimum(opened, extended, out=run_src[i])
             if types:
-                candidates = flat[gather + i * width] + stacked[i]
-                k = candidates.argmin(axis=0)  # the first type at the minimum, as in order
-                best = np.take_along_axis(candidates, k[None, :], axis=0)[0]
-                beads_win = best < run_src[i]  # a run of left-out sources wins ties
-                base = np.where(beads_win, best, run_src[i])
-                pick = np.where(beads_win, type_ids[k, 0], pick)
+                if i - filled >= len(stacked):
+                    filled = i
+                    fill(filled)
+                np.add(preceding[i][type_a, type_b], stacked[i - filled], out=candidates)
+                np.minimum(candidates.min(axis=0), here, out=base)
             else:
-                base = run_src[i].copy()
+                base[:] = here
         # a run of target sentences left out: from base[k] to j, open + their extensions
-        shifted = base - tgt_cumulative
-        running = np.minimum.accumulate(shifted)
-        where = np.maximum.accumulate(np.where(shifted <= running, np.arange(m + 1), 0))
-        run_tgt = np.full(m + 1, inf)
+        running = np.minimum.accumulate(base - tgt_cumulative)
         run_tgt[1:] = running[:-1] + nulls.tgt_open + tgt_cumulative[1:]
-        from_tgt = run_tgt < base
-        cost[i] = np.where(from_tgt, run_tgt, base)
-        chosen[i] = pick
-        tgt_run_from[i][1:][from_tgt[1:]] = where[:-1][from_tgt[1:]]
+        np.minimum(run_tgt, base, out=cost[i])
+
+    def bead_type(i: int, j: int) -> int:
+        """The bead type whose bead ends the cheapest path to (i, j) before any 0-1 run (the
+        first type at the minimum, as in order), _V for a run of left-out sources (which wins
+        ties), or _NONE: the forward pass's choice, made again from the same numbers."""
+        if i == 0:
+            return _NONE
+        here = run_src[i, j]
+        if types:
+            ends = np.array([
+                steps[t][i - t[0], j - t[1]]
+                if 0 <= i - t[0] < steps[t].shape[0] and 0 <= j - t[1] < steps[t].shape[1]
+                else inf
+                for t in types
+            ], dtype=np.float32)  # fmt: skip
+            found = preceding[i, type_a, type_b, j] + ends
+            k = int(found.argmin())
+            if found[k] < here:
+                return k
+        return _V if here < inf else _NONE
+
+    def run_start(i: int, j: int) -> int:
+        """Where the run of left-out targets ending at (i, j) starts, or -1 if none does."""
+        if j == 0:
+            return -1
+        shifted = bases[i, :j] - tgt_cumulative[:j]
+        running = np.minimum.accumulate(shifted)
+        if not running[j - 1] + nulls.tgt_open + tgt_cumulative[j] < bases[i, j]:
+            return -1
+        starts = np.flatnonzero(shifted <= running)
+        return int(starts[-1]) if len(starts) else 0
+
     beads: list[tuple[int, int, int, int]] = []
     i, j, state = n, m, "any"
     while (i, j) != (0, 0):
-        if state == "any" and tgt_run_from[i, j] >= 0:
-            start = int(tgt_run_from[i, j])
+        if state == "any" and (start := run_start(i, j)) >= 0:
             beads.extend((i, 0, k, 1) for k in range(j - 1, start - 1, -1))
             j, state = start, "base"
             continue
-        if state == "run_src" or (state in ("any", "base") and chosen[i, j] == _V):
+        chosen = bead_type(i, j) if state != "run_src" else _V
+        if chosen == _V:
             beads.append((i - 1, 1, j, 0))
-            state = "run_src" if run_src_continues[i, j] else "any"
+            opened = cost[i - 1, j] + nulls.src_open + src_extend[i - 1]
+            extended = run_src[i - 1, j] + src_extend[i - 1]
+            state = "run_src" if extended < opened else "any"
             i -= 1
             continue
-        a, b = types[int(chosen[i, j])]
+        a, b = types[chosen]
         beads.append((i - a, a, j - b, b))
         i, j, state = i - a, j - b, "any"
     beads.reverse()
