@@ -364,7 +364,14 @@ def _corrected(sim: np.ndarray, hubness: float) -> np.ndarray:
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    """num / den, 0 where den is not above 0 (a plain division and a fix-up of the few zeros:
+    numpy's masked division is several times slower)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(num, den)
+    nil = ~(den > 0)
+    if nil.any():
+        out[np.broadcast_to(nil, out.shape)] = 0
+    return out
 
 
 class _SpanCosine:
@@ -475,7 +482,10 @@ class _WindowCosine:
         def worst(log_sub: np.ndarray, expected: np.ndarray) -> None:
             # expected: a vector along one axis; where a sentence adds no mass, nothing to judge
             share = (log_full - log_sub) / np.where(expected > 1e-4, expected, np.inf)
-            np.minimum(least, np.where(expected > 1e-4, share, np.float32(1)), out=least)
+            idle = ~(expected > 1e-4)
+            if idle.any():  # their rows or columns set to 1 (np.where on the matrix is slow)
+                share[np.broadcast_to(idle, share.shape)] = np.float32(1)
+            np.minimum(least, share, out=least)
 
         if a > 1:
             sub = self.log_cosine(a - 1, b)
@@ -487,7 +497,10 @@ class _WindowCosine:
             y_full, y_sub = log_norm(self.y_norm[b]), log_norm(self.y_norm[b - 1])
             worst(sub[:rows, :cols], (y_full - y_sub[:cols])[None, :])
             worst(sub[:rows, 1 : cols + 1], (y_full - y_sub[1 : cols + 1])[None, :])
-        return np.where(self.cosine(a, b) > 0, least, np.float32(0)).astype(np.float32)
+        unmatched = ~(self.cosine(a, b) > 0)
+        if unmatched.any():
+            least[unmatched] = np.float32(0)
+        return least
 
 
 # ---------------------------------------------------------------- lexicon
@@ -842,15 +855,13 @@ def _dp(
         ties), or _NONE: the forward pass's choice, made again from the same numbers."""
         if i == 0:
             return _NONE
+        nonlocal filled
         here = run_src[i, j]
         if types:
-            ends = np.array([
-                steps[t][i - t[0], j - t[1]]
-                if 0 <= i - t[0] < steps[t].shape[0] and 0 <= j - t[1] < steps[t].shape[1]
-                else inf
-                for t in types
-            ], dtype=np.float32)  # fmt: skip
-            found = preceding[i, type_a, type_b, j] + ends
+            if not filled <= i < filled + len(stacked):  # going back: the rows up to i
+                filled = max(i - len(stacked) + 1, 0)
+                fill(filled)
+            found = preceding[i, type_a, type_b, j] + stacked[i - filled, :, j]
             k = int(found.argmin())
             if found[k] < here:
                 return k
