@@ -306,8 +306,26 @@ def _ngram_pair(
     y = counts(right_rows, columns[len(left_keys) :], len(right))
     sentences = x.shape[0] + y.shape[0]
     df = np.bincount(x.indices, minlength=size) + np.bincount(y.indices, minlength=size)
-    weight = sparse.diags((np.log((sentences + 1) / (df + 1)) + 0.1).astype(np.float32))
-    return (x @ weight).tocsr(), (y @ weight).tocsr()
+    weight = (np.log((sentences + 1) / (df + 1)) + 0.1).astype(np.float32)
+    return _scaled_columns(x, weight), _scaled_columns(y, weight)
+
+
+def _scaled_columns(x: sparse.csr_matrix, weight: np.ndarray) -> sparse.csr_matrix:
+    """x @ sparse.diags(weight) laid out as scipy's product lays it out (each row's entries in
+    the reverse of x's order, zeros left out), the same float32 products: the order matters to
+    the sums made from it later, and the product's two passes over x are not needed."""
+    lengths = np.diff(x.indptr)
+    mirrored = np.repeat(x.indptr[:-1] + x.indptr[1:] - 1, lengths) - np.arange(x.nnz)
+    indices = x.indices[mirrored]
+    data = x.data[mirrored] * weight[indices]
+    indptr = x.indptr.copy()
+    kept = data != 0
+    if not kept.all():
+        indices, data = indices[kept], data[kept]
+        rows = np.repeat(np.arange(x.shape[0]), lengths)[kept]
+        indptr = np.zeros_like(x.indptr)
+        np.cumsum(np.bincount(rows, minlength=x.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix((data, indices, indptr), shape=x.shape)
 
 
 def _cumsum_rows(values: np.ndarray, out: np.ndarray) -> None:
@@ -383,7 +401,9 @@ class _SpanCosine:
         self.x, self.y, self.reach = x, y, reach
 
     def window(self, i0: int, i1: int, j0: int, j1: int) -> _WindowCosine:
-        return _WindowCosine(self.x[i0:i1], self.y[j0:j1], self.reach)
+        x = self.x if (i0, i1) == (0, self.x.shape[0]) else self.x[i0:i1]  # no copy of all
+        y = self.y if (j0, j1) == (0, self.y.shape[0]) else self.y[j0:j1]
+        return _WindowCosine(x, y, self.reach)
 
 
 class _WindowCosine:
@@ -589,7 +609,7 @@ def _lexicon_pair(
         (np.asarray(weights, dtype=np.float32), (rows, cols)), shape=(src.shape[1], tgt.shape[1])
     )
     reachable = np.asarray(links.sum(axis=0)).ravel() > 0
-    return (src @ links).tocsr(), (tgt @ sparse.diags(reachable.astype(np.float32))).tocsr()
+    return (src @ links).tocsr(), _scaled_columns(tgt, reachable.astype(np.float32))
 
 
 # ---------------------------------------------------------------- scoring
