@@ -1,7 +1,8 @@
 """Speed work on the aligner changes no output: every case of bench/align.py through the aligner
 at a git commit and through the working tree's, the beads compared exactly.
 
-    python bench/align_identical.py [--before-commit REV] [--seed 1] [--quick]
+    python bench/align_identical.py [--before-commit REV] [--seed 1] [--quick] [--passes N]
+        [--only TEXT]
 
 Cases: the real de-fr dev article (`../shared/data/align-dev/`: MT both ways with each
 translation, MT one way, no MT, paragraphs, the word diff, Gale-Church's lengths alone), every
@@ -13,8 +14,10 @@ document) and a literary-scale corpus (4,871 zh / 6,581 en sentences in 24 chapt
 as one document, by windows). For each case: the beads as JSON (every field), the mode, the
 signals and the null rate must be equal; and, deeper, every call of the bead search (`_dp`) must
 get bit-for-bit the same step costs, null costs and weights and return the same path (the scores
-before rounding). Prints one row a case with both times; exit status 1 on any difference.
-`--quick`: the real article and the 800-sentence rows only.
+before rounding). Prints one row a case; exit status 1 on any difference.
+Then `--passes` timing runs of each case, old and new interleaved, wall and CPU seconds
+(median; the check's runs are not timed). `--quick`: the real article and the 800-sentence rows
+only; `--only TEXT`: the cases whose name holds TEXT.
 """
 
 from __future__ import annotations
@@ -332,8 +335,8 @@ def _digest(value: Any) -> str:
     return h.hexdigest()
 
 
-def traced(module: ModuleType, run: Callable[[ModuleType], list]) -> tuple[list, list[str], float]:
-    """The alignments, a digest of every bead search's inputs and path, and the seconds."""
+def traced(module: ModuleType, run: Callable[[ModuleType], list]) -> tuple[list, list[str]]:
+    """The alignments, and a digest of every bead search's inputs and path."""
     calls: list[str] = []
     dp = module._dp
 
@@ -344,12 +347,10 @@ def traced(module: ModuleType, run: Callable[[ModuleType], list]) -> tuple[list,
 
     module._dp = recording
     try:
-        started = time.perf_counter()
         alignments = run(module)
-        seconds = time.perf_counter() - started
     finally:
         module._dp = dp
-    return alignments, calls, seconds
+    return alignments, calls
 
 
 def output(alignments: list) -> list[str]:
@@ -367,10 +368,12 @@ def output(alignments: list) -> list[str]:
     ]
 
 
-def timed(module: ModuleType, run: Callable[[ModuleType], list]) -> float:
-    started = time.perf_counter()
+def timed(module: ModuleType, run: Callable[[ModuleType], list]) -> tuple[float, float]:
+    """Wall and CPU seconds of one run (CPU time says less about the other load on a shared
+    machine)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     run(module)
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> None:
@@ -381,6 +384,7 @@ def main() -> None:
     parser.add_argument(
         "--passes", type=int, default=1, help="timing passes (median), after the check"
     )
+    parser.add_argument("--only", help="the cases whose name holds this text")
     args = parser.parse_args()
     before = bench.load_baseline(args.before_commit, "align_before_speed")
     if before is None:
@@ -390,26 +394,29 @@ def main() -> None:
         cases += ntrex_cases("realistic", bench.realistic_suites(args.seed))
         cases += ntrex_cases("perturbed", bench.perturbed_suites(args.seed))
     cases += speed_cases(args.quick)
+    cases = [c for c in cases if args.only is None or args.only in c[0]]
     print(
-        f"| case | identical output | identical searches | {args.before_commit} s | now s | ratio |"
+        f"| case | identical output | identical searches | {args.before_commit} s | now s | ratio "
+        f"| {args.before_commit} CPU s | now CPU s | CPU ratio |"
     )
-    print("|---|---|---|---:|---:|---:|")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     different = 0
     for name, run in cases:
-        old, old_calls, old_s = traced(before, run)
-        new, new_calls, new_s = traced(current, run)
+        old, old_calls = traced(before, run)
+        new, new_calls = traced(current, run)
         same_out = output(old) == output(new)
         same_calls = old_calls == new_calls
-        times = [(old_s, new_s)]
-        for _ in range(args.passes - 1):  # interleaved, the median
-            times.append((timed(before, run), timed(current, run)))
-        old_s, new_s = (statistics.median(t[k] for t in times) for k in (0, 1))
         different += not (same_out and same_calls)
+        times = []
+        for _ in range(args.passes):  # interleaved, the median
+            times.append((*timed(before, run), *timed(current, run)))
+        old_s, old_cpu, new_s, new_cpu = (statistics.median(t[k] for t in times) for k in range(4))
         beads = sum(len(a.beads) for a in new)
         print(
             f"| {name} ({beads} beads) | {'yes' if same_out else '**NO**'} "
             f"| {'yes' if same_calls else '**NO**'} ({len(new_calls)}) | {old_s:.2f} | {new_s:.2f} "
-            f"| {old_s / max(new_s, 1e-9):.2f}x |",
+            f"| {old_s / max(new_s, 1e-9):.2f}x | {old_cpu:.2f} | {new_cpu:.2f} "
+            f"| {old_cpu / max(new_cpu, 1e-9):.2f}x |",
             flush=True,
         )
     print(f"\n{len(cases) - different} of {len(cases)} cases identical")
