@@ -53,7 +53,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -331,7 +331,8 @@ def _scaled_columns(x: sparse.csr_matrix, weight: np.ndarray) -> sparse.csr_matr
 def _cumsum_rows(values: np.ndarray, out: np.ndarray) -> None:
     """values.cumsum(axis=0) into `out`, the same sums in the same order, a row at a time:
     numpy's cumsum over the first axis of a large matrix walks it column by column (slow)."""
-    if not len(values):
+    if values.size < 65536:  # small: numpy's own walk is quicker than a loop in Python
+        np.cumsum(values, axis=0, out=out)
         return
     if not values.flags.c_contiguous:  # a transposed view: rows of a contiguous copy
         values = np.ascontiguousarray(values)
@@ -1141,20 +1142,30 @@ def _names(text: str) -> set[str]:
     }
 
 
+@lru_cache(maxsize=64)
+def _words_of(text: str) -> frozenset[str]:
+    """The lower-case words of a text (a bead's names are each looked up in the same text)."""
+    return frozenset(WORD.findall(text.lower()))
+
+
 def _name_found(name: str, other: str) -> bool:
     """A name counts as present when each of its words is found, allowing for spelling
     variants of transliterated names (similarity >= 0.75 with some word of the other text)."""
-    words = set(WORD.findall(other.lower()))
+    words = _words_of(other)
     for part in WORD.findall(name):  # "i've" is "i" and "ve" on both sides
         if part in words:
             continue
         # difflib's cheap upper bounds first (length, then shared letters): same answer, and
         # the full ratio only for the few words that could reach 0.75
+        letters = set(part)
         for w in words:
             if 2 * min(len(w), len(part)) < 0.75 * (len(w) + len(part)):
                 continue
-            matcher = difflib.SequenceMatcher(None, part, w)
-            if matcher.quick_ratio() >= 0.75 and matcher.ratio() >= 0.75:
+            # difflib's quick_ratio (letters in common, with repeats) without a matcher
+            shared = sum(min(part.count(c), w.count(c)) for c in letters)
+            if 2.0 * shared / (len(part) + len(w)) < 0.75:
+                continue
+            if difflib.SequenceMatcher(None, part, w).ratio() >= 0.75:
                 break
         else:
             return False
