@@ -56,7 +56,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -289,6 +289,19 @@ def _ngram_keys(texts: Sequence[str], orders: Sequence[int]) -> tuple[np.ndarray
     return np.concatenate(rows), np.concatenate(keys)
 
 
+def _ranks(keys: np.ndarray) -> np.ndarray:
+    """Each key's index among the distinct keys in order: np.unique's return_inverse, from one
+    stable argsort (timsort: about twice as fast as np.unique's on these n-gram keys)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    ranks = np.empty(len(keys), dtype=np.intp)
+    ranks[order] = np.cumsum(new) - 1
+    return ranks
+
+
 def _ngram_pair(
     left: Sequence[str], right: Sequence[str], orders: Sequence[int]
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
@@ -296,8 +309,7 @@ def _ngram_pair(
     packed integers, one vocabulary for both sides by np.unique."""
     left_rows, left_keys = _ngram_keys(left, orders)
     right_rows, right_keys = _ngram_keys(right, orders)
-    _, columns = np.unique(np.concatenate([left_keys, right_keys]), return_inverse=True)
-    columns = columns.ravel()
+    columns = _ranks(np.concatenate([left_keys, right_keys]))
     size = int(columns.max()) + 2 if len(columns) else 1
 
     def counts(rows: np.ndarray, cols: np.ndarray, texts: int) -> sparse.csr_matrix:
@@ -311,8 +323,44 @@ def _ngram_pair(
     y = counts(right_rows, columns[len(left_keys) :], len(right))
     sentences = x.shape[0] + y.shape[0]
     df = np.bincount(x.indices, minlength=size) + np.bincount(y.indices, minlength=size)
-    weight = sparse.diags((np.log((sentences + 1) / (df + 1)) + 0.1).astype(np.float32))
-    return (x @ weight).tocsr(), (y @ weight).tocsr()
+    weight = (np.log((sentences + 1) / (df + 1)) + 0.1).astype(np.float32)
+    return _scaled_columns(x, weight), _scaled_columns(y, weight)
+
+
+def _scaled_columns(x: sparse.csr_matrix, weight: np.ndarray) -> sparse.csr_matrix:
+    """x @ sparse.diags(weight) laid out as scipy's product lays it out (each row's entries in
+    the reverse of x's order, zeros left out), the same float32 products: the order matters to
+    the sums made from it later, and the product's two passes over x are not needed."""
+    lengths = np.diff(x.indptr)
+    mirrored = np.repeat(x.indptr[:-1] + x.indptr[1:] - 1, lengths) - np.arange(x.nnz)
+    indices = x.indices[mirrored]
+    data = x.data[mirrored] * weight[indices]
+    indptr = x.indptr.copy()
+    kept = data != 0
+    if not kept.all():
+        indices, data = indices[kept], data[kept]
+        rows = np.repeat(np.arange(x.shape[0]), lengths)[kept]
+        indptr = np.zeros_like(x.indptr)
+        np.cumsum(np.bincount(rows, minlength=x.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix((data, indices, indptr), shape=x.shape)
+
+
+def _cumsum_rows(values: np.ndarray, out: np.ndarray) -> None:
+    """values.cumsum(axis=0) into `out`, the same sums in the same order, a row at a time:
+    numpy's cumsum over the first axis of a large matrix walks it column by column (slow)."""
+    if values.size < 65536:  # small: numpy's own walk is quicker than a loop in Python
+        np.cumsum(values, axis=0, out=out)
+        return
+    if not values.flags.c_contiguous:  # a transposed view: rows of a contiguous copy
+        values = np.ascontiguousarray(values)
+    if out.flags.c_contiguous:
+        out[0] = values[0]
+        for i in range(1, len(values)):
+            np.add(out[i - 1], values[i], out=out[i])
+        return
+    done = np.empty_like(values)
+    _cumsum_rows(values, done)
+    out[...] = done
 
 
 def _neighbour_dots(x: sparse.csr_matrix, reach: int) -> list[np.ndarray]:
@@ -352,7 +400,14 @@ def _corrected(sim: np.ndarray, hubness: float) -> np.ndarray:
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    """num / den, 0 where den is not above 0 (a plain division and a fix-up of the few zeros:
+    numpy's masked division is several times slower)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.divide(num, den)
+    nil = ~(den > 0)
+    if nil.any():
+        out[np.broadcast_to(nil, out.shape)] = 0
+    return out
 
 
 class _SpanCosine:
@@ -364,19 +419,21 @@ class _SpanCosine:
         self.x, self.y, self.reach = x, y, reach
 
     def window(self, i0: int, i1: int, j0: int, j1: int) -> _WindowCosine:
-        return _WindowCosine(self.x[i0:i1], self.y[j0:j1], self.reach)
+        x = self.x if (i0, i1) == (0, self.x.shape[0]) else self.x[i0:i1]  # no copy of all
+        y = self.y if (j0, j1) == (0, self.y.shape[0]) else self.y[j0:j1]
+        return _WindowCosine(x, y, self.reach)
 
 
 class _WindowCosine:
     def __init__(self, x: sparse.csr_matrix, y: sparse.csr_matrix, reach: int) -> None:
         dots = np.asarray((x @ y.T).todense(), dtype=np.float32)
         n, m = dots.shape
-        self.box = np.zeros((n + 1, m + 1), dtype=np.float32)
-        self.box[1:, 1:] = dots.cumsum(axis=0).cumsum(axis=1)
-        self.along_rows = np.zeros((n, m + 1), dtype=np.float32)  # cumulative over targets
-        self.along_rows[:, 1:] = dots.cumsum(axis=1)
         self.along_cols = np.zeros((n + 1, m), dtype=np.float32)
-        self.along_cols[1:, :] = dots.cumsum(axis=0)
+        _cumsum_rows(dots, self.along_cols[1:, :])
+        self.box = np.zeros((n + 1, m + 1), dtype=np.float32)
+        _cumsum_rows(self.along_cols[1:, :].T, self.box[1:, 1:].T)
+        self.along_rows = np.zeros((n, m + 1), dtype=np.float32)  # cumulative over targets
+        _cumsum_rows(dots.T, self.along_rows[:, 1:].T)
         x_dots, y_dots = _neighbour_dots(x, reach), _neighbour_dots(y, reach)
         self.x_norm = {w: _span_norms(x_dots, w).astype(np.float32) for w in range(1, reach + 1)}
         self.y_norm = {w: _span_norms(y_dots, w).astype(np.float32) for w in range(1, reach + 1)}
@@ -467,7 +524,10 @@ class _WindowCosine:
         def worst(log_sub: np.ndarray, expected: np.ndarray) -> None:
             # expected: a vector along one axis; where a sentence adds no mass, nothing to judge
             share = (log_full - log_sub) / np.where(expected > 1e-4, expected, np.inf)
-            np.minimum(least, np.where(expected > 1e-4, share, np.float32(1)), out=least)
+            idle = ~(expected > 1e-4)
+            if idle.any():  # their rows or columns set to 1 (np.where on the matrix is slow)
+                share[np.broadcast_to(idle, share.shape)] = np.float32(1)
+            np.minimum(least, share, out=least)
 
         if a > 1:
             sub = self.log_cosine(a - 1, b)
@@ -479,7 +539,10 @@ class _WindowCosine:
             y_full, y_sub = log_norm(self.y_norm[b]), log_norm(self.y_norm[b - 1])
             worst(sub[:rows, :cols], (y_full - y_sub[:cols])[None, :])
             worst(sub[:rows, 1 : cols + 1], (y_full - y_sub[1 : cols + 1])[None, :])
-        return np.where(self.cosine(a, b) > 0, least, np.float32(0)).astype(np.float32)
+        unmatched = ~(self.cosine(a, b) > 0)
+        if unmatched.any():
+            least[unmatched] = np.float32(0)
+        return least
 
 
 # ---------------------------------------------------------------- lexicon
@@ -568,7 +631,7 @@ def _lexicon_pair(
         (np.asarray(weights, dtype=np.float32), (rows, cols)), shape=(src.shape[1], tgt.shape[1])
     )
     reachable = np.asarray(links.sum(axis=0)).ravel() > 0
-    return (src @ links).tocsr(), (tgt @ sparse.diags(reachable.astype(np.float32))).tocsr()
+    return (src @ links).tocsr(), _scaled_columns(tgt, reachable.astype(np.float32))
 
 
 # ---------------------------------------------------------------- scoring
@@ -773,67 +836,106 @@ def _dp(
     inf = np.inf
     pad = max((max(t) for t in types), default=0)
     # cost with `pad` rows and columns of inf before it: every bead type's predecessor cell,
-    # for all types and target ends at once, is one gather from the flat array
+    # for all target ends at once, is a row of a strided view of it (no index arrays)
     padded = np.full((n + 1 + pad, m + 1 + pad), inf)
     cost = padded[pad:, pad:]
     width = m + 1 + pad
-    gather = np.array([(pad - a) * width + (pad - b) for a, b in types], dtype=np.int64)
-    gather = gather[:, None] + np.arange(m + 1)[None, :]
-    # each type's step cost by the bead's end (i, j); inf where no bead of the type ends there
-    stacked = np.full((n + 1, len(types), m + 1), inf, dtype=np.float32)
-    for k, (a, b) in enumerate(types):
-        table = steps[(a, b)]
-        stacked[a : a + table.shape[0], k, b : b + table.shape[1]] = table
-    flat = padded.ravel()
-    type_ids = np.arange(len(types), dtype=np.int16)[:, None]
+    # preceding[i, a - 1, b - 1, j] is cost[i - a, j - b]: a view, one step back a row or column
+    item = padded.itemsize
+    preceding = np.lib.stride_tricks.as_strided(
+        padded[pad - 1 :, pad - 1 :] if pad else padded,
+        shape=(n + 1, pad, pad, m + 1),
+        strides=(width * item, -width * item, -item, item),
+        writeable=False,
+    )
+    type_a = np.array([a - 1 for a, _ in types], dtype=np.intp)
+    type_b = np.array([b - 1 for _, b in types], dtype=np.intp)
+    # each type's step cost by the bead's end (i, j); inf where no bead of the type ends there;
+    # made `chunk` rows at a time in one small buffer (a whole window's would be tens of MB)
+    chunk = 64
+    stacked = np.empty((min(chunk, n + 1), len(types), m + 1), dtype=np.float32)
+
+    def fill(start: int) -> None:
+        stacked.fill(inf)
+        stop = start + stacked.shape[0]
+        for k, (a, b) in enumerate(types):
+            table = steps[(a, b)]
+            lo, hi = max(start, a), min(stop, a + table.shape[0])
+            if lo < hi:
+                stacked[lo - start : hi - start, k, b : b + table.shape[1]] = table[lo - a : hi - a]
+
+    candidates = np.empty((len(types), m + 1))
     run_src = np.full((n + 1, m + 1), inf)  # ending in a run of left-out source sentences
-    chosen = np.full((n + 1, m + 1), _NONE, dtype=np.int16)  # bead type, or _V, before any 0-1
-    run_src_continues = np.zeros((n + 1, m + 1), dtype=bool)
-    tgt_run_from = np.full((n + 1, m + 1), -1, dtype=np.int32)  # start of a 0-1 run, or -1
+    # the best cost ending in a bead or a run of left-out sources, before any 0-1 run; which
+    # choice made a cell's cost is asked again on the way back only for the path's cells
+    bases = np.full((n + 1, m + 1), inf)
+    bases[0, 0] = 0.0
+    run_tgt = np.full(m + 1, inf)
+    filled = -len(stacked)  # the first row in the buffer
     for i in range(n + 1):
-        base = np.full(m + 1, inf)
-        pick = np.full(m + 1, _NONE, dtype=np.int16)
-        if i == 0:
-            base[0] = 0.0
-        else:
+        base = bases[i]
+        if i:
             opened = cost[i - 1] + nulls.src_open + src_extend[i - 1]
             extended = run_src[i - 1] + src_extend[i - 1]
-            run_src_continues[i] = extended < opened
-            run_src[i] = np.minimum(opened, extended)
-            pick[run_src[i] < inf] = _V
+            here = np.minimum(opened, extended, out=run_src[i])
             if types:
-                candidates = flat[gather + i * width] + stacked[i]
-                k = candidates.argmin(axis=0)  # the first type at the minimum, as in order
-                best = np.take_along_axis(candidates, k[None, :], axis=0)[0]
-                beads_win = best < run_src[i]  # a run of left-out sources wins ties
-                base = np.where(beads_win, best, run_src[i])
-                pick = np.where(beads_win, type_ids[k, 0], pick)
+                if i - filled >= len(stacked):
+                    filled = i
+                    fill(filled)
+                np.add(preceding[i][type_a, type_b], stacked[i - filled], out=candidates)
+                np.minimum(candidates.min(axis=0), here, out=base)
             else:
-                base = run_src[i].copy()
+                base[:] = here
         # a run of target sentences left out: from base[k] to j, open + their extensions
-        shifted = base - tgt_cumulative
-        running = np.minimum.accumulate(shifted)
-        where = np.maximum.accumulate(np.where(shifted <= running, np.arange(m + 1), 0))
-        run_tgt = np.full(m + 1, inf)
+        running = np.minimum.accumulate(base - tgt_cumulative)
         run_tgt[1:] = running[:-1] + nulls.tgt_open + tgt_cumulative[1:]
-        from_tgt = run_tgt < base
-        cost[i] = np.where(from_tgt, run_tgt, base)
-        chosen[i] = pick
-        tgt_run_from[i][1:][from_tgt[1:]] = where[:-1][from_tgt[1:]]
+        np.minimum(run_tgt, base, out=cost[i])
+
+    def bead_type(i: int, j: int) -> int:
+        """The bead type whose bead ends the cheapest path to (i, j) before any 0-1 run (the
+        first type at the minimum, as in order), _V for a run of left-out sources (which wins
+        ties), or _NONE: the forward pass's choice, made again from the same numbers."""
+        if i == 0:
+            return _NONE
+        nonlocal filled
+        here = run_src[i, j]
+        if types:
+            if not filled <= i < filled + len(stacked):  # going back: the rows up to i
+                filled = max(i - len(stacked) + 1, 0)
+                fill(filled)
+            found = preceding[i, type_a, type_b, j] + stacked[i - filled, :, j]
+            k = int(found.argmin())
+            if found[k] < here:
+                return k
+        return _V if here < inf else _NONE
+
+    def run_start(i: int, j: int) -> int:
+        """Where the run of left-out targets ending at (i, j) starts, or -1 if none does."""
+        if j == 0:
+            return -1
+        shifted = bases[i, :j] - tgt_cumulative[:j]
+        running = np.minimum.accumulate(shifted)
+        if not running[j - 1] + nulls.tgt_open + tgt_cumulative[j] < bases[i, j]:
+            return -1
+        starts = np.flatnonzero(shifted <= running)
+        return int(starts[-1]) if len(starts) else 0
+
     beads: list[tuple[int, int, int, int]] = []
     i, j, state = n, m, "any"
     while (i, j) != (0, 0):
-        if state == "any" and tgt_run_from[i, j] >= 0:
-            start = int(tgt_run_from[i, j])
+        if state == "any" and (start := run_start(i, j)) >= 0:
             beads.extend((i, 0, k, 1) for k in range(j - 1, start - 1, -1))
             j, state = start, "base"
             continue
-        if state == "run_src" or (state in ("any", "base") and chosen[i, j] == _V):
+        chosen = bead_type(i, j) if state != "run_src" else _V
+        if chosen == _V:
             beads.append((i - 1, 1, j, 0))
-            state = "run_src" if run_src_continues[i, j] else "any"
+            opened = cost[i - 1, j] + nulls.src_open + src_extend[i - 1]
+            extended = run_src[i - 1, j] + src_extend[i - 1]
+            state = "run_src" if extended < opened else "any"
             i -= 1
             continue
-        a, b = types[int(chosen[i, j])]
+        a, b = types[chosen]
         beads.append((i - a, a, j - b, b))
         i, j, state = i - a, j - b, "any"
     beads.reverse()
@@ -1061,20 +1163,30 @@ def _names(text: str) -> set[str]:
     }
 
 
+@lru_cache(maxsize=64)
+def _words_of(text: str) -> frozenset[str]:
+    """The lower-case words of a text (a bead's names are each looked up in the same text)."""
+    return frozenset(WORD.findall(text.lower()))
+
+
 def _name_found(name: str, other: str) -> bool:
     """A name counts as present when each of its words is found, allowing for spelling
     variants of transliterated names (similarity >= 0.75 with some word of the other text)."""
-    words = set(WORD.findall(other.lower()))
+    words = _words_of(other)
     for part in WORD.findall(name):  # "i've" is "i" and "ve" on both sides
         if part in words:
             continue
         # difflib's cheap upper bounds first (length, then shared letters): same answer, and
         # the full ratio only for the few words that could reach 0.75
+        letters = set(part)
         for w in words:
             if 2 * min(len(w), len(part)) < 0.75 * (len(w) + len(part)):
                 continue
-            matcher = difflib.SequenceMatcher(None, part, w)
-            if matcher.quick_ratio() >= 0.75 and matcher.ratio() >= 0.75:
+            # difflib's quick_ratio (letters in common, with repeats) without a matcher
+            shared = sum(min(part.count(c), w.count(c)) for c in letters)
+            if 2.0 * shared / (len(part) + len(w)) < 0.75:
+                continue
+            if difflib.SequenceMatcher(None, part, w).ratio() >= 0.75:
                 break
         else:
             return False

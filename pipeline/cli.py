@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol, TypeGuard
 
 import typer
 from rich.console import Console
@@ -30,8 +30,9 @@ from pipeline.boilerplate import SiteBoilerplate
 from pipeline.corpus import CorpusReader
 from pipeline.models import DIRECTIONS, json_schema
 from pipeline.profile import LanguageSite
-from pipeline.store import SqlCorpusStore, open_store
-from pipeline.warc import check_archive, read_records
+
+if TYPE_CHECKING:  # SQLAlchemy and warcio load where a command needs them, not at start
+    from pipeline.store import SqlCorpusStore
 
 FAILED, USAGE = 1, 2  # exit statuses: the command failed; the command line is wrong
 
@@ -232,6 +233,8 @@ def _store(data_dir: Path, store: str | None, *, must_exist: bool = True) -> Sql
             "or point --data-dir, BITEXT_DATA_DIR or --store at an existing one",
             USAGE,
         )
+    from pipeline.store import open_store
+
     return open_store(location)
 
 
@@ -1226,6 +1229,8 @@ def warc_check(
 ) -> None:
     """Check that every capture the store refers to is a complete record in the WARC files,
     and that every revisit resolves to the full capture it names (as replay tools need)."""
+    from pipeline.warc import check_archive, read_records
+
     corpus = _store(data_dir, store)
     ids: set[str] = set()
     paths = sorted((warc_dir or data_dir / "warc").glob("*.warc.gz"))
