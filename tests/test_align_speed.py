@@ -21,7 +21,7 @@ from pipeline.dictionary import bundled_dictionary
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = REPO / "data" / "sample_site" / "sources"  # NTREX en/ar, line-aligned (CC BY-SA 4.0)
 DEV = REPO.parent / "shared" / "data" / "align-dev" / "bleualign-eval1957"
-BEFORE_SPEED = "6cfce6d"  # the aligner (align-6) before its speed work
+BEFORE_SPEED = "2e37ebe"  # the aligner (align-7, branch q12) before the speed work merged into it
 
 
 # The bead search as it was before its speed work (6cfce6d), kept verbatim as the reference:
