@@ -520,3 +520,67 @@ def test_generic_rules_on_news_page_furniture(text: str, reason: str | None) -> 
     from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
 
     assert rule_reason(text, compiled_rules(rules_for(None))) == reason
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", comparison_form(text)))
+
+
+def test_generic_path_keeps_every_word_plain_trafilatura_keeps_nothing_run_together() -> None:
+    # a page of our own, unlike our templates: a quote of two paragraphs, a table whose cells
+    # hold paragraphs and line breaks, a list, and the same figures repeated in a table
+    import trafilatura
+
+    intro = (
+        "The committee published its findings on Thursday after a year of hearings in four "
+        "cities, and the chair said the report would go to parliament within a month."
+    )
+    page = (
+        "<html><head><title>Findings of the water committee</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news/'>News</a></nav><main><article>"
+        "<h1>Findings of the water committee</h1>"
+        f"<p>{intro}</p>"
+        "<blockquote><p>We heard from farmers and engineers</p><p>Nobody wanted another dry "
+        "summer</p></blockquote>"
+        "<p>The report lists the reservoirs that will be enlarged first, with their costs.</p>"
+        "<table><tr><th>Reservoir</th><th>Status</th></tr>"
+        "<tr><td><p>North Lake</p><p>upper basin</p></td><td>Approved</td></tr>"
+        "<tr><td>Stone Valley<br>lower basin</td><td>Approved</td></tr>"
+        "<tr><td>Old Mill</td><td>Approved</td></tr></table>"
+        "<ul><li>Work starts in spring next year</li><li>Costs are shared with the regions"
+        "</li></ul>"
+        "<p>The chair thanked the witnesses and the staff of the committee for their work over "
+        "a long and difficult year of hearings.</p>"
+        "</article></main></body></html>"
+    )
+    result = extract_article(page, url="https://example.org/water")
+    plain = trafilatura.extract(page, include_comments=False, include_tables=True) or ""
+    title_words = _words("Findings of the water committee")
+    # word for word what plain trafilatura keeps, less the title that heads the body
+    assert _words(result.text) == _words(plain) - title_words
+    assert "We heard from farmers and engineers" in result.paragraphs
+    assert "Nobody wanted another dry summer" in result.paragraphs
+    assert "North Lake upper basin" in result.paragraphs  # one cell, its paragraphs apart
+    assert "Stone Valley lower basin" in result.paragraphs
+    assert result.paragraphs.count("Approved") == 3  # a table's repeated cell is main text
+    assert "Work starts in spring next year" in result.paragraphs  # no "- " list marker
+    assert not any(p.startswith("- ") or p.startswith("|") for p in result.paragraphs)
+
+
+def test_a_repeated_paragraph_stays_unless_it_is_a_repeated_link() -> None:
+    chorus = "And the river runs on to the sea"
+    verses = [
+        "The choir opened the festival with a song written for the town's flood of 1953.",
+        "Its composer, now ninety, sat in the front row and sang along with the audience.",
+        "The festival runs until Sunday, with concerts every evening in the market square.",
+    ]
+    teaser = "Festival guide: where to eat, park and sleep this weekend"
+    page = (
+        f"<html><body><article><p>{verses[0]}</p><p><a href='/guide'>{teaser}</a></p>"
+        f"<p>{chorus}</p><p>{verses[1]}</p><p>{chorus}</p><p><a href='/guide'>{teaser}</a></p>"
+        f"<p>{verses[2]}</p></article></body></html>"
+    )
+    result = extract_article(page)
+    assert result.paragraphs.count(chorus) == 2
+    assert result.paragraphs.count(teaser) == 1
+    assert ("duplicate paragraph", teaser) in {(r.reason, r.text) for r in result.removed}
