@@ -514,6 +514,24 @@ def test_generic_rules_on_lines_from_real_pages(text: str, reason: str | None) -
         ("5 min read", "page furniture (player, reading time)"),
         ("Supported by", "advertisement"),
         ("Supported by the evidence, the court ruled against the company.", None),
+        # the outlet talking about itself, in words of our own
+        ("Download the Daily Courier app for iOS and Android.", "outlet self-description"),
+        (
+            "Follow The Courier on Twitter and Instagram @courier, and send us tips on WhatsApp.",
+            "outlet self-description",
+        ),
+        ("Write a letter to the editor: we print a few every Saturday.", "outlet self-description"),
+        ("We may earn a commission when you buy through links here.", "affiliate disclosure"),
+        ("Enjoyed this story? Please consider supporting our journalism.", "donation plea"),
+        ("Sign up to get our morning briefing in your inbox.", "newsletter appeal"),
+        ("You Might Also Like", "related-articles heading"),
+        ("NOTAS RELACIONADAS", "related-articles heading"),
+        ("MIRA: El alcalde inaugura el puente nuevo", "related link (read also)"),
+        ("Lea: La lluvia cierra tres carreteras del norte", "related link (read also)"),
+        # main text that looks like them stays
+        ("MIRA-Award für junge Musikerinnen geht nach Graz", None),
+        ("We may receive compensation from the state, the farmers said after the vote.", None),
+        ("The council will download the data from the app every week, she said.", None),
     ],
 )
 def test_generic_rules_on_news_page_furniture(text: str, reason: str | None) -> None:
