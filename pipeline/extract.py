@@ -140,11 +140,11 @@ def _drop_related_lists(root: Any) -> list[RemovedBlock]:
         if " ".join(text.split()) not in _HEADING_KEYS:
             continue
         heading = text.getparent()
+        if heading is not root and root not in heading.iterancestors():
+            continue  # inside a list an earlier heading's drop took out of the page
         # the heading may sit alone in a wrapper: the list then follows the wrapper
-        while heading is not None and heading is not root and heading.getnext() is None:
+        while heading is not root and heading.getnext() is None:
             heading = heading.getparent()
-        if heading is None:  # in a list an earlier heading's drop took out of the page
-            continue
         following = heading.getnext() if heading is not root else None
         if following is not None and following.tag in ("ul", "ol"):
             items = (clean_text(li.text_content()) for li in following.iter("li"))

@@ -602,3 +602,28 @@ def test_a_repeated_paragraph_stays_unless_it_is_a_repeated_link() -> None:
     assert result.paragraphs.count(chorus) == 2
     assert result.paragraphs.count(teaser) == 1
     assert ("duplicate paragraph", teaser) in {(r.reason, r.text) for r in result.removed}
+
+
+def test_a_related_heading_inside_a_related_list_already_dropped() -> None:
+    body = [
+        "The bridge reopened on Monday after eight months of repairs to its northern span, "
+        "and the first buses crossed it before dawn.",
+        "Engineers said the new bearings should last fifty years with the inspections now "
+        "planned every spring and autumn, and that the span would carry heavier lorries.",
+        "Shopkeepers on both banks said trade had fallen by a third while the bridge was shut, "
+        "and the council promised a month of free parking to bring customers back.",
+        "The ferry that carried foot passengers during the works will keep running at weekends "
+        "until the end of the year, the transport office said in a statement.",
+    ]
+    page = (
+        "<html><head><title>Bridge reopens</title></head><body><nav><a href='/'>Home</a></nav>"
+        "<main><article>"
+        + "".join(f"<p>{p}</p>" for p in body)
+        + "<h2>Related</h2><ul><li><a href='/a'>Most Read</a></li>"
+        "<li><a href='/b'>Ferry timetable changes for the winter</a></li></ul>"
+        "</article></main></body></html>"
+    )
+    result = extract_article(page)
+    assert result.paragraphs == body
+    related = [r.text for r in result.removed if r.reason == "related-articles list"]
+    assert related == ["Most Read", "Ferry timetable changes for the winter"]
