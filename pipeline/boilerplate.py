@@ -109,6 +109,24 @@ RELATED_HEADINGS = (
     "Latest News",
     "Latest Stories",
     "Recommended for you",
+    # news pages of many English sites
+    "You might also like",
+    "You May Also Like",
+    "You Might Also Like",
+    "Related Content",
+    "Related content",
+    "Editors’ Recommendations",
+    "Editors' Recommendations",
+    "Editor's Picks",
+    "Editors' Picks",
+    "Top Stories",
+    "Top stories",
+    "More News",
+    "More news",
+    "Notas relacionadas",
+    "NOTAS RELACIONADAS",
+    "Contenido relacionado",
+    "Contenido Relacionado",
 )
 _READ_ALSO = (
     r"(?:Read|READ|See|SEE) (?:also|Also|ALSO|more|More|MORE)|Also read|Also Read|Related"
@@ -116,7 +134,11 @@ _READ_ALSO = (
     r"|Lesen Sie (?:auch|mehr|hier)|Auch lesen|Mehr zum Thema|À lire aussi|A lire aussi"
     r"|Lire aussi|Czytaj (?:też|także)|Dowiedz się więcej|Lee también|Lea (?:también|más)"
     r"|Le puede interesar|Puedes ver|PUEDES VER|Leggi anche"
+    r"|LEE TAMBIÉN|LEA TAMBIÉN|Vea también|VEA TAMBIÉN"
+    r"|LE PUEDE INTERESAR|TE PUEDE INTERESAR|Te puede interesar"
 )
+# lead-ins of one short word: only with a colon or a bar after them ("MIRA-Award" is a name)
+_READ_ALSO_WORD = r"LEA|Lea|MIRA|Mira|Mire|MIRE|VEA|Vea"
 
 # (pattern matched against one paragraph, reason). Patterns with a length bound only fire on
 # short paragraphs: an appeal is a few lines, a body paragraph quoting one is not boilerplate.
@@ -144,6 +166,7 @@ GENERIC_RULES = ExtractionRules(
         ),
         (rf"^(?:{'|'.join(map(re.escape, RELATED_HEADINGS))})\s*:?$", "related-articles heading"),
         (rf"^(?:{_READ_ALSO})\s*[:：\-–—|»]\s*\S.{{0,250}}$", "related link (read also)"),
+        (rf"^(?:{_READ_ALSO_WORD})\s*[:：|»]\s*\S.{{0,250}}$", "related link (read also)"),
         (r"^(?:A A A|ع ع ع|A\+ A-|A- A\+)$", "font-size controls"),
         (
             r"^(?:All rights reserved|Copyright\b|©|\(c\) \d{4}|جميع الحقوق محفوظة|حقوق النشر)"
@@ -206,7 +229,8 @@ GENERIC_RULES = ExtractionRules(
             r"|We need your support|\$\d+ a month|Support (?:our|independent|us\b)"
             r"|Click here to (?:support|donate)|(?:Donate|Subscribe) (?:now|today)"
             r"|[Mm]ake a donation|Become a (?:member|supporter|patron)"
-            r"|free,? independent journalism"
+            r"|free,? independent journalism|(?:consider )?supporting our (?:work|journalism)"
+            r"|[Ss]upport (?:our|quality|local) journalism"
             r"|الإعلام الموجّ?ه|بحاجة للصحافة الحرة|ونحن بحاجتك|دولار واحد شهري|ادعم(?:وا)? "
             r"|تبرع(?:وا)? (?:الآن|لنا)|ساهم(?:وا)? في استمرار)",
             "donation plea",
@@ -217,7 +241,8 @@ GENERIC_RULES = ExtractionRules(
             r"|[Bb]y signing up (?:for|to)"
             r"|Subscribe to (?:our|the) (?:\w+ )?newsletter|Get (?:our|the) newsletter"
             r"|Join our mailing list|اشترك(?:وا)? في (?:النشرة|نشرتنا)|النشرة البريدية:"
-            r"|Sign up here|Free Sign Up|already a subscriber|Newsletter abonnieren)",
+            r"|Sign up here|Free Sign Up|already a subscriber|Newsletter abonnieren"
+            r"|Sign up to (?:get|receive) (?:the|our)\b)",
             "newsletter appeal",
         ),
         (  # the same appeals where they open the paragraph: tried at its start only
@@ -255,8 +280,25 @@ GENERIC_RULES = ExtractionRules(
         ),
         (
             r"^(?:Our Standards: The Thomson Reuters Trust Principles\.?"
-            r"|Follow (?:us|@?\w+(?: \w+)?) on (?:Twitter|Facebook|Instagram|X)\b.{0,60})$",
+            r"|Follow (?:us|@?\w+(?: \w+)?) on (?:Twitter|Facebook|Instagram|X)\b.{0,60})$"
+            # "Follow The Gleaner on Twitter and Instagram @... Send us a message on WhatsApp"
+            r"|^(?=.{0,300}$)Follow (?:us|@?\w+(?: \w+){0,2}) on (?:Twitter|Facebook|Instagram"
+            r"|X|Telegram|WhatsApp|TikTok|LinkedIn|YouTube|Google News)\b",
             "outlet self-description",
+        ),
+        (  # the outlet's own app, letters page, affiliate links: a line about the site
+            r"^(?=.{0,300}$).*(?:[Dd]ownload (?:the|our) (?:[\w.&'’-]+ ){0,3}apps? "
+            r"(?:for|on|from) (?:iOS|Android|the App Store|Google Play)"
+            r"|(?:Submit|Send|Write) (?:us )?(?:a|your) letter to the editor"
+            r"|Read more Letters to the Editor)",
+            "outlet self-description",
+        ),
+        (
+            r"^(?=.{0,400}$).*(?:[Ww]e may (?:receive|earn|get) (?:compensation|a (?:small )?"
+            r"(?:commission|share)|an affiliate commission)\b.{0,60}"
+            r"\b(?:links?|click|buy|purchase|visit|partners?|products?)\b"
+            r"|This (?:post|article|page) contains (?:affiliate links|references to products))",
+            "affiliate disclosure",
         ),
     ),
 )

@@ -514,9 +514,116 @@ def test_generic_rules_on_lines_from_real_pages(text: str, reason: str | None) -
         ("5 min read", "page furniture (player, reading time)"),
         ("Supported by", "advertisement"),
         ("Supported by the evidence, the court ruled against the company.", None),
+        # the outlet talking about itself, in words of our own
+        ("Download the Daily Courier app for iOS and Android.", "outlet self-description"),
+        (
+            "Follow The Courier on Twitter and Instagram @courier, and send us tips on WhatsApp.",
+            "outlet self-description",
+        ),
+        ("Write a letter to the editor: we print a few every Saturday.", "outlet self-description"),
+        ("We may earn a commission when you buy through links here.", "affiliate disclosure"),
+        ("Enjoyed this story? Please consider supporting our journalism.", "donation plea"),
+        ("Sign up to get our morning briefing in your inbox.", "newsletter appeal"),
+        ("You Might Also Like", "related-articles heading"),
+        ("NOTAS RELACIONADAS", "related-articles heading"),
+        ("MIRA: El alcalde inaugura el puente nuevo", "related link (read also)"),
+        ("Lea: La lluvia cierra tres carreteras del norte", "related link (read also)"),
+        # main text that looks like them stays
+        ("MIRA-Award für junge Musikerinnen geht nach Graz", None),
+        ("We may receive compensation from the state, the farmers said after the vote.", None),
+        ("The council will download the data from the app every week, she said.", None),
     ],
 )
 def test_generic_rules_on_news_page_furniture(text: str, reason: str | None) -> None:
     from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
 
     assert rule_reason(text, compiled_rules(rules_for(None))) == reason
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", comparison_form(text)))
+
+
+def test_generic_path_keeps_every_word_plain_trafilatura_keeps_nothing_run_together() -> None:
+    # a page of our own, unlike our templates: a quote of two paragraphs, a table whose cells
+    # hold paragraphs and line breaks, a list, and the same figures repeated in a table
+    import trafilatura
+
+    intro = (
+        "The committee published its findings on Thursday after a year of hearings in four "
+        "cities, and the chair said the report would go to parliament within a month."
+    )
+    page = (
+        "<html><head><title>Findings of the water committee</title></head><body>"
+        "<nav><a href='/'>Home</a> <a href='/news/'>News</a></nav><main><article>"
+        "<h1>Findings of the water committee</h1>"
+        f"<p>{intro}</p>"
+        "<blockquote><p>We heard from farmers and engineers</p><p>Nobody wanted another dry "
+        "summer</p></blockquote>"
+        "<p>The report lists the reservoirs that will be enlarged first, with their costs.</p>"
+        "<table><tr><th>Reservoir</th><th>Status</th></tr>"
+        "<tr><td><p>North Lake</p><p>upper basin</p></td><td>Approved</td></tr>"
+        "<tr><td>Stone Valley<br>lower basin</td><td>Approved</td></tr>"
+        "<tr><td>Old Mill</td><td>Approved</td></tr></table>"
+        "<ul><li>Work starts in spring next year</li><li>Costs are shared with the regions"
+        "</li></ul>"
+        "<p>The chair thanked the witnesses and the staff of the committee for their work over "
+        "a long and difficult year of hearings.</p>"
+        "</article></main></body></html>"
+    )
+    result = extract_article(page, url="https://example.org/water")
+    plain = trafilatura.extract(page, include_comments=False, include_tables=True) or ""
+    title_words = _words("Findings of the water committee")
+    # word for word what plain trafilatura keeps, less the title that heads the body
+    assert _words(result.text) == _words(plain) - title_words
+    assert "We heard from farmers and engineers" in result.paragraphs
+    assert "Nobody wanted another dry summer" in result.paragraphs
+    assert "North Lake upper basin" in result.paragraphs  # one cell, its paragraphs apart
+    assert "Stone Valley lower basin" in result.paragraphs
+    assert result.paragraphs.count("Approved") == 3  # a table's repeated cell is main text
+    assert "Work starts in spring next year" in result.paragraphs  # no "- " list marker
+    assert not any(p.startswith("- ") or p.startswith("|") for p in result.paragraphs)
+
+
+def test_a_repeated_paragraph_stays_unless_it_is_a_repeated_link() -> None:
+    chorus = "And the river runs on to the sea"
+    verses = [
+        "The choir opened the festival with a song written for the town's flood of 1953.",
+        "Its composer, now ninety, sat in the front row and sang along with the audience.",
+        "The festival runs until Sunday, with concerts every evening in the market square.",
+    ]
+    teaser = "Festival guide: where to eat, park and sleep this weekend"
+    page = (
+        f"<html><body><article><p>{verses[0]}</p><p><a href='/guide'>{teaser}</a></p>"
+        f"<p>{chorus}</p><p>{verses[1]}</p><p>{chorus}</p><p><a href='/guide'>{teaser}</a></p>"
+        f"<p>{verses[2]}</p></article></body></html>"
+    )
+    result = extract_article(page)
+    assert result.paragraphs.count(chorus) == 2
+    assert result.paragraphs.count(teaser) == 1
+    assert ("duplicate paragraph", teaser) in {(r.reason, r.text) for r in result.removed}
+
+
+def test_a_related_heading_inside_a_related_list_already_dropped() -> None:
+    body = [
+        "The bridge reopened on Monday after eight months of repairs to its northern span, "
+        "and the first buses crossed it before dawn.",
+        "Engineers said the new bearings should last fifty years with the inspections now "
+        "planned every spring and autumn, and that the span would carry heavier lorries.",
+        "Shopkeepers on both banks said trade had fallen by a third while the bridge was shut, "
+        "and the council promised a month of free parking to bring customers back.",
+        "The ferry that carried foot passengers during the works will keep running at weekends "
+        "until the end of the year, the transport office said in a statement.",
+    ]
+    page = (
+        "<html><head><title>Bridge reopens</title></head><body><nav><a href='/'>Home</a></nav>"
+        "<main><article>"
+        + "".join(f"<p>{p}</p>" for p in body)
+        + "<h2>Related</h2><ul><li><a href='/a'>Most Read</a></li>"
+        "<li><a href='/b'>Ferry timetable changes for the winter</a></li></ul>"
+        "</article></main></body></html>"
+    )
+    result = extract_article(page)
+    assert result.paragraphs == body
+    related = [r.text for r in result.removed if r.reason == "related-articles list"]
+    assert related == ["Most Read", "Ferry timetable changes for the winter"]
