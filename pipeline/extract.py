@@ -8,7 +8,7 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -52,7 +52,7 @@ def _xpath(expression: str) -> etree.XPath:
 @lru_cache(maxsize=2)  # Extractor() reads a dozen settings from its ConfigParser
 def _extractor_options(in_container: bool) -> Extractor:
     return Extractor(
-        output_format="python",
+        output_format="txt",  # not "python": that also writes the body as text, unused here
         comments=False,
         tables=True,
         images=False,
@@ -216,7 +216,10 @@ def _main_tree(
     return document, True, blocks, pruned
 
 
-_OG_TITLE = etree.XPath("//meta[@property='og:title']/@content")
+def _links_and_metas(tree: Any) -> Iterator[Any]:
+    """The document's <link> and <meta> elements, in document order, in one walk of the tree
+    (an XPath "//meta[...]" for each clue walked all of it once each)."""
+    return tree.getroottree().getroot().iter("link", "meta")
 
 
 class PageTooLarge(ValueError):
@@ -227,8 +230,10 @@ class PageTooLarge(ValueError):
 def _page_title(tree: Any) -> str | None:
     """og:title, else trafilatura's reading of <h1> and <title> (its full metadata pass also
     dates the page: several times the cost of extraction, for a field we do not use here)."""
-    for value in _OG_TITLE(tree):
-        if title := clean_text(str(value)):
+    for element in _links_and_metas(tree):
+        if element.tag != "meta" or element.get("property") != "og:title":
+            continue
+        if (value := element.get("content")) is not None and (title := clean_text(value)):
             return title
     found = extract_title(tree)
     return clean_text(found) if found else None
@@ -267,16 +272,22 @@ class PageBlocks:
         return next(iter(self.clues.urls), None) or self.title
 
 
-_CANONICAL = etree.XPath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
-_SITE_NAME = etree.XPath("//meta[@property='og:site_name']/@content")
-_HTML_LANG = etree.XPath("/html/@lang")
-
-
 def page_clues(tree: Any, url: str | None, language: str | None) -> PageClues:
     """Where the page says it is from: canonical URL, og:url, og:site_name, <html lang>."""
-    urls = [str(u) for u in _CANONICAL(tree)] + ([url] if url else [])
-    names = [str(n) for n in _SITE_NAME(tree)]
-    lang = language or next((str(v) for v in _HTML_LANG(tree)), None)
+    urls: list[str] = []
+    names: list[str] = []
+    for element in _links_and_metas(tree):
+        if element.tag == "link":
+            value = element.get("href") if element.get("rel") == "canonical" else None
+            if value is not None:
+                urls.append(value)
+            continue
+        found = element.get("property")
+        if found in ("og:url", "og:site_name") and (value := element.get("content")) is not None:
+            (urls if found == "og:url" else names).append(value)
+    urls += [url] if url else []
+    root = tree.getroottree().getroot()
+    lang = language or (root.get("lang") if root.tag == "html" else None)
     return PageClues(tuple(urls), names[0] if names else None, lang)
 
 
