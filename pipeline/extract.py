@@ -8,12 +8,15 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import trafilatura
+import trafilatura.core
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.metadata import extract_title
@@ -62,9 +65,39 @@ def _extractor_options(in_container: bool) -> Extractor:
     )
 
 
+# trafilatura's extraction cascade as bare_extraction runs it, on a tree it may change (2.x)
+_SEQUENCE = getattr(trafilatura.core, "trafilatura_sequence", None)
+_SEQUENCE_ON_TREE = _SEQUENCE is not None and list(inspect.signature(_SEQUENCE).parameters) == [
+    "tree",
+    "options",
+    "url",
+]
+
+
+def _extracted_body(main: Any, options: Extractor) -> Any:
+    """trafilatura.bare_extraction(main, options=options).body, on `main` itself: the public call
+    first copies the tree so that its caller keeps it unchanged (1.4 ms a page, 5% of our whole
+    time; read_page has no further use for it). The same steps as bare_extraction takes with
+    these options (no metadata, language or duplicate filter, no tree size cap), else the
+    public call (tests/test_extract.py compares the two)."""
+    if not _SEQUENCE_ON_TREE or (
+        options.with_metadata or options.lang or options.dedup or options.max_tree_size
+    ):
+        return getattr(trafilatura.bare_extraction(main, options=options), "body", None)
+    try:
+        body, text, _, comments = _SEQUENCE(main, options, options.url)
+    except (TypeError, ValueError):
+        return None
+    if len(text) < options.min_output_size and len(comments) < options.min_output_comm_size:
+        return None  # as bare_extraction: too short to be the text
+    return body
+
+
 def _element_text(element: Any) -> str:
     """An element's text as trafilatura writes it: text nodes joined as they are (inline markup
     adds no space), a line break a space."""
+    if not len(element):  # nothing inside it: its text is all there is
+        return clean_text(element.text or "")
     for lb in element.iter("lb"):
         lb.tail = " " + (lb.tail or "")
     return clean_text("".join(element.itertext()))
@@ -130,16 +163,20 @@ class Candidate:
 
 def _candidate_blocks(root: Any) -> list[Candidate]:
     """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
-    blocks = []
-    for element in root.iter(*BLOCK_TAGS):
-        if next(element.iterancestors(*BLOCK_TAGS), None) is not None:
-            continue  # inside a block already taken whole
+    blocks: list[Candidate] = []
+    if next(root.iterancestors(*BLOCK_TAGS), None) is not None:
+        return blocks  # the container is inside a block: so is every block in it
+    elements = root.iter(*BLOCK_TAGS)
+    for element in elements:
+        if len(element):  # the blocks inside it, next in document order, are taken whole with it
+            inside = sum(1 for _ in element.iter(*BLOCK_TAGS)) - 1
+            next(islice(elements, inside, inside), None)
         text = element.text_content()
         length = len(text.strip())
         if not length:
             continue
         link_only = False
-        if length <= 2 * HEADLINE_MAX:  # only a headline-sized block can be a headline
+        if length <= 2 * HEADLINE_MAX and len(element):  # a headline-sized block with links
             link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
             link_only = link_letters >= 0.9 * length
         blocks.append(Candidate(text, link_only))
@@ -149,7 +186,8 @@ def _candidate_blocks(root: Any) -> list[Candidate]:
 _HEADING_KEYS = frozenset(RELATED_HEADINGS)
 _LONGEST_HEADING = max(map(len, RELATED_HEADINGS))
 SHORT_TEXT = etree.XPath(  # text nodes short enough to be a heading: cheap on big pages
-    f".//text()[string-length(normalize-space()) >= 5]"
+    # (descendant::, not .//: libxml2 walks that as every node's children, then sorts them)
+    f"descendant::text()[string-length(normalize-space()) >= 5]"
     f"[string-length(normalize-space()) <= {_LONGEST_HEADING}]"
 )
 
@@ -329,8 +367,7 @@ def read_page(
         # fingerprint that trafilatura.extract adds for XML output
         options = copy.copy(_extractor_options(in_container))
         options.url = options.source = url
-        document = trafilatura.bare_extraction(main, options=options)
-        body = getattr(document, "body", None)
+        body = _extracted_body(main, options)
         blocks = _blocks(body) if body is not None else []
     return PageBlocks(
         language,
@@ -461,12 +498,13 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
         accounted.add(title_key)
     in_container = page.in_container
     for candidate in page.candidates:
-        key = _key(candidate.text)
+        flat = " ".join(candidate.text.split())
+        key = flat.casefold()  # _key(candidate.text): case folding leaves every space a space
         if key in accounted:
             continue
         accounted.add(key)
         if not in_container:
-            removed.append(RemovedBlock(text=" ".join(candidate.text.split()), reason=NOT_MAIN))
+            removed.append(RemovedBlock(text=flat, reason=NOT_MAIN))
             continue
         text = clean_text(candidate.text)
         if key != _key(text) and _key(text) in accounted:

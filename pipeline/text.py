@@ -11,6 +11,7 @@ from functools import lru_cache
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _TATWEEL = "\u0640"
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_OTHER_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # _SPACES' non-ASCII
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # 4,400,000 / 4٬400٬000 / 4 400 000 (thin or no-break space) -> 4400000; decimals -> "."
@@ -109,8 +110,11 @@ def clean_text(text: str) -> str:
     text = text.replace("\x0b", " ").replace("\x0c", " ")
     text = _CANDIDATES.sub(lambda m: "" if _is_unprintable(ord(m.group())) else m.group(), text)
     text = _INVISIBLE.sub("", text).replace(_TATWEEL, "")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    # a run of spaces never spans a line break; most texts have single spaces only, which the
+    # substitution (a match per space) would only copy
+    if "  " in text or "\t" in text or (not text.isascii() and _OTHER_SPACE.search(text)):
+        text = _SPACES.sub(" ", text)
+    return "\n".join(line for raw in text.splitlines() if (line := raw.strip()))
 
 
 def unify_digits(text: str) -> str:

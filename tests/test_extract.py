@@ -520,3 +520,31 @@ def test_generic_rules_on_news_page_furniture(text: str, reason: str | None) -> 
     from pipeline.boilerplate import compiled_rules, rule_reason, rules_for
 
     assert rule_reason(text, compiled_rules(rules_for(None))) == reason
+
+
+def test_trafilatura_body_on_our_own_tree_is_the_public_calls_body() -> None:
+    """read_page runs trafilatura's cascade on the tree it parsed (bare_extraction would copy
+    the tree first): the same body, element for element, as the public call gives, on every
+    gold page, whole and as a container, on a one-line page, and none for a page with no text."""
+    import copy
+
+    import trafilatura
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from pipeline.extract import _extracted_body, _extractor_options
+
+    pages = [p.read_text(encoding="utf-8") for p in PAGES]
+    pages += ["<html><body><p>One line.</p></body></html>", "<html><body><div></div></body></html>"]
+    for page in pages:
+        for in_container in (False, True):
+            options = _extractor_options(in_container)
+            tree = load_html(page)
+            public = trafilatura.bare_extraction(copy.deepcopy(tree), options=options)
+            ours = _extracted_body(tree, options)
+            if page == pages[-1]:
+                assert public is None and ours is None
+                continue
+            assert etree.tostring(ours, encoding="unicode") == etree.tostring(
+                public.body, encoding="unicode"
+            )
