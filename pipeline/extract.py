@@ -161,6 +161,11 @@ class Candidate:
     link_only: bool  # all its text is link text: a headline pointing elsewhere, or navigation
 
 
+def _text_content(element: Any) -> str:
+    """element.text_content(), without its XPath call where there is no markup inside."""
+    return element.text_content() if len(element) else element.text or ""
+
+
 def _candidate_blocks(root: Any) -> list[Candidate]:
     """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
     blocks: list[Candidate] = []
@@ -171,13 +176,13 @@ def _candidate_blocks(root: Any) -> list[Candidate]:
         if len(element):  # the blocks inside it, next in document order, are taken whole with it
             inside = sum(1 for _ in element.iter(*BLOCK_TAGS)) - 1
             next(islice(elements, inside, inside), None)
-        text = element.text_content()
+        text = _text_content(element)
         length = len(text.strip())
         if not length:
             continue
         link_only = False
         if length <= 2 * HEADLINE_MAX and len(element):  # a headline-sized block with links
-            link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
+            link_letters = sum(len(_text_content(a).strip()) for a in element.iter("a"))
             link_only = link_letters >= 0.9 * length
         blocks.append(Candidate(text, link_only))
     return blocks
@@ -466,8 +471,8 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
     link_keys = {_key(h) for h in links}
     decided: list[tuple[str, str | None]] = []
     seen: set[str] = set()
-    for block in blocks:
-        key = _key(block)
+    keys = [_key(block) for block in blocks]
+    for block, key in zip(blocks, keys, strict=True):
         reason = _rule_reason(block, rules, language, given, key in link_keys)
         if reason is None and repeated and (n := repeated.get(comparison_form(block))):
             reason = f"repeated on {n} pages of {page.home}"
@@ -493,7 +498,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
     # What trafilatura left out is recorded too: of a profile's container, each block with the
     # best reason known; of a whole page (menus, teasers, footers, hundreds of them on some
     # pages), each as it is, the page's own HTML being kept for whoever wants more.
-    accounted = {_key(b) for b in blocks}
+    accounted = set(keys)
     if title_key:
         accounted.add(title_key)
     in_container = page.in_container
