@@ -66,7 +66,7 @@ def _extractor_options(in_container: bool) -> Extractor:
 
 
 # trafilatura's extraction cascade as bare_extraction runs it, on a tree it may change (2.x)
-_SEQUENCE = getattr(trafilatura.core, "trafilatura_sequence", None)
+_SEQUENCE: Any = getattr(trafilatura.core, "trafilatura_sequence", None)
 _SEQUENCE_ON_TREE = _SEQUENCE is not None and list(inspect.signature(_SEQUENCE).parameters) == [
     "tree",
     "options",
