@@ -1,7 +1,7 @@
 """Extraction quality and speed: gold set, Enab-like themes of our own, real pages of others.
 
     python bench/extraction.py [--repeat 7] [--only gold,themes,real] [--real-limit N]
-        [--real-repeat 3]
+        [--real-repeat 3] [--baseline DIR]
 
 1. Gold set (our own templates), per language, against three baselines (below).
 2. Enab-like pages in five themes of our own (bench/enab_themes.py), scored: as a user runs
@@ -30,6 +30,7 @@ interleaved pass by pass, after one warm-up pass.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import re
 import statistics
@@ -38,6 +39,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -100,6 +102,12 @@ def main() -> None:
     parser.add_argument(
         "--real-repeat", type=int, default=3, help="runs of each real page (fastest counts)"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="another checkout (e.g. `git archive main`): its extraction timed beside ours on "
+        "the real pages, in the same alternation",
+    )
     args = parser.parse_args()
     sections = set(args.only.split(","))
     if "gold" in sections:
@@ -107,7 +115,7 @@ def main() -> None:
     if "themes" in sections:
         themes()
     if "real" in sections:
-        real_pages(args.real_limit, args.real_repeat)
+        real_pages(args.real_limit, args.real_repeat, args.baseline)
 
 
 def gold_set(args: argparse.Namespace) -> None:
@@ -274,7 +282,26 @@ def themes() -> None:
 REAL_PAGES = REPO.parent / "shared" / "data" / "real-pages" / "trafilatura-eval.tar.gz"
 
 
-def real_pages(limit: int, repeat: int) -> None:
+def baseline_extract_article(checkout: Path) -> Callable[..., Any]:
+    """`extract_article` of another checkout's `pipeline` package, loaded beside ours: its
+    modules imported under their own names, then moved out of sys.modules (each keeps what it
+    imported), ours put back."""
+    ours = {n: m for n, m in sys.modules.items() if n == "pipeline" or n.startswith("pipeline.")}
+    for name in ours:
+        del sys.modules[name]
+    sys.path.insert(0, str(checkout.resolve()))
+    try:
+        module = importlib.import_module("pipeline.extract")
+        assert Path(module.__file__ or "").resolve().is_relative_to(checkout.resolve())
+    finally:
+        sys.path.remove(str(checkout.resolve()))
+        for name in [n for n in sys.modules if n == "pipeline" or n.startswith("pipeline.")]:
+            del sys.modules[name]
+        sys.modules.update(ours)
+    return module.extract_article
+
+
+def real_pages(limit: int, repeat: int, baseline: Path | None = None) -> None:
     import tarfile
     import tempfile
 
@@ -302,6 +329,11 @@ def real_pages(limit: int, repeat: int) -> None:
             trafilatura.extract(page, include_comments=False, include_tables=True) or ""
         ),
     }
+    if baseline is not None:
+        theirs = baseline_extract_article(baseline)
+        systems[f"{baseline.name}: ours, generic path"] = lambda page, url: (
+            theirs(page, url=url).text
+        )
     seconds = dict.fromkeys(systems, 0.0)
     counts = {name: [0, 0, 0, 0] for name in systems}  # tp, fn, fp, tn
     for system in systems.values():  # warm-up: models and caches loaded before timing

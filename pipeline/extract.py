@@ -8,18 +8,22 @@ every news site has. Every paragraph taken out is kept in `removed` with its rea
 from __future__ import annotations
 
 import copy
+import inspect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import trafilatura
+import trafilatura.core
 from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.metadata import extract_title
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
+from trafilatura.xml import xmltotxt
 
 from pipeline.boilerplate import (
     RELATED_HEADINGS,
@@ -52,7 +56,7 @@ def _xpath(expression: str) -> etree.XPath:
 @lru_cache(maxsize=2)  # Extractor() reads a dozen settings from its ConfigParser
 def _extractor_options(in_container: bool) -> Extractor:
     return Extractor(
-        output_format="python",
+        output_format="python",  # the body as a tree and as trafilatura's text, both used
         comments=False,
         tables=True,
         images=False,
@@ -64,6 +68,35 @@ def _extractor_options(in_container: bool) -> Extractor:
 
 _CELL_SEPARATOR = re.compile(r"(?<!\\) \| ")  # between two cells of a row: an escaped \| is text
 _HEAD_RULE = re.compile(r"^\|(?:-+\|)+$")  # the line trafilatura draws under a table's head row
+
+
+# trafilatura's extraction cascade as bare_extraction runs it, on a tree it may change (2.x)
+_SEQUENCE: Any = getattr(trafilatura.core, "trafilatura_sequence", None)
+_SEQUENCE_ON_TREE = _SEQUENCE is not None and list(inspect.signature(_SEQUENCE).parameters) == [
+    "tree",
+    "options",
+    "url",
+]
+
+
+def _extracted_body(main: Any, options: Extractor) -> tuple[Any, str | None]:
+    """The body and text of trafilatura.bare_extraction(main, options=options), on `main`
+    itself: the public call first copies the tree so that its caller keeps it unchanged (1.4 ms
+    a page, 5% of our whole time; read_page has no further use for it). The same steps as
+    bare_extraction takes with these options (no metadata, language or duplicate filter, no
+    tree size cap), else the public call (tests/test_extract.py compares the two)."""
+    if not _SEQUENCE_ON_TREE or (
+        options.with_metadata or options.lang or options.dedup or options.max_tree_size
+    ):
+        document = trafilatura.bare_extraction(main, options=options)
+        return getattr(document, "body", None), getattr(document, "text", None)
+    try:
+        body, text, _, comments = _SEQUENCE(main, options, options.url)
+    except (TypeError, ValueError):
+        return None, None
+    if len(text) < options.min_output_size and len(comments) < options.min_output_comm_size:
+        return None, None  # as bare_extraction: too short to be the text
+    return body, xmltotxt(body, options.formatting)  # as bare_extraction writes it for "python"
 
 
 def _text_blocks(text: str, has_lists: bool) -> list[str]:
@@ -96,19 +129,28 @@ class Candidate:
     link_only: bool  # all its text is link text: a headline pointing elsewhere, or navigation
 
 
+def _text_content(element: Any) -> str:
+    """element.text_content(), without its XPath call where there is no markup inside."""
+    return element.text_content() if len(element) else element.text or ""
+
+
 def _candidate_blocks(root: Any) -> list[Candidate]:
     """Every paragraph-level block of a container, so what the extractor drops is accounted for."""
-    blocks = []
-    for element in root.iter(*BLOCK_TAGS):
-        if next(element.iterancestors(*BLOCK_TAGS), None) is not None:
-            continue  # inside a block already taken whole
-        text = element.text_content()
+    blocks: list[Candidate] = []
+    if next(root.iterancestors(*BLOCK_TAGS), None) is not None:
+        return blocks  # the container is inside a block: so is every block in it
+    elements = root.iter(*BLOCK_TAGS)
+    for element in elements:
+        if len(element):  # the blocks inside it, next in document order, are taken whole with it
+            inside = sum(1 for _ in element.iter(*BLOCK_TAGS)) - 1
+            next(islice(elements, inside, inside), None)
+        text = _text_content(element)
         length = len(text.strip())
         if not length:
             continue
         link_only = False
-        if length <= 2 * HEADLINE_MAX:  # only a headline-sized block can be a headline
-            link_letters = sum(len(a.text_content().strip()) for a in element.iter("a"))
+        if length <= 2 * HEADLINE_MAX and len(element):  # a headline-sized block with links
+            link_letters = sum(len(_text_content(a).strip()) for a in element.iter("a"))
             link_only = link_letters >= 0.9 * length
         blocks.append(Candidate(text, link_only))
     return blocks
@@ -117,7 +159,8 @@ def _candidate_blocks(root: Any) -> list[Candidate]:
 _HEADING_KEYS = frozenset(RELATED_HEADINGS)
 _LONGEST_HEADING = max(map(len, RELATED_HEADINGS))
 SHORT_TEXT = etree.XPath(  # text nodes short enough to be a heading: cheap on big pages
-    f".//text()[string-length(normalize-space()) >= 5]"
+    # (descendant::, not .//: libxml2 walks that as every node's children, then sorts them)
+    f"descendant::text()[string-length(normalize-space()) >= 5]"
     f"[string-length(normalize-space()) <= {_LONGEST_HEADING}]"
 )
 
@@ -186,7 +229,10 @@ def _main_tree(
     return document, True, blocks, pruned
 
 
-_OG_TITLE = etree.XPath("//meta[@property='og:title']/@content")
+def _links_and_metas(tree: Any) -> Iterator[Any]:
+    """The document's <link> and <meta> elements, in document order, in one walk of the tree
+    (an XPath "//meta[...]" for each clue walked all of it once each)."""
+    return tree.getroottree().getroot().iter("link", "meta")
 
 
 class PageTooLarge(ValueError):
@@ -197,8 +243,10 @@ class PageTooLarge(ValueError):
 def _page_title(tree: Any) -> str | None:
     """og:title, else trafilatura's reading of <h1> and <title> (its full metadata pass also
     dates the page: several times the cost of extraction, for a field we do not use here)."""
-    for value in _OG_TITLE(tree):
-        if title := clean_text(str(value)):
+    for element in _links_and_metas(tree):
+        if element.tag != "meta" or element.get("property") != "og:title":
+            continue
+        if (value := element.get("content")) is not None and (title := clean_text(value)):
             return title
     found = extract_title(tree)
     return clean_text(found) if found else None
@@ -237,16 +285,22 @@ class PageBlocks:
         return next(iter(self.clues.urls), None) or self.title
 
 
-_CANONICAL = etree.XPath("//link[@rel='canonical']/@href|//meta[@property='og:url']/@content")
-_SITE_NAME = etree.XPath("//meta[@property='og:site_name']/@content")
-_HTML_LANG = etree.XPath("/html/@lang")
-
-
 def page_clues(tree: Any, url: str | None, language: str | None) -> PageClues:
     """Where the page says it is from: canonical URL, og:url, og:site_name, <html lang>."""
-    urls = [str(u) for u in _CANONICAL(tree)] + ([url] if url else [])
-    names = [str(n) for n in _SITE_NAME(tree)]
-    lang = language or next((str(v) for v in _HTML_LANG(tree)), None)
+    urls: list[str] = []
+    names: list[str] = []
+    for element in _links_and_metas(tree):
+        if element.tag == "link":
+            value = element.get("href") if element.get("rel") == "canonical" else None
+            if value is not None:
+                urls.append(value)
+            continue
+        found = element.get("property")
+        if found in ("og:url", "og:site_name") and (value := element.get("content")) is not None:
+            (urls if found == "og:url" else names).append(value)
+    urls += [url] if url else []
+    root = tree.getroottree().getroot()
+    lang = language or (root.get("lang") if root.tag == "html" else None)
     return PageClues(tuple(urls), names[0] if names else None, lang)
 
 
@@ -288,10 +342,9 @@ def read_page(
         # fingerprint that trafilatura.extract adds for XML output
         options = copy.copy(_extractor_options(in_container))
         options.url = options.source = url
-        document = trafilatura.bare_extraction(main, options=options)
+        body, text = _extracted_body(main, options)
         # its text as plain trafilatura.extract writes it: a block of ours is a line of it, so
         # no word it keeps is lost or run into the next by a conversion of our own
-        text, body = getattr(document, "text", None), getattr(document, "body", None)
         has_lists = body is not None and body.find(".//item") is not None
         blocks = _text_blocks(text, has_lists) if text else []
     return PageBlocks(
@@ -391,8 +444,8 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
     link_keys = {_key(h) for h in links}
     decided: list[tuple[str, str | None]] = []
     seen: set[str] = set()
-    for block in blocks:
-        key = _key(block)
+    keys = [_key(block) for block in blocks]
+    for block, key in zip(blocks, keys, strict=True):
         reason = _rule_reason(block, rules, language, given, key in link_keys)
         if reason is None and repeated and (n := repeated.get(comparison_form(block))):
             reason = f"repeated on {n} pages of {page.home}"
@@ -421,17 +474,18 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
     # What trafilatura left out is recorded too: of a profile's container, each block with the
     # best reason known; of a whole page (menus, teasers, footers, hundreds of them on some
     # pages), each as it is, the page's own HTML being kept for whoever wants more.
-    accounted = {_key(b) for b in blocks}
+    accounted = set(keys)
     if title_key:
         accounted.add(title_key)
     in_container = page.in_container
     for candidate in page.candidates:
-        key = _key(candidate.text)
+        flat = " ".join(candidate.text.split())
+        key = flat.casefold()  # _key(candidate.text): case folding leaves every space a space
         if key in accounted:
             continue
         accounted.add(key)
         if not in_container:
-            removed.append(RemovedBlock(text=" ".join(candidate.text.split()), reason=NOT_MAIN))
+            removed.append(RemovedBlock(text=flat, reason=NOT_MAIN))
             continue
         text = clean_text(candidate.text)
         if key != _key(text) and _key(text) in accounted:

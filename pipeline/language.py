@@ -101,16 +101,18 @@ class _VectorisedDetector(Detector):
         words = [w for w in normal.split(" ") if w]
         text = " " + " ".join(words) + (" " if words and normal.endswith(" ") else "")
         get = self.model.rows.get
-        found = []
-        for end in range(1, len(text)):
-            ch, previous = text[end], text[end - 1]
+        found: list[int | None] = []
+        add = found.append
+        # each character after the first, with the one or two before it (the text starts with a
+        # space, so the first character never ends a trigram)
+        for before, previous, ch in zip(" " + text, text, text[1:], strict=False):
             if ch.isupper() and previous.isupper():
                 continue
             if ch != " ":
-                found.append(get(ch))
-            found.append(get(previous + ch))
-            if end >= 2 and previous != " ":
-                found.append(get(text[end - 2 : end + 1]))
+                add(get(ch))
+            add(get(previous + ch))
+            if previous != " ":
+                add(get(before + previous + ch))
         return np.array([row for row in found if row is not None], dtype=np.intp)
 
     def _detect_block(self) -> None:

@@ -85,17 +85,19 @@ def _spans_rules(line: str, language: str) -> list[tuple[int, int]]:
         terminators, end = match.group(1), match.end(2)
         if terminators in ("..", "…", "...") or match.end() >= len(line):
             continue
-        before = line[start : match.start(1)]
-        last_word = before.rsplit(maxsplit=1)[-1] if before.strip() else ""
-        following = line[match.end() : match.end() + 1]
-        if terminators == "." and (
-            _LATIN_INITIALS.search(before + ".")
-            or last_word.lstrip("(\"“'") in abbreviations
-            or _ENUMERATOR.match(before)
-            or following.islower()  # "e.g. the", "3 p.m. yesterday": no new sentence
-            or following.isdigit()
-        ):
-            continue
+        if terminators == ".":
+            following = line[match.end()]
+            if following.islower() or following.isdigit():  # "e.g. the", "3 p.m. yesterday"
+                continue
+            before = line[start : match.start(1)]
+            words = before.rsplit(maxsplit=1)
+            if (
+                (words and words[-1].lstrip("(\"“'") in abbreviations)
+                # initials end the text before the point: its last two characters tell
+                or _LATIN_INITIALS.search(before[-2:] + ".")
+                or _ENUMERATOR.match(before)
+            ):
+                continue
         spans.append((start, end))
         start = match.end()
     spans.append((start, len(line)))

@@ -11,6 +11,7 @@ from functools import lru_cache
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]")
 _TATWEEL = "\u0640"
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_OTHER_SPACE = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")  # _SPACES' non-ASCII
 _ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 # 4,400,000 / 4٬400٬000 / 4 400 000 (thin or no-break space) -> 4400000; decimals -> "."
@@ -39,6 +40,37 @@ def _is_unprintable(code: int) -> bool:
     return bool(_CANDIDATES.match(chr(code))) and (code < 0x1FFFE or code & 0xFFFE == 0xFFFE)
 
 
+# The same characters as UTF-8 byte sequences (surrogates as "surrogatepass" writes them): on a
+# page's bytes, a byte deletion and three searches led by a literal byte rule them out in a
+# third of the time the character class takes to scan the text; a page where one may be (or
+# any character above U+FFFF: an emoji) gets the scan.
+_C0_AND_ASTRAL_LEADS = bytes(
+    [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, *range(0xF0, 0xF5)]
+)
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_SURROGATE_UTF8 = re.compile(rb"\xed[\xa0-\xbf]")
+_NONCHARACTER_UTF8 = re.compile(rb"\xef(?:\xb7[\x90-\xaf]|\xbf[\xbe\xbf])")  # U+FDD0.., U+FFFE
+
+
+def _may_hold_unprintable(page: str) -> bool:
+    """False only when `page` has none of the characters strip_unprintable removes."""
+    data = page.encode("utf-8", "surrogatepass")
+    return (
+        len(data.translate(None, _C0_AND_ASTRAL_LEADS)) != len(data)
+        or _C1_UTF8.search(data) is not None
+        or _SURROGATE_UTF8.search(data) is not None
+        or _NONCHARACTER_UTF8.search(data) is not None
+    )
+
+
+def _unprintable_reference(hexadecimal: str, decimal: str) -> bool:
+    """Whether a numeric character reference (its digits) stands for a character to remove."""
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    if 0x80 <= code <= 0x9F and code not in _C1_UNMAPPED:
+        return False  # a Windows-1252 character by the HTML rules
+    return _is_unprintable(code)
+
+
 def strip_unprintable(page: str) -> tuple[str, list[str]]:
     """`page` without control characters and non-characters, raw or as numeric references
     (HTML's &#128;..&#159; are Windows-1252 letters, kept), and a note of what went, e.g.
@@ -47,11 +79,9 @@ def strip_unprintable(page: str) -> tuple[str, list[str]]:
 
     def reference(match: re.Match[str]) -> str:
         hexadecimal, decimal = match.groups()
-        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
-        if 0x80 <= code <= 0x9F and code not in _C1_UNMAPPED:
-            return match.group()  # a Windows-1252 character by the HTML rules
-        if not _is_unprintable(code):
+        if not _unprintable_reference(hexadecimal, decimal):
             return match.group()
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
         found[f"U+{code:04X}" if code <= 0x10FFFF else match.group()] += 1
         return " " if code in (0x0B, 0x0C) else ""
 
@@ -62,9 +92,12 @@ def strip_unprintable(page: str) -> tuple[str, list[str]]:
         found[f"U+{ord(char):04X}"] += 1
         return " " if char in _SPACE_LIKE else ""
 
-    if "&#" in page:
+    if "&#" in page and any(
+        _unprintable_reference(x, d) for x, d in set(_CHARACTER_REFERENCE.findall(page))
+    ):
         page = _CHARACTER_REFERENCE.sub(reference, page)
-    page = _CANDIDATES.sub(raw, page)
+    if _may_hold_unprintable(page):
+        page = _CANDIDATES.sub(raw, page)
     if not found:
         return page, []
     return page, [", ".join(f"{char} x{n}" for char, n in sorted(found.items()))]
@@ -77,8 +110,11 @@ def clean_text(text: str) -> str:
     text = text.replace("\x0b", " ").replace("\x0c", " ")
     text = _CANDIDATES.sub(lambda m: "" if _is_unprintable(ord(m.group())) else m.group(), text)
     text = _INVISIBLE.sub("", text).replace(_TATWEEL, "")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    # a run of spaces never spans a line break; most texts have single spaces only, which the
+    # substitution (a match per space) would only copy
+    if "  " in text or "\t" in text or (not text.isascii() and _OTHER_SPACE.search(text)):
+        text = _SPACES.sub(" ", text)
+    return "\n".join(line for raw in text.splitlines() if (line := raw.strip()))
 
 
 def unify_digits(text: str) -> str:

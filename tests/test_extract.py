@@ -627,3 +627,33 @@ def test_a_related_heading_inside_a_related_list_already_dropped() -> None:
     assert result.paragraphs == body
     related = [r.text for r in result.removed if r.reason == "related-articles list"]
     assert related == ["Most Read", "Ferry timetable changes for the winter"]
+
+
+def test_trafilatura_body_on_our_own_tree_is_the_public_calls_body() -> None:
+    """read_page runs trafilatura's cascade on the tree it parsed (bare_extraction would copy
+    the tree first): the same body, element for element, and the same text as the public call
+    gives, on every gold page, whole and as a container, on a one-line page, and none for a page
+    with no text."""
+    import copy
+
+    import trafilatura
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from pipeline.extract import _extracted_body, _extractor_options
+
+    pages = [p.read_text(encoding="utf-8") for p in PAGES]
+    pages += ["<html><body><p>One line.</p></body></html>", "<html><body><div></div></body></html>"]
+    for page in pages:
+        for in_container in (False, True):
+            options = _extractor_options(in_container)
+            tree = load_html(page)
+            public = trafilatura.bare_extraction(copy.deepcopy(tree), options=options)
+            body, text = _extracted_body(tree, options)
+            if page == pages[-1]:
+                assert public is None and body is None and text is None
+                continue
+            assert etree.tostring(body, encoding="unicode") == etree.tostring(
+                public.body, encoding="unicode"
+            )
+            assert text == public.text

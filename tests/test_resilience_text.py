@@ -92,6 +92,22 @@ def test_every_control_and_noncharacter_reference_is_removed_before_parsing() ->
     assert strip_unprintable("a\x0cb\x01\x01c") == ("a bc", ["U+0001 x2, U+000C x1"])
 
 
+def test_every_raw_control_and_noncharacter_is_removed_and_nothing_else() -> None:
+    """Each of the 2,176 code points, raw in otherwise clean text (the check on the page's bytes
+    that spares most pages the scan must see every one); its printable neighbours stay."""
+    removed = {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)}
+    removed |= {*range(0xD800, 0xE000), *range(0xFDD0, 0xFDF0)}
+    removed |= {(plane << 16) | low for plane in range(17) for low in (0xFFFE, 0xFFFF)}
+    assert len(removed) == 2176
+    for code in sorted(removed):
+        cleaned, notes = strip_unprintable(f"<p>ع\u00e9{chr(code)}\U0001f600 b</p>")
+        spaced = " " if code in (0x0B, 0x0C) else ""
+        assert cleaned == f"<p>ع\u00e9{spaced}\U0001f600 b</p>", hex(code)
+        assert notes == [f"U+{code:04X} x1"], hex(code)
+    kept = "".join(chr(c) for c in (0x09, 0x0A, 0x0D, 0xA0, 0xFDCF, 0xFDF0, 0xFFFD, 0x1FFFD))
+    assert strip_unprintable(kept + "\u0fff\u3fff") == (kept + "\u0fff\u3fff", [])
+
+
 def test_clean_text_drops_controls_and_noncharacters_keeps_letters() -> None:
     assert clean_text("Da\x01mas\ufffecus\x0bcity\uffff") == "Damascus city"
     assert clean_text("دمش\x1bق \U0010ffff") == "دمشق"
