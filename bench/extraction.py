@@ -279,9 +279,6 @@ def themes() -> None:
         )
 
 
-REAL_PAGES = REPO.parent / "shared" / "data" / "real-pages" / "trafilatura-eval.tar.gz"
-
-
 def baseline_extract_article(checkout: Path) -> Callable[..., Any]:
     """`extract_article` of another checkout's `pipeline` package, loaded beside ours: its
     modules imported under their own names, then moved out of sys.modules (each keeps what it
@@ -302,24 +299,14 @@ def baseline_extract_article(checkout: Path) -> Callable[..., Any]:
 
 
 def real_pages(limit: int, repeat: int, baseline: Path | None = None) -> None:
-    import tarfile
-    import tempfile
+    from real_pages import REAL_PAGES, read_real_pages
 
     from pipeline.encoding import decode_html
 
-    if not REAL_PAGES.exists():
+    pages = read_real_pages(limit, lambda data: decode_html(data).text)
+    if not pages:
         print(f"\nreal pages: {REAL_PAGES} not found; section skipped")
         return
-    with tempfile.TemporaryDirectory(prefix="bitext-real-pages-") as tmp:
-        with tarfile.open(REAL_PAGES) as archive:
-            archive.extractall(tmp, filter="data")
-        root = Path(tmp) / "trafilatura-eval"
-        items = list(json.loads((root / "evaldata.json").read_text(encoding="utf-8")).items())
-        pages = []
-        for url, item in items[: limit or None]:
-            path = root / "cache" / item["file"]
-            path = path if path.exists() else root / "eval" / item["file"]
-            pages.append((url, item, decode_html(path.read_bytes()).text))
 
     systems: dict[str, Callable[[str, str], str]] = {
         "ours, generic path (no profile, language guessed)": lambda page, url: (

@@ -19,14 +19,11 @@ import argparse
 import hashlib
 import json
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_PAGES = REPO.parent / "shared" / "data" / "real-pages" / "trafilatura-eval.tar.gz"
 
 
 def main() -> None:
@@ -55,23 +52,16 @@ def emit(out: TextIO, case: str, result: Any) -> None:
 
 
 def real_pages(out: TextIO, limit: int) -> None:
+    from real_pages import REAL_PAGES, read_real_pages
+
     from pipeline.encoding import decode_html
     from pipeline.extract import clean_page, extract_article, learn_boilerplate, read_page
     from pipeline.profiles import PROFILES
 
-    if not REAL_PAGES.exists():
+    pages = [(url, page) for url, _, page in read_real_pages(limit, lambda b: decode_html(b).text)]
+    if not pages:
         print(f"{REAL_PAGES} not found: real pages skipped", file=sys.stderr)
         return
-    with tempfile.TemporaryDirectory(prefix="bitext-real-pages-") as tmp:
-        with tarfile.open(REAL_PAGES) as archive:
-            archive.extractall(tmp, filter="data")
-        root = Path(tmp) / "trafilatura-eval"
-        items = list(json.loads((root / "evaldata.json").read_text(encoding="utf-8")).items())
-        pages = []
-        for url, item in items[: limit or None]:
-            path = root / "cache" / item["file"]
-            path = path if path.exists() else root / "eval" / item["file"]
-            pages.append((url, decode_html(path.read_bytes()).text))
     for n, (url, page) in enumerate(pages):
         emit(out, f"real/{n}/generic", extract_article(page, url=url))  # as the bench runs it
         emit(out, f"real/{n}/nourl", extract_article(page))
