@@ -63,12 +63,13 @@ def _may_hold_unprintable(page: str) -> bool:
     )
 
 
-def _unprintable_reference(hexadecimal: str, decimal: str) -> bool:
-    """Whether a numeric character reference (its digits) stands for a character to remove."""
+def _unprintable_reference(hexadecimal: str, decimal: str) -> int | None:
+    """The code point a numeric character reference (its digits) stands for when it is a
+    character to remove, else None."""
     code = int(hexadecimal, 16) if hexadecimal else int(decimal)
     if 0x80 <= code <= 0x9F and code not in _C1_UNMAPPED:
-        return False  # a Windows-1252 character by the HTML rules
-    return _is_unprintable(code)
+        return None  # a Windows-1252 character by the HTML rules
+    return code if _is_unprintable(code) else None
 
 
 def strip_unprintable(page: str) -> tuple[str, list[str]]:
@@ -78,10 +79,9 @@ def strip_unprintable(page: str) -> tuple[str, list[str]]:
     found: Counter[str] = Counter()
 
     def reference(match: re.Match[str]) -> str:
-        hexadecimal, decimal = match.groups()
-        if not _unprintable_reference(hexadecimal, decimal):
+        code = _unprintable_reference(*match.groups())
+        if code is None:
             return match.group()
-        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
         found[f"U+{code:04X}" if code <= 0x10FFFF else match.group()] += 1
         return " " if code in (0x0B, 0x0C) else ""
 
@@ -93,7 +93,7 @@ def strip_unprintable(page: str) -> tuple[str, list[str]]:
         return " " if char in _SPACE_LIKE else ""
 
     if "&#" in page and any(
-        _unprintable_reference(x, d) for x, d in set(_CHARACTER_REFERENCE.findall(page))
+        _unprintable_reference(x, d) is not None for x, d in set(_CHARACTER_REFERENCE.findall(page))
     ):
         page = _CHARACTER_REFERENCE.sub(reference, page)
     if _may_hold_unprintable(page):
