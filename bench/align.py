@@ -19,6 +19,10 @@ Suites, in order:
      merges freely; 0.5-2% unaligned), with and without MT. With the real zh->en package,
      the zh-en rows with MT are run again with the model's rescoring (CTranslate2
      score_batch), with the number of bead pairs the model scored (its cost).
+     Weak-MT suites: the realistic and literary-like zh-en sets, and the real article with its
+     google MT, again with each translation line keeping 50% (or 30%, shuffled) of its words:
+     a stand-in for a free translation or a poor MT, where right beads share little with the
+     translation (the held-out literary set's false omissions came from there).
   3. perturbed NTREX as before (the no-regression check): merges, comma splits, a dropped run
      of three, single drops, a boilerplate line.
 Every suite has its baselines in the same run: Gale-Church (this aligner's DP with lengths
@@ -62,7 +66,7 @@ DEV = SHARED / "data" / "align-dev" / "bleualign-eval1957"
 PACKAGE = SHARED / "models" / "translate-zh_en.argosmodel"
 BOILERPLATE = {"ar": "دولار واحد شهريًا يصنع الفرق", "en": "Click here to support free media"}
 BASELINE_COMMIT = "98fac46"  # align-4
-BEFORE_COMMIT = "6cfce6d"  # align-6 as on main before #12's fourth round
+BEFORE_COMMIT = "2277897"  # align-7 as on main before #12's fifth round
 
 from pipeline.align import AlignParams, Document, align, align_corpus  # noqa: E402
 from pipeline.dictionary import bundled_dictionary  # noqa: E402
@@ -289,6 +293,15 @@ def real_suite(baseline: ModuleType | None) -> None:
             )
         ]  # fmt: skip
         baselines(f"{mt} MT both ways", (mt_doc, [gold]), src_language="de", tgt_language="fr")
+    for keep in (0.5, 0.3):  # the translations weakened: how a free translation would fare
+        rng = random.Random(7)
+        weak = [Document(doc[0].src, doc[0].tgt,
+                         src_mt=weakened(lines["eval1957.google.fr"], keep, rng),
+                         tgt_mt=weakened(lines["eval1957.google.de"], keep, rng))]  # fmt: skip
+        kwargs = {"src_language": "de", "tgt_language": "fr"}
+        run_system(f"ours, google MT weakened to {keep:.0%} of its words", (weak, [gold]),
+                   ours(supplied=True, **kwargs))  # fmt: skip
+        baselines(f"google MT weakened to {keep:.0%}", (weak, [gold]), **kwargs)
     beads, seconds = align_files([str(src), str(tgt), *languages])
     report("ours, align-files, no MT (learned lexicon, no dictionary)", [beads], [gold], seconds)
     baselines("no MT", (doc, [gold]), src_language="de", tgt_language="fr")
@@ -529,6 +542,38 @@ def perturb(tgt: list[str], rng: random.Random, language: str) -> tuple[list[str
     return new_tgt, gold
 
 
+def weakened(lines: list[str] | None, keep: float, rng: random.Random) -> list[str] | None:
+    """A translation that shares less with the target: each word kept with probability `keep`,
+    the rest shuffled below 0.5 (word order gone too). A stand-in for a free (literary)
+    translation or a poor MT, where right beads share few words with the translation."""
+    if lines is None:
+        return None
+    out = []
+    for line in lines:
+        words = [w for w in line.split() if rng.random() < keep]
+        if keep < 0.5:
+            rng.shuffle(words)
+        out.append(" ".join(words))
+    return out
+
+
+def weak_suites(suites: dict[str, Suite], names: list[str]) -> dict[str, Suite]:
+    """The named suites again with their translations weakened to 50% and 30% of the words."""
+    out: dict[str, Suite] = {}
+    for name in names:
+        if name not in suites:
+            continue
+        docs, golds = suites[name]
+        for keep in (0.5, 0.3):
+            rng = random.Random(7)
+            out[f"{name}, weak MT ({keep:.0%} of its words)"] = (
+                [Document(d.src, d.tgt, src_mt=weakened(d.src_mt, keep, rng),
+                          tgt_mt=weakened(d.tgt_mt, keep, rng)) for d in docs],
+                golds,
+            )  # fmt: skip
+    return out
+
+
 def realistic_suites(seed: int) -> dict[str, Suite]:
     suites: dict[str, Suite] = {}
     rng = random.Random(seed)
@@ -562,6 +607,7 @@ def realistic_suites(seed: int) -> dict[str, Suite]:
         if mt is not None:
             suites["zh-en literary"] = (docs, golds)
         suites["zh-en literary, no MT"] = ([Document(d.src, d.tgt) for d in docs], golds)
+        suites |= weak_suites(suites, ["zh-en", "zh-en literary"])
     return suites
 
 
@@ -626,6 +672,10 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
         suite = suites["zh-en literary, no MT"]
         run_system("ours, literary-like zh-en, no MT", suite, ours(**zh_en))
         baselines("literary-like zh-en, no MT", suite, **zh_en)
+    for name, suite in suites.items():
+        if "weak MT" in name:
+            run_system(f"ours, {name}", suite, ours(**zh_en))
+            baselines(name, suite, **zh_en)
     no_mt = suites.get("zh-en, no MT") or (
         ([Document(d.src, d.tgt) for d in suites["zh-en"][0]], suites["zh-en"][1])
         if "zh-en" in suites

@@ -64,7 +64,7 @@ from scipy import sparse
 from pipeline.models import ArticlePair, ArticleText, Bead, DiffOp, PairAlignment
 from pipeline.text import comparison_form
 
-ALIGNER_VERSION = "align-7"
+ALIGNER_VERSION = "align-8"
 # (source sentences, target sentences) per bead; runs of unaligned sentences are apart.
 BEAD_TYPES = tuple((a, b) for a in range(1, 6) for b in range(1, 6) if a + b <= 6)
 LENGTH_ONLY_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))  # lengths alone cannot place bigger beads
@@ -100,6 +100,14 @@ class AlignParams:
     merge_penalty: float = 0.2  # per extra sentence in a bead
     cross_factor: float = 1.0  # the penalty's share for the smaller side of a bead
     unsupported_penalty: float = 1.5  # on a bead the translation says nothing for
+    # ... in full only where the document gives reason to read "says nothing" as "left out":
+    # where the estimated share of unaligned sentences reaches `unsupported_rate[1]` (none below
+    # [0]), and where right beads do share their words with the translation (the typical best
+    # 1-1 similarity reaches `unsupported_match[1]`, none below [0]). A free translation or a
+    # poor MT leaves real parts sharing nothing, and so does a corpus with few omissions
+    # (0, 0: always in full)
+    unsupported_rate: tuple[float, float] = (0.0, 0.0)
+    unsupported_match: tuple[float, float] = (0.0, 0.0)
     weight_mt: float = 10.0
     weight_lexicon: float = 2.5
     weight_length: float = 2.0
@@ -138,7 +146,12 @@ class AlignParams:
 # part's cap loosened where every edge sentence adds its share (a real translation's part can
 # share no n-gram with the MT and still be there: "Pfui !"); without translation an omission
 # flag needs a run of 4 (the learned lexicon is weak evidence).
+# align-8: the unsupported-bead penalty in full only where omissions are common and the
+# translation matches right beads well (a free translation's or a weak MT's real parts share
+# nothing with it: they were left out as false omissions).
 TRANSLATION_PARAMS = AlignParams(
+    unsupported_rate=(0.03, 0.10),
+    unsupported_match=(0.15, 0.25),
     flag_chars=25,
     cross_factor=0.75,
     reward_power=0.0,
@@ -968,7 +981,31 @@ def _null_weights(
     return out[0], out[1]
 
 
-def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.ndarray]:
+def _ramp(value: float, bounds: tuple[float, float]) -> float:
+    """0 up to bounds[0], 1 from bounds[1], linear between (1 where the bounds are unset)."""
+    low, high = bounds
+    if high <= low:
+        return 1.0
+    return min(max((value - low) / (high - low), 0.0), 1.0)
+
+
+def _unsupported_share(
+    scores: _Scores, params: AlignParams, rate: _NullEstimate | float | None
+) -> float:
+    """How much of the unsupported-bead penalty the window pays: by how well right beads match
+    the translation here, and, once a first pass has estimated it, by how common omissions are."""
+    one = scores.lexical.get((1, 1))
+    typical = float(np.median(one.max(axis=1))) if one is not None and one.size else 0.0
+    share = _ramp(typical, params.unsupported_match)
+    if rate is not None:
+        estimated = rate.rate if isinstance(rate, _NullEstimate) else rate
+        share *= _ramp(estimated, params.unsupported_rate)
+    return share
+
+
+def _steps(
+    scores: _Scores, params: AlignParams, rate: _NullEstimate | float | None = None
+) -> dict[tuple[int, int], np.ndarray]:
     """A bead's cost: half a unit per sentence at score 0, nothing at the document's typical
     right score, less above it; plus the size penalty."""
     typical = np.float32(_typical(scores))
@@ -991,9 +1028,10 @@ def _steps(scores: _Scores, params: AlignParams) -> dict[tuple[int, int], np.nda
     if params.unsupported_penalty and scores.translation:
         # a bead one of whose sentences shares nothing with the other side in translation
         # (lengths and position may still speak for it) is unaligned sentences, not a bead
+        penalty = np.float32(params.unsupported_penalty * _unsupported_share(scores, params, rate))
         for key, similarity in scores.lexical.items():
             nil = (similarity <= 0) & scores.translated[key]  # an empty line is no evidence
-            steps[key] = steps[key] + np.float32(params.unsupported_penalty) * nil
+            steps[key] = steps[key] + penalty * nil
     return steps
 
 
@@ -1045,13 +1083,17 @@ def _place(
     return placed
 
 
-def _search(features: _Features, rate: _NullEstimate | float | None) -> list[_Placed]:
+def _search(
+    features: _Features, rate: _NullEstimate | float | None, *, evidence: bool = True
+) -> list[_Placed]:
     """The cheapest path. The whole document at once where it fits in `params.window`
     sentences a side; longer documents in windows of `params.step` sentences, each window's
     path kept up to a confident 1-1 anchor (a 1-1 bead between two 1-1 beads, all scoring above
     the typical right bead) in its first two thirds, the next window starting there: time and
     memory grow linearly with the document. `rate`: the share of unaligned sentences to price
-    them from; None estimates it in each window with a first pass (the scores are reused)."""
+    them from; None estimates it in each window with a first pass (the scores are reused).
+    `evidence`: whether that rate says how common omissions are in this document (not when it
+    is only the prior a corpus's first pass prices with)."""
     params = features.params
     n, m = len(features.doc.src), len(features.doc.tgt)
     whole = n <= params.window and m <= params.window
@@ -1074,6 +1116,8 @@ def _search(features: _Features, rate: _NullEstimate | float | None) -> list[_Pl
                 window_rate = _estimate(
                     _null_count(first), _null_runs(first), i1 - i0 + j1 - j0, params
                 )
+        if evidence and window_rate is not None and params.unsupported_rate[1] > 0:
+            steps = _steps(scores, params, window_rate)  # the penalty by the estimated rate
         local = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, window_rate), *weights)
         if (i1, j1) == (n, m):
             return placed + _place(local, scores, i0, j0)
@@ -1488,7 +1532,10 @@ def _align_corpus(
         _Features(d, p, None if t else dictionary, **languages)
         for d, p, t in zip(docs, chosen, translated, strict=True)
     ]
-    first = [_search(f, params.null_prior if params else f.params.null_prior) for f in features]
+    first = [
+        _search(f, params.null_prior if params else f.params.null_prior, evidence=False)
+        for f in features
+    ]
     untranslated = [k for k, t in enumerate(translated) if not t]
     if untranslated:
         confident = [

@@ -150,15 +150,31 @@ def test_low_similarity_and_doubtful_bead() -> None:
 
 def test_a_sentence_replaced_by_an_unrelated_one_is_an_omission_and_an_addition() -> None:
     # nothing of the source sentence's translation is in the English one put in its place:
-    # lengths and position alone do not make them a pair (align-4 paired them, doubtful)
+    # where omissions are known to be common, lengths and position alone do not make them a
+    # pair (align-4 paired them, doubtful)
     tgt = [EN[0], EN[1], "Residents said the water supply was cut for days.", EN[3]]
-    assert beads(tgt) == [
+    assert beads(tgt, null_rate=0.15) == [
         ([0], [0], []),
         ([1], [1], []),
         ([], [2], ["added"]),
         ([2], [], ["omitted"]),
         ([3], [3], []),
     ]
+
+
+def test_without_evidence_of_omissions_an_unrelated_replacement_is_a_doubtful_pair() -> None:
+    # a document that gives no sign of leaving things out (the first pass finds the prior's
+    # rate): a pair sharing nothing with the translation is more often a free translation
+    # than an omission beside an addition, so it is reported for review, not as omitted/added
+    # (align-7 said omitted/added; on free translations such flags were mostly wrong)
+    tgt = [EN[0], EN[1], "Residents said the water supply was cut for days.", EN[3]]
+    assert beads(tgt) == [
+        ([0], [0], []),
+        ([1], [1], []),
+        ([2], [2], ["low_similarity", "doubtful"]),
+        ([3], [3], []),
+    ]
+    assert beads(tgt, null_rate=0.03) == beads(tgt)  # the prior's rate: the same
 
 
 def test_every_bead_has_a_score_and_the_doubtful_flag_follows_it() -> None:
