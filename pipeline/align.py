@@ -116,6 +116,17 @@ class AlignParams:
     hubness: float = 1.0  # how much of a span's mean similarity is subtracted
     part_factor: float = 5.0  # a merged bead is no better than its weakest part allows
     part_factor_gained: float = 0.0  # added to it as far as each edge sentence adds its share
+    # ... and the cap lifted as far as the merged bead's length fits better than each of its
+    # sub-beads' does, by `cap_lift_fit` (a split sentence's pieces complete its length, a
+    # sentence beside a bead overshoots it: a piece sharing few words with the translation is
+    # still part of the bead), where omissions are rare: in full below the share of unaligned
+    # sentences `cap_lift_rate[0]` (the prior, or a first pass's estimate), not from [1]
+    cap_lift_fit: float = 0.0  # 0: never lifted
+    cap_lift_rate: tuple[float, float] = (0.05, 0.08)
+    # and only as far as the merged side's smaller edge sentence is a piece of it: in full below
+    # this share of the side's length, not from [1] (two sentences of a size are two sentences,
+    # one of which may be left out: the omission the cap is there for)
+    cap_lift_piece: tuple[float, float] = (0.4, 0.5)
     # Above the typical score a bead's cost falls with its size, so merges win by size alone
     # (a left-out sentence joined to its neighbour's bead): a merged bead earns its size's share
     # of that gain only as far as each edge sentence adds to its cosine what a piece translated
@@ -147,9 +158,11 @@ class AlignParams:
 # share no n-gram with the MT and still be there: "Pfui !"); without translation an omission
 # flag needs a run of 4 (the learned lexicon is weak evidence).
 # align-8: the unsupported-bead penalty in full only where omissions are common and the
-# translation matches right beads well (a free translation's or a weak MT's real parts share
-# nothing with it: they were left out as false omissions).
+# translation matches right beads well, and the weakest-part cap lifted by the length fit where
+# omissions are rare (a free translation's or a weak MT's real parts, a split sentence's
+# pieces, share little with the translation: they were left out as false omissions).
 TRANSLATION_PARAMS = AlignParams(
+    cap_lift_fit=0.15,
     unsupported_rate=(0.03, 0.10),
     unsupported_match=(0.15, 0.25),
     flag_chars=25,
@@ -503,18 +516,25 @@ class _WindowCosine:
         return weakest
 
     def similarity(
-        self, a: int, b: int, params: AlignParams, gain: np.ndarray | None = None
-    ) -> np.ndarray:
+        self,
+        a: int,
+        b: int,
+        params: AlignParams,
+        gain: np.ndarray | None = None,
+        lift: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """The span similarity, capped by the weakest part's score (the cap loosened by
-        `part_factor_gained` as far as the bead's edge sentences each add to it: `gain`)."""
+        `part_factor_gained` as far as the bead's edge sentences each add to it: `gain`); and,
+        where `lift` is given, the same with the cap lifted that far (0 .. 1)."""
         sim = _corrected(self.cosine(a, b), params.hubness)
         weakest = self.parts(a, b, params.hubness)
-        if weakest is not None:
-            factor: np.ndarray | float = params.part_factor
-            if gain is not None and params.part_factor_gained:
-                factor = params.part_factor + np.float32(params.part_factor_gained) * gain
-            sim = np.minimum(sim, factor * weakest)
-        return sim
+        if weakest is None:
+            return sim, None if lift is None else sim
+        factor: np.ndarray | float = params.part_factor
+        if gain is not None and params.part_factor_gained:
+            factor = params.part_factor + np.float32(params.part_factor_gained) * gain
+        capped = np.minimum(sim, factor * weakest)
+        return capped, None if lift is None else np.maximum(capped, sim * lift)
 
     def log_cosine(self, a: int, b: int) -> np.ndarray:
         if (a, b) not in self._log_cosines:
@@ -667,6 +687,8 @@ class _Scores:
     translated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
     # per merged bead type: how far the concatenation beats its best sub-bead (0 .. 1)
     gains: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    # per merged bead type: what the combined score gains with the weakest-part cap lifted
+    lifts: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
 
 class _Features:
@@ -743,9 +765,11 @@ class _Features:
         lexical: dict[tuple[int, int], np.ndarray] = {}
         translated: dict[tuple[int, int], np.ndarray] = {}
         gains: dict[tuple[int, int], np.ndarray] = {}
+        lifts: dict[tuple[int, int], np.ndarray] = {}
+        fits: dict[tuple[int, int], np.ndarray] = {}
         weight_sim = params.weight_mt if mt else params.weight_lexicon if lexicon else 0.0
         fixed = f32(weight_sim + params.weight_length + params.weight_position)
-        for a, b in self.types:
+        for a, b in self.types:  # in order: a bead's sub-beads' types come before it
             rows, cols = n - a + 1, m - b + 1
             if rows <= 0 or cols <= 0:
                 continue
@@ -754,39 +778,93 @@ class _Features:
             lt = (np.convolve(tgt_len, np.ones(b), "valid") + (b - 1)).astype(f32)
             spread = np.sqrt(np.maximum((ls[:, None] + lt[None, :] / f32(ratio)) * f32(3.4), 1))
             delta = (lt[None, :] - ls[:, None] * f32(ratio)) / spread
-            weighted = f32(params.weight_length) * np.exp(delta * delta * f32(-0.125))
+            fits[(a, b)] = fit = np.exp(delta * delta * f32(-0.125))
+            weighted = f32(params.weight_length) * fit
+            lifted = None
             if mt or lexicon is not None:
                 sources = mt or ([lexicon] if lexicon is not None else [])
                 if (a > 1 or b > 1) and params.gain_share > 0:
                     shares = [x.gain_shares(a, b) for x in sources]
                     gain = sum(shares) / f32(len(shares))
                     gains[(a, b)] = np.clip(gain / f32(params.gain_share), 0.0, 1.0)
-                sim = sources[0].similarity(a, b, params, gains.get((a, b)))
+                lift = _length_lift(fits, a, b, params.cap_lift_fit)
+                if lift is not None and params.cap_lift_piece[1] > params.cap_lift_piece[0]:
+                    lift = lift * _small_edges(src_len, tgt_len, a, b, params.cap_lift_piece)
+                sim, lifted = sources[0].similarity(a, b, params, gains.get((a, b)), lift)
                 for other in sources[1:]:
-                    sim = (sim + other.similarity(a, b, params, gains.get((a, b)))) / f32(2)
+                    more, more_lifted = other.similarity(a, b, params, gains.get((a, b)), lift)
+                    sim = (sim + more) / f32(2)
+                    if lifted is not None and more_lifted is not None:
+                        lifted = (lifted + more_lifted) / f32(2)
                 lexical[(a, b)] = sim
                 weighted += f32(weight_sim) * sim
+                if lifted is not None:
+                    lifted = f32(weight_sim) * (lifted - sim)  # what lifting adds, weighted
             present = (anchors.x_norm[a] > 0)[:, None] | (anchors.y_norm[b] > 0)[None, :]
             weighted += f32(params.weight_anchor) * anchors.cosine(a, b) * present
             i_centre = ((np.arange(rows) + a / 2) / max(n, 1)).astype(f32)
             j_centre = ((np.arange(cols) + b / 2) / max(m, 1)).astype(f32)
             drift = np.abs(i_centre[:, None] - j_centre[None, :])
             weighted += f32(params.weight_position) * np.clip(1 - 4 * drift, 0, 1)
-            score = weighted / (fixed + f32(params.weight_anchor) * present)
-            if doc.src_paragraphs and a > 1:  # a bead does not join sentences across paragraphs
-                par = doc.src_paragraphs[i0:i1]
-                crosses = np.array([par[i] != par[i + a - 1] for i in range(rows)])
-                score[crosses, :] = 0.0
-            if doc.tgt_paragraphs and b > 1:
-                par = doc.tgt_paragraphs[j0:j1]
-                crosses = np.array([par[j] != par[j + b - 1] for j in range(cols)])
-                score[:, crosses] = 0.0
+            denominator = fixed + f32(params.weight_anchor) * present
+            score = weighted / denominator
+            if lifted is not None:
+                lifted = lifted / denominator
+            for table in (score, lifted) if lifted is not None else (score,):
+                if doc.src_paragraphs and a > 1:  # a bead does not join across paragraphs
+                    par = doc.src_paragraphs[i0:i1]
+                    crosses = np.array([par[i] != par[i + a - 1] for i in range(rows)])
+                    table[crosses, :] = 0.0
+                if doc.tgt_paragraphs and b > 1:
+                    par = doc.tgt_paragraphs[j0:j1]
+                    crosses = np.array([par[j] != par[j + b - 1] for j in range(cols)])
+                    table[:, crosses] = 0.0
             combined[(a, b)] = score
+            if lifted is not None:
+                lifts[(a, b)] = lifted
             if mt:
                 rows_ok = np.convolve(~self.src_translated[i0:i1], np.ones(a), "valid") == 0
                 cols_ok = np.convolve(~self.tgt_translated[j0:j1], np.ones(b), "valid") == 0
                 translated[(a, b)] = rows_ok[:, None] & cols_ok[None, :]
-        return _Scores(combined, lexical, bool(mt), translated, gains)
+        return _Scores(combined, lexical, bool(mt), translated, gains, lifts)
+
+
+def _length_lift(
+    fits: dict[tuple[int, int], np.ndarray], a: int, b: int, scale: float
+) -> np.ndarray | None:
+    """For a merged bead type: how far each bead's length fit beats the best of its sub-beads'
+    (one edge sentence fewer), over `scale`, 0 .. 1; None for 1-1 or where not asked."""
+    if scale <= 0 or (a == 1 and b == 1):
+        return None
+    fit = fits[(a, b)]
+    rows, cols = fit.shape
+    best = np.zeros_like(fit)
+    if a > 1:
+        sub = fits[(a - 1, b)]
+        np.maximum(best, np.maximum(sub[:rows, :cols], sub[1 : rows + 1, :cols]), out=best)
+    if b > 1:
+        sub = fits[(a, b - 1)]
+        np.maximum(best, np.maximum(sub[:rows, :cols], sub[:rows, 1 : cols + 1]), out=best)
+    return np.clip((fit - best) / np.float32(scale), 0.0, 1.0)
+
+
+def _small_edges(
+    src_len: np.ndarray, tgt_len: np.ndarray, a: int, b: int, bounds: tuple[float, float]
+) -> np.ndarray:
+    """For a merged bead type: 1 where each merged side's smaller edge sentence is at most
+    bounds[0] of the side's length, 0 from bounds[1], linear between (the least over the
+    sides); broadcast over (source span, target span)."""
+    low, high = bounds
+    out = np.ones((1, 1), dtype=np.float32)
+    for lengths, k, axis in ((src_len, a, 1), (tgt_len, b, 0)):
+        if k < 2:
+            continue
+        span = np.convolve(lengths, np.ones(k), "valid")
+        edges = np.minimum(lengths[: len(span)], lengths[k - 1 : k - 1 + len(span)])
+        share = edges / np.maximum(span, 1)
+        small = np.clip((high - share) / (high - low), 0, 1).astype(np.float32)
+        out = np.minimum(out, np.expand_dims(small, axis))
+    return out
 
 
 # ---------------------------------------------------------------- the search
@@ -1004,13 +1082,24 @@ def _unsupported_share(
 
 
 def _steps(
-    scores: _Scores, params: AlignParams, rate: _NullEstimate | float | None = None
+    scores: _Scores,
+    params: AlignParams,
+    rate: _NullEstimate | float | None = None,
+    lift_at: _NullEstimate | float | None = None,
 ) -> dict[tuple[int, int], np.ndarray]:
     """A bead's cost: half a unit per sentence at score 0, nothing at the document's typical
-    right score, less above it; plus the size penalty."""
+    right score, less above it; plus the size penalty. `rate`: the estimated share of unaligned
+    sentences the unsupported-bead penalty goes by (None: not known); `lift_at`: the share the
+    weakest-part cap's lift goes by (None: not lifted)."""
     typical = np.float32(_typical(scores))
     steps = {}
+    lifted = 0.0
+    if lift_at is not None and scores.lifts:
+        share = lift_at.rate if isinstance(lift_at, _NullEstimate) else lift_at
+        lifted = 1.0 - _ramp(share, params.cap_lift_rate)
     for (a, b), score in scores.combined.items():
+        if lifted and (a, b) in scores.lifts:
+            score = score + np.float32(lifted) * scores.lifts[(a, b)]
         surprise = 1 - score / typical
         size = np.float32((a + b) / 2)
         # above the typical score a bead's gain grows with its size only as size ** reward_power
@@ -1107,7 +1196,10 @@ def _search(
         if whole or (n - i0) * ratio < size // 2:
             i1, j1 = n, m  # what is left goes in one window, to the end
         scores = features.scores(i0, i1, j0, j1)
-        steps = _steps(scores, params)
+        # priced by the rate given, or by the prior until a first pass has estimated it
+        steps = _steps(
+            scores, params, rate if evidence else None, params.null_prior if rate is None else rate
+        )
         weights = _null_weights(scores, params)
         window_rate = rate
         if window_rate is None:  # first passes: how much is unaligned at the current prices
@@ -1116,8 +1208,8 @@ def _search(
                 window_rate = _estimate(
                     _null_count(first), _null_runs(first), i1 - i0 + j1 - j0, params
                 )
-        if evidence and window_rate is not None and params.unsupported_rate[1] > 0:
-            steps = _steps(scores, params, window_rate)  # the penalty by the estimated rate
+            if params.unsupported_rate[1] > 0 or scores.lifts:  # priced again by the estimate
+                steps = _steps(scores, params, window_rate, window_rate)
         local = _dp(i1 - i0, j1 - j0, steps, _null_costs(params, window_rate), *weights)
         if (i1, j1) == (n, m):
             return placed + _place(local, scores, i0, j0)

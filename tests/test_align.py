@@ -7,6 +7,7 @@ where a test says otherwise; the target is an English version edited as Enab's a
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 
 from pipeline.align import (
     TRANSLATION_PARAMS,
+    AlignParams,
     Document,
     align,
     align_corpus,
@@ -704,3 +706,51 @@ def test_real_dev_article_with_mt_finds_a_1_5_split_and_a_merge_with_an_unmatche
     assert ([61], [95, 96, 97, 98, 99]) in found
     assert ([433, 434, 435], [516]) in found
     assert ([432], [515]) in found
+
+
+Gold = list[tuple[list[int], list[int]]]
+
+
+def _split_corpus(pieces: int, keep_every: int) -> tuple[Document, Gold]:
+    """150 real NTREX sentences (bundled, CC BY-SA 4.0), each longer one's English split at its
+    commas into `pieces`, and a weak translation: the English reference keeping one word in
+    `keep_every` (a free translation shares that little with the text)."""
+    sources = Path(__file__).resolve().parents[1] / "data" / "sample_site" / "sources"
+    en = (sources / "docs.en").read_text(encoding="utf-8").splitlines()[:150]
+    ar = (sources / "docs.ar").read_text(encoding="utf-8").splitlines()[:150]
+    mt = [" ".join(w for k, w in enumerate(s.split()) if k % keep_every == 0) for s in en]
+    tgt: list[str] = []
+    gold: Gold = []
+    for i, sentence in enumerate(en):
+        parts = re.split(r"(?<=,)\s+", sentence)
+        if len(sentence) > 100 and len(parts) >= pieces:
+            bounds = [round(len(parts) * q / pieces) for q in range(pieces + 1)]
+            split = [" ".join(parts[x:y]) for x, y in itertools.pairwise(bounds)]
+            gold.append(([i], list(range(len(tgt), len(tgt) + len(split)))))
+            tgt += split
+        else:
+            gold.append(([i], [len(tgt)]))
+            tgt.append(sentence)
+    return Document(ar, tgt, src_mt=mt), gold
+
+
+def test_pieces_of_a_split_sentence_are_kept_in_its_bead_with_a_weak_translation() -> None:
+    # 32 sentences split in three, a translation sharing a quarter of the words: a piece that
+    # shares nothing with it still completes its sentence's length, and omissions are rare here,
+    # so the weakest-part cap is lifted (align-7 left 15 pieces out as unaligned)
+    doc, gold = _split_corpus(pieces=3, keep_every=4)
+    splits = [g for g in gold if len(g[1]) > 1]
+    assert len(splits) == 32
+
+    def run(params: AlignParams) -> tuple[int, int, int]:
+        result = align(doc, src_language="ar", tgt_language="en", params=params, diff=False)
+        found = {(tuple(b.src), tuple(b.tgt)) for b in result.beads}
+        right = sum(1 for s, t in splits if (tuple(s), tuple(t)) in found)
+        unaligned = sum(1 for b in result.beads if not b.src or not b.tgt)
+        flagged = sum(1 for b in result.beads if {"omitted", "added"} & set(b.flags))
+        return right, unaligned, flagged
+
+    right, unaligned, flagged = run(TRANSLATION_PARAMS)
+    assert right >= 24 and unaligned <= 4 and flagged == 0
+    right_7, unaligned_7, _ = run(dataclasses.replace(TRANSLATION_PARAMS, cap_lift_fit=0.0))
+    assert right_7 < right and unaligned_7 >= 10
