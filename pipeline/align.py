@@ -123,6 +123,14 @@ class AlignParams:
     # sentences `cap_lift_rate[0]` (the prior, or a first pass's estimate), not from [1]
     cap_lift_fit: float = 0.0  # 0: never lifted
     cap_lift_rate: tuple[float, float] = (0.05, 0.08)
+    # whether a first pass, priced by the prior, lifts too: with a translation it keeps a free
+    # translation's first pass from finding omissions that are not there; without one it hid
+    # part of a damaged corpus's real omissions from the estimate (bench/align.py decided)
+    cap_lift_first: bool = True
+    # and, where set, only as far as the first pass found omissions in passages (the mean run
+    # length: none at [0], in full from [1]): without a translation nothing tells a sentence
+    # dropped here and there (damaged text, what the cap is for) from a piece but that shape
+    cap_lift_run: tuple[float, float] = (0.0, 0.0)
     # and only as far as the merged side's smaller edge sentence is a piece of it: in full below
     # this share of the side's length, not from [1] (two sentences of a size are two sentences,
     # one of which may be left out: the omission the cap is there for)
@@ -160,7 +168,8 @@ class AlignParams:
 # align-8: the unsupported-bead penalty in full only where omissions are common and the
 # translation matches right beads well, and the weakest-part cap lifted by the length fit where
 # omissions are rare (a free translation's or a weak MT's real parts, a split sentence's
-# pieces, share little with the translation: they were left out as false omissions).
+# pieces, share little with the translation: they were left out as false omissions); without
+# translation the same lift, after the first pass (the learned lexicon is weak evidence too).
 TRANSLATION_PARAMS = AlignParams(
     cap_lift_fit=0.15,
     unsupported_rate=(0.03, 0.10),
@@ -173,6 +182,11 @@ TRANSLATION_PARAMS = AlignParams(
     part_factor_gained=3.0,
 )
 NO_TRANSLATION_PARAMS = AlignParams(
+    cap_lift_fit=0.15,
+    cap_lift_rate=(0.04, 0.07),
+    cap_lift_first=False,
+    cap_lift_piece=(0.3, 0.4),  # a lexicon's silence about a sentence is weaker evidence
+    cap_lift_run=(1.5, 2.0),
     reward_power=0.0,
     gain_share=0.4,
     null_run_power=2.0,
@@ -1097,6 +1111,8 @@ def _steps(
     if lift_at is not None and scores.lifts:
         share = lift_at.rate if isinstance(lift_at, _NullEstimate) else lift_at
         lifted = 1.0 - _ramp(share, params.cap_lift_rate)
+        if isinstance(lift_at, _NullEstimate):
+            lifted *= _ramp(lift_at.run, params.cap_lift_run)
     for (a, b), score in scores.combined.items():
         if lifted and (a, b) in scores.lifts:
             score = score + np.float32(lifted) * scores.lifts[(a, b)]
@@ -1197,9 +1213,10 @@ def _search(
             i1, j1 = n, m  # what is left goes in one window, to the end
         scores = features.scores(i0, i1, j0, j1)
         # priced by the rate given, or by the prior until a first pass has estimated it
-        steps = _steps(
-            scores, params, rate if evidence else None, params.null_prior if rate is None else rate
-        )
+        lift_first = params.null_prior if rate is None else rate
+        if not params.cap_lift_first and (rate is None or not evidence):
+            lift_first = None
+        steps = _steps(scores, params, rate if evidence else None, lift_first)
         weights = _null_weights(scores, params)
         window_rate = rate
         if window_rate is None:  # first passes: how much is unaligned at the current prices

@@ -250,7 +250,8 @@ def test_the_real_article_aligns_as_before_the_speed_work(tmp_path: Path) -> Non
             unsupported_match=(0.0, 0.0),
             cap_lift_fit=0.0,
         )
-        for module, params in ((before, None), (align, as_align_7 if src_mt else None)):
+        no_lift = dataclasses.replace(align.NO_TRANSLATION_PARAMS, cap_lift_fit=0.0)
+        for module, params in ((before, None), (align, as_align_7 if src_mt else no_lift)):
             doc = module.Document(src, tgt, src_mt=src_mt, tgt_mt=tgt_mt)
             (result,) = module.align_corpus(
                 [doc], src_language="de", tgt_language="fr", supplied=src_mt is not None,
