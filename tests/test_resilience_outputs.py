@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -80,6 +81,10 @@ def _run(
     env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     def preexec() -> None:
+        # a runner may start the suite with SIGINT ignored (a background job): the export
+        # under test gets it back as a user's terminal gives it (Python then raises
+        # KeyboardInterrupt on it)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         if limit is not None:  # Python ignores SIGXFSZ: a write past the limit fails (EFBIG)
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
