@@ -149,6 +149,12 @@ class AlignParams:
     # the document's typical best match, and
     flag_run: int = 3  # in a run of this many unaligned sentences at least,
     flag_chars: int = 80  # or a sentence this long at least
+    # nor in a stretch with `flag_block` unaligned sentences on each side at least, where the
+    # translation matches right beads weakly (the window's typical best 1-1 similarity below
+    # `flag_block_below`): there a passage "left out" beside a passage "added" is more often a
+    # stretch the aligner could not match than one passage put in another's place (0: off)
+    flag_block: int = 0
+    flag_block_below: float = 0.0
     rescore_join: float = 0.2  # mean token log-probability a model's rescoring needs to gain
     # by joining an unaligned sentence to its neighbour's bead (see _rescored)
     join_tolerance: float = 0.03  # and joined to a neighbouring bead it lowers that bead's
@@ -172,6 +178,8 @@ class AlignParams:
 # translation the same lift, after the first pass (the learned lexicon is weak evidence too).
 TRANSLATION_PARAMS = AlignParams(
     cap_lift_fit=0.15,
+    flag_block=2,
+    flag_block_below=0.3,
     unsupported_rate=(0.03, 0.10),
     unsupported_match=(0.15, 0.25),
     flag_chars=25,
@@ -1213,7 +1221,7 @@ def _search(
             i1, j1 = n, m  # what is left goes in one window, to the end
         scores = features.scores(i0, i1, j0, j1)
         # priced by the rate given, or by the prior until a first pass has estimated it
-        lift_first = params.null_prior if rate is None else rate
+        lift_first: _NullEstimate | float | None = params.null_prior if rate is None else rate
         if not params.cap_lift_first and (rate is None or not evidence):
             lift_first = None
         steps = _steps(scores, params, rate if evidence else None, lift_first)
@@ -1260,6 +1268,26 @@ def _run_lengths(path: Sequence[_Placed]) -> list[int]:
             end += 1
         for q in range(k, end):
             out[q] = end - k
+        k = max(end, k + 1)
+    return out
+
+
+def _crossed_runs(path: Sequence[_Placed], least: int) -> list[bool]:
+    """For each bead: whether it is in a stretch of unaligned sentences (between two aligned
+    beads) with at least `least` of them on each side (0: never)."""
+    out = [False] * len(path)
+    if least <= 0:
+        return out
+    k = 0
+    while k < len(path):
+        end = k
+        while end < len(path) and (not path[end].a or not path[end].b):
+            end += 1
+        if end > k:
+            src = sum(1 for q in range(k, end) if path[q].a)
+            tgt = sum(1 for q in range(k, end) if path[q].b)
+            if src >= least and tgt >= least:
+                out[k:end] = [True] * (end - k)
         k = max(end, k + 1)
     return out
 
@@ -1573,6 +1601,7 @@ def _aligned(
         path = _rescored(path, features, scorer)
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
+    crossed = _crossed_runs(path, params.flag_block)
     aligned = (
         {i for x in path if x.a and x.b for i in range(x.i, x.i + x.a)},
         {j for x in path if x.a and x.b for j in range(x.j, x.j + x.b)},
@@ -1602,6 +1631,8 @@ def _aligned(
             if strong and lexical and _joins_neighbour(features, path, k, params):
                 strong = False
             if strong and _continues_bead(doc, aligned, x):
+                strong = False
+            if strong and crossed[k] and x.typical < params.flag_block_below:
                 strong = False
         bead = Bead(
             src=src,

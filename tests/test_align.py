@@ -754,3 +754,18 @@ def test_pieces_of_a_split_sentence_are_kept_in_its_bead_with_a_weak_translation
     assert right >= 24 and unaligned <= 4 and flagged == 0
     right_7, unaligned_7, _ = run(dataclasses.replace(TRANSLATION_PARAMS, cap_lift_fit=0.0))
     assert right_7 < right and unaligned_7 >= 10
+
+
+def test_a_stretch_unaligned_on_both_sides_is_found() -> None:
+    from pipeline.align import _crossed_runs, _Placed
+
+    def bead(a: int, b: int) -> _Placed:
+        return _Placed(0, a, 0, b, 0.0, None)
+
+    # aligned, then 2 left out and 2 added (a stretch the aligner could not match), aligned,
+    # then one replaced by one (kept as omission + addition), aligned
+    path = [bead(1, 1), bead(1, 0), bead(0, 1), bead(0, 1), bead(1, 0), bead(1, 1),
+            bead(1, 0), bead(0, 1), bead(1, 1)]  # fmt: skip
+    assert _crossed_runs(path, 2) == [False, True, True, True, True, False, False, False, False]
+    assert _crossed_runs(path, 1) == [False, True, True, True, True, False, True, True, False]
+    assert _crossed_runs(path, 0) == [False] * 9
