@@ -603,25 +603,23 @@ def realistic_suites(seed: int) -> dict[str, Suite]:
         if mt is not None:
             suites["zh-en"] = ([Document(d.src, d.tgt, src_mt=[by_text[s] for s in d.src])
                                 for d in docs], golds)  # fmt: skip
+        def styled(style: str) -> Suite:
+            rng = random.Random(seed)
+            docs, golds = [], []
+            for src, tgt in joined(zh, 120):
+                s, t, g = restructure(src, tgt, rng, "en", style=style)
+                docs.append(Document(s, t, src_mt=[by_text[x] for x in s] if mt else None))
+                golds.append(g)
+            return docs, golds
+
         # literary-like: long English sentences split in 2-4, free merges, ~1% unaligned
-        rng = random.Random(seed)
-        docs, golds = [], []
-        for src, tgt in joined(zh, 120):
-            s, t, g = restructure(src, tgt, rng, "en", style="literary")
-            docs.append(Document(s, t, src_mt=[by_text[x] for x in s] if mt else None))
-            golds.append(g)
+        docs, golds = styled("literary")
         if mt is not None:
             suites["zh-en literary"] = (docs, golds)
         suites["zh-en literary, no MT"] = ([Document(d.src, d.tgt) for d in docs], golds)
         # split-heavy literary-like: 1.3 English sentences a Chinese one, as in the held-out book
-        rng = random.Random(seed)
-        docs, golds = [], []
-        for src, tgt in joined(zh, 120):
-            s, t, g = restructure(src, tgt, rng, "en", style="literary-split")
-            docs.append(Document(s, t, src_mt=[by_text[x] for x in s] if mt else None))
-            golds.append(g)
         if mt is not None:
-            suites["zh-en literary, split-heavy"] = (docs, golds)
+            suites["zh-en literary, split-heavy"] = styled("literary-split")
         suites |= weak_suites(suites, ["zh-en", "zh-en literary", "zh-en literary, split-heavy"])
     return suites
 
