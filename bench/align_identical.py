@@ -78,28 +78,25 @@ def stand_in_scorer(sources: list[str], targets: list[str]) -> list[float]:
     ]
 
 
-def corpus(docs: list, **kwargs: Any) -> Callable[[ModuleType], list]:
-    def run(module: ModuleType) -> list:
-        args = dict(kwargs)
-        if "dictionary" in args:
-            args["dictionary"] = _lexicon(module, args["dictionary"])
-        if "params" in args:
-            args["params"] = module.AlignParams(**vars(args["params"]))
-        return module.align_corpus(_docs(module, docs), **args)
+def _module_args(module: ModuleType, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments with the lexicon and params rebuilt as the module's own types."""
+    args = dict(kwargs)
+    for key in ("dictionary", "lexicon"):
+        if key in args:
+            args[key] = _lexicon(module, args[key])
+    if "params" in args:
+        args["params"] = module.AlignParams(**vars(args["params"]))
+    return args
 
-    return run
+
+def corpus(docs: list, **kwargs: Any) -> Callable[[ModuleType], list]:
+    return lambda module: module.align_corpus(_docs(module, docs), **_module_args(module, kwargs))
 
 
 def one_by_one(docs: list, **kwargs: Any) -> Callable[[ModuleType], list]:
-    def run(module: ModuleType) -> list:
-        args = dict(kwargs)
-        if "lexicon" in args:
-            args["lexicon"] = _lexicon(module, args["lexicon"])
-        if "params" in args:
-            args["params"] = module.AlignParams(**vars(args["params"]))
-        return [module.align(d, **args) for d in _docs(module, docs)]
-
-    return run
+    return lambda module: [
+        module.align(d, **_module_args(module, kwargs)) for d in _docs(module, docs)
+    ]
 
 
 def real_cases() -> list[Case]:

@@ -712,6 +712,13 @@ class _Scores:
     # per merged bead type: what the combined score gains with the weakest-part cap lifted
     lifts: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
 
+    @cached_property
+    def typical_match(self) -> float | None:
+        """The best 1-1 translation or lexicon similarity, median over the source sentences:
+        how well right beads match here (None without such a similarity)."""
+        one = self.lexical.get((1, 1))
+        return float(np.median(one.max(axis=1))) if one is not None and one.size else None
+
 
 class _Features:
     """Everything about one document the scores are made of, computed once."""
@@ -1094,9 +1101,7 @@ def _unsupported_share(
 ) -> float:
     """How much of the unsupported-bead penalty the window pays: by how well right beads match
     the translation here, and, once a first pass has estimated it, by how common omissions are."""
-    one = scores.lexical.get((1, 1))
-    typical = float(np.median(one.max(axis=1))) if one is not None and one.size else 0.0
-    share = _ramp(typical, params.unsupported_match)
+    share = _ramp(scores.typical_match or 0.0, params.unsupported_match)
     if rate is not None:
         estimated = rate.rate if isinstance(rate, _NullEstimate) else rate
         share *= _ramp(estimated, params.unsupported_rate)
@@ -1168,9 +1173,7 @@ def _place(
     placed = []
     one = scores.combined.get((1, 1))
     one_lexical = scores.lexical.get((1, 1))
-    typical = 1.0
-    if one_lexical is not None and one_lexical.size:
-        typical = max(float(np.median(one_lexical.max(axis=1))), 1e-3)
+    typical = 1.0 if scores.typical_match is None else max(scores.typical_match, 1e-3)
     for i, a, j, b in local:
         if a and b:
             lexical = scores.lexical.get((a, b))
@@ -1272,23 +1275,19 @@ def _run_lengths(path: Sequence[_Placed]) -> list[int]:
     return out
 
 
-def _crossed_runs(path: Sequence[_Placed], least: int) -> list[bool]:
-    """For each bead: whether it is in a stretch of unaligned sentences (between two aligned
-    beads) with at least `least` of them on each side (0: never)."""
+def _crossed_runs(path: Sequence[_Placed], runs: list[int], least: int) -> list[bool]:
+    """For each bead: whether it is in a stretch of unaligned sentences (`runs`, from
+    _run_lengths) with at least `least` of them on each side (0: never)."""
     out = [False] * len(path)
-    if least <= 0:
-        return out
     k = 0
-    while k < len(path):
-        end = k
-        while end < len(path) and (not path[end].a or not path[end].b):
-            end += 1
-        if end > k:
-            src = sum(1 for q in range(k, end) if path[q].a)
-            tgt = sum(1 for q in range(k, end) if path[q].b)
-            if src >= least and tgt >= least:
-                out[k:end] = [True] * (end - k)
-        k = max(end, k + 1)
+    while least > 0 and k < len(path):
+        if runs[k]:
+            stretch = path[k : k + runs[k]]
+            if sum(1 for x in stretch if x.a) >= least and sum(1 for x in stretch if x.b) >= least:
+                out[k : k + runs[k]] = [True] * runs[k]
+            k += runs[k]
+        else:
+            k += 1
     return out
 
 
@@ -1601,7 +1600,7 @@ def _aligned(
         path = _rescored(path, features, scorer)
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
-    crossed = _crossed_runs(path, params.flag_block)
+    crossed = _crossed_runs(path, runs, params.flag_block)
     aligned = (
         {i for x in path if x.a and x.b for i in range(x.i, x.i + x.a)},
         {j for x in path if x.a and x.b for j in range(x.j, x.j + x.b)},

@@ -757,7 +757,7 @@ def test_pieces_of_a_split_sentence_are_kept_in_its_bead_with_a_weak_translation
 
 
 def test_a_stretch_unaligned_on_both_sides_is_found() -> None:
-    from pipeline.align import _crossed_runs, _Placed
+    from pipeline.align import _crossed_runs, _Placed, _run_lengths
 
     def bead(a: int, b: int) -> _Placed:
         return _Placed(0, a, 0, b, 0.0, None)
@@ -766,6 +766,7 @@ def test_a_stretch_unaligned_on_both_sides_is_found() -> None:
     # then one replaced by one (kept as omission + addition), aligned
     path = [bead(1, 1), bead(1, 0), bead(0, 1), bead(0, 1), bead(1, 0), bead(1, 1),
             bead(1, 0), bead(0, 1), bead(1, 1)]  # fmt: skip
-    assert _crossed_runs(path, 2) == [False, True, True, True, True, False, False, False, False]
-    assert _crossed_runs(path, 1) == [False, True, True, True, True, False, True, True, False]
-    assert _crossed_runs(path, 0) == [False] * 9
+    runs = _run_lengths(path)
+    assert _crossed_runs(path, runs, 2) == [False, True, True, True, True] + [False] * 4
+    assert _crossed_runs(path, runs, 1) == [False, True, True, True, True, False, True, True, False]
+    assert _crossed_runs(path, runs, 0) == [False] * 9
