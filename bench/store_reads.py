@@ -25,15 +25,10 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import select  # noqa: E402
 
 from pipeline.models import ArticlePair, ArticleVersion, PairStatus  # noqa: E402
-from pipeline.stages import paired_sentences  # noqa: E402
-from pipeline.store import (  # noqa: E402
-    PAIR_BATCH,
-    TEXT_BATCH,
-    PairRow,
-    SqlCorpusStore,
-    VersionRow,
-    open_store,
-)
+from pipeline.stages.translate import paired_sentences  # noqa: E402
+from pipeline.store.core import PAIR_BATCH, TEXT_BATCH  # noqa: E402
+from pipeline.store.sql import SqlCorpusStore, open_store  # noqa: E402
+from pipeline.store.tables import PairRow, VersionRow  # noqa: E402
 from tests.test_exports import make_pair  # noqa: E402
 
 

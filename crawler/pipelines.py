@@ -17,24 +17,14 @@ from crawler.resources import close_writer, store_for, translations_for, writer_
 from crawler.supervision import die_with_parent, stop_crawl
 from crawler.writer import WriterFailed, WriterReport
 from pipeline.boilerplate import SiteBoilerplate
-from pipeline.extract import PageTooLarge, extract_article, text_votes
-from pipeline.models import ArticlePair, ArticleText, CrawlError, PipelineStage
+from pipeline.extract import PageTooLarge, text_votes
+from pipeline.models import ArticlePair, ArticleText, CrawlError, PairAlignment, PipelineStage
+from pipeline.pages import ParsedPage
 from pipeline.profile import LanguageSite
-from pipeline.stages import (
-    AlignmentState,
-    align_pair,
-    alignable,
-    alignment_state,
-    cached_translation,
-    directions,
-    document,
-    extraction_stale,
-    mode_of,
-    original,
-    sentences_of,
-    translate_texts,
-    translation,
-)
+from pipeline.stages.align import EngineTranslations, align_with_texts
+from pipeline.stages.extract import PageInput, extract_page, extraction_stale
+from pipeline.stages.sides import directions, original, translation
+from pipeline.stages.translate import sentences_of, translate_texts
 from pipeline.translate import Engine
 
 logger = logging.getLogger(__name__)
@@ -74,18 +64,11 @@ def _extract_texts(jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]
     texts: list[ArticleText | tuple[str, str]] = []
     for side, language, html, url, site, sha, cap, repeated in jobs:
         try:
-            texts.append(
-                extract_article(
-                    html,
-                    language=language,
-                    side=side,
-                    url=url,
-                    site=site,
-                    content_sha256=sha,
-                    max_chars=cap,
-                    repeated=repeated,
-                )
-            )
+            page = PageInput(
+                ParsedPage(html), language=language, side=side, url=url, site=site,
+                content_sha256=sha,
+            )  # fmt: skip
+            texts.append(extract_page(page, repeated=repeated, max_chars=cap))
         except PageTooLarge as exc:
             texts.append(("too_large", str(exc)))
         except Exception as exc:  # one page's failure is recorded with its pair, never fatal
@@ -264,13 +247,7 @@ class TranslationPipeline:
             sentences = sentences_of(version.text)
             try:
                 async with self.one_at_a_time:
-                    await asyncio.to_thread(
-                        translate_texts,
-                        engine,
-                        sentences,
-                        lookup=cache.cached_translations,
-                        save=cache.save_translations,
-                    )
+                    await asyncio.to_thread(translate_texts, engine, sentences, cache)
             except Exception as exc:  # this article's failure; the crawl and the pair go on
                 _failed(
                     self.crawler,
@@ -308,30 +285,22 @@ class TranslationPipeline:
 
 class AlignmentPipeline:
     """Aligns each freshly extracted pair (the original as source, its translation as target) with
-    whatever translations the store's cache holds (TranslationPipeline runs first), and attaches
-    the alignment to the pair so the store saves both in one transaction. With no translation
-    the alignment is made in mode "none", one document at a time, with the bundled Arabic-English
-    word list; `bitext align` later redoes it with the corpus-wide lexicon added, or with
-    translations once a package is installed.
-    BITEXT_ALIGN=0 turns this off."""
+    whatever translations the crawl's cache holds (TranslationPipeline runs first), and attaches
+    the alignment to the pair so the store saves both in one transaction: the alignment stage's
+    entry point (pipeline.stages.align.align_with_texts) on one pair. With no translation the
+    alignment is made in mode "none", one document at a time, with the bundled word list of the
+    language pair; `bitext align` later redoes it with the corpus-wide lexicon added, or with
+    translations once a package is installed. BITEXT_ALIGN=0 turns this off."""
 
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("BITEXT_ALIGN", True):
             raise NotConfigured("BITEXT_ALIGN is off")
         self.crawler = crawler
-        self.engine_keys: dict[tuple[str, str], str | None] = {}
+        self.translations: EngineTranslations | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AlignmentPipeline:
         return cls(crawler)
-
-    def _engine_key(self, source: str, target: str) -> str | None:
-        from pipeline.translate import engine_or_none
-
-        if (source, target) not in self.engine_keys:
-            engine = engine_or_none(source, target)  # the key names the packages; nothing loads
-            self.engine_keys[(source, target)] = engine.key if engine else None
-        return self.engine_keys[(source, target)]
 
     async def process_item(self, item: object) -> object:
         from pipeline.dictionary import bundled_dictionary
@@ -339,48 +308,41 @@ class AlignmentPipeline:
         source_version = original(item) if isinstance(item, ArticlePair) else None
         if not isinstance(item, ArticlePair) or source_version is None:
             return item
-        original_text, translation_text = source_version.text, translation(item).text
-        if not alignable(original_text, translation_text):
-            return item
-        assert original_text is not None and translation_text is not None
-        texts = {
-            source_version.language: original_text,
-            translation(item).language: translation_text,
-        }
-        lookup = translations_for(self.crawler).cached_translations
-        mt: dict[str, list[str] | None] = {}
-        for source, target in directions(item):
-            key = self._engine_key(source, target)
-            sentences = sentences_of(texts[source])
-            mt[source] = cached_translation(key, sentences, lookup=lookup) if key else None
-        doc = document(item, original_text, translation_text, mt)
-        scope = "-".join(directions(item)[0])  # original-translation, e.g. ar-en
+        if self.translations is None:  # cached translations only: the crawl decodes nothing here
+            cache = translations_for(self.crawler)
+            self.translations = EngineTranslations(cache, settings=None, decode=False)
+        store = store_for(self.crawler)
         key = translation(item).site_article_id
-        stored = store_for(self.crawler).alignment_key(item.site, key)
-        if alignment_state(stored, item, mode_now=mode_of(doc)) == AlignmentState.current:
-            # a re-crawled pair whose versions did not change: its alignment stands
-            self.crawler.stats.inc_value("bitext/alignment/unchanged")
-            return item
-        # no translation: the bundled word list stands in (loaded once, in the worker thread)
-        lexicon = (
-            None
-            if mode_of(doc) == "translation"
-            else await asyncio.to_thread(bundled_dictionary, *directions(item)[0])
-        )
+
+        def attach(alignment: PairAlignment) -> None:
+            item.alignment = alignment
+
         try:
-            item.alignment = await asyncio.to_thread(align_pair, item, doc, lexicon=lexicon)
+            counts = await asyncio.to_thread(
+                align_with_texts,
+                [(item, source_version.text, translation(item).text)],
+                stored=lambda p: store.alignment_key(p.site, key),
+                translations=self.translations,
+                save=attach,
+                dictionary=bundled_dictionary,
+                together=False,
+            )
         except Exception as exc:  # this pair's failure; stored without an alignment
             _failed(
                 self.crawler,
                 item,
                 PipelineStage.alignment,
-                scope,
+                "-".join(directions(item)[0]),  # original-translation, e.g. ar-en
                 "align_error",
                 f"{type(exc).__name__}: {exc}",
             )
             return item
-        item.stage_ok(PipelineStage.alignment, scope)
-        self.crawler.stats.inc_value(f"bitext/alignment/{item.alignment.mode}")
+        if counts["unchanged"]:
+            # a re-crawled pair whose versions did not change: its alignment stands
+            self.crawler.stats.inc_value("bitext/alignment/unchanged")
+        elif item.alignment is not None:
+            item.stage_ok(PipelineStage.alignment, "-".join(directions(item)[0]))
+            self.crawler.stats.inc_value(f"bitext/alignment/{item.alignment.mode}")
         return item
 
 

@@ -15,8 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.writer import StoreWriter, WriterReport
-from pipeline.corpus import CorpusReader
 from pipeline.store import SqlCorpusStore, open_store
+from pipeline.store.interface import CorpusReader
 from pipeline.warc import warcinfo_fields
 
 _stores: WeakKeyDictionary[Crawler, SqlCorpusStore] = WeakKeyDictionary()

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.corpus import CorpusStore
 from pipeline.models import ArticlePair, CrawlError, WarcCapture
+from pipeline.store.interface import CorpusStore
 from pipeline.warc import HttpExchange, PreviousCapture, WarcArchive
 
 logger = logging.getLogger(__name__)

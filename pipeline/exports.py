@@ -21,8 +21,8 @@ from typing import IO
 import psutil  # pid_exists: a killed writer's leftovers are stale
 from lxml import etree
 
-from pipeline.corpus import AlignmentKey, CorpusReader
 from pipeline.models import ArticlePair, Bead, ExportedPair, PairAlignment, ReviewStatus
+from pipeline.store.interface import AlignmentKey, CorpusReader
 
 try:
     TOOL_VERSION = version("bitext")
@@ -265,7 +265,7 @@ def language_pairs(corpus: CorpusReader) -> list[tuple[str, str]]:
 
 def _describes(alignment: PairAlignment | None, pair: ArticlePair) -> bool:
     """Was this alignment (or review) made on the pair's current versions? (the stage rule)"""
-    from pipeline.stages import alignment_state, alignment_usable
+    from pipeline.stages.align import alignment_state, alignment_usable
 
     key = None if alignment is None else AlignmentKey.of(alignment)
     mode = "none" if alignment is None else alignment.mode
@@ -277,7 +277,7 @@ def exported_pairs(
 ) -> Iterator[ExportedPair]:
     """Every paired article with both versions, its clean texts and its current alignment
     (beads filtered by `keep`); a stale alignment (a version changed since) is left out."""
-    from pipeline.stages import with_texts
+    from pipeline.stages.sides import with_texts
 
     counts = counts if counts is not None else Counter()
     alignments = {(a.site, a.translation_article_id): a for a in corpus.iter_alignments()}
@@ -320,7 +320,7 @@ def segments(
     pairs: Iterable[ExportedPair], *, dedup: bool = False, counts: Counter[str] | None = None
 ) -> Iterator[Segment]:
     """The beads with text on both sides, as segment pairs (duplicates dropped if `dedup`)."""
-    from pipeline.stages import bead_text
+    from pipeline.stages.align import bead_text
 
     counts = counts if counts is not None else Counter()
     seen: set[bytes] = set()
@@ -521,3 +521,33 @@ def write_xliff(
     with atomic_writer(path, mode="wb") as out:
         out.write(document)
     return written
+
+
+FORMATS = ("jsonl", "tmx", "moses", "xliff")
+# The language pair of a segment file when neither the store nor the user gives one (an empty
+# store exported with --allow-empty): BCP 47's "undetermined", never a guessed pair.
+UNDETERMINED = ("und", "und")
+
+
+def write_export(
+    corpus: CorpusReader,
+    format: str,
+    output: Path,
+    keep: ExportFilter,
+    *,
+    languages: tuple[str, str],
+    dedup: bool = False,
+    allow_empty: bool = False,
+    counts: Counter[str] | None = None,
+) -> int:
+    """Write the store's exported pairs in one of FORMATS (JSONL: article pairs; the others:
+    segment pairs of `languages`, original's first); how many were written. EmptyExport when
+    there are none and not `allow_empty`."""
+    counts = counts if counts is not None else Counter()
+    pairs = exported_pairs(corpus, keep, counts)
+    if format == "jsonl":
+        return write_jsonl(pairs, output, allow_empty=allow_empty)
+    segs = segments(pairs, dedup=dedup, counts=counts)
+    writer = {"tmx": write_tmx, "moses": write_moses, "xliff": write_xliff}[format]
+    src_lang, tgt_lang = languages
+    return writer(segs, output, src_lang=src_lang, tgt_lang=tgt_lang, allow_empty=allow_empty)

@@ -22,7 +22,6 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.metadata import extract_title
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 
 from pipeline.boilerplate import (
@@ -34,10 +33,10 @@ from pipeline.boilerplate import (
 )
 from pipeline.language import detect_language, in_other_script, script_language
 from pipeline.models import ArticleText, RemovedBlock, TextStatus
-from pipeline.pages import PageMetadata, css_xpath, parse_page, read_article_page
+from pipeline.pages import PageMetadata, ParsedPage, css_xpath, read_article_page
 from pipeline.profile import LanguageSite, PageClues, SiteProfile, find_profile, host_of
 from pipeline.segment import segment
-from pipeline.text import UNPRINTABLE_REASON, clean_text, comparison_form, strip_unprintable
+from pipeline.text import UNPRINTABLE_REASON, clean_text, comparison_form
 
 EXTRACTOR = f"bitext-extract/2 trafilatura/{trafilatura.__version__}"
 MIN_BODY_LETTERS = 200  # less than this after cleaning is not a news site's article body
@@ -305,7 +304,7 @@ def page_clues(tree: Any, url: str | None, language: str | None) -> PageClues:
 
 
 def read_page(
-    page: str,
+    page: str | ParsedPage,
     *,
     language: str | None = None,
     side: LanguageSite | None = None,
@@ -315,16 +314,19 @@ def read_page(
     profiles: Sequence[SiteProfile] = (),
     max_chars: int | None = None,
 ) -> PageBlocks:
-    """Parse once, find the page's profile among `profiles` when no `side` is given, read the
-    metadata, run trafilatura (on the profile's container if the page has one): the blocks the
-    text rules will judge. A page longer than `max_chars` raises PageTooLarge."""
-    if max_chars is not None and len(page) > max_chars:
-        raise PageTooLarge(f"{len(page)} characters, over the extraction cap of {max_chars}")
-    page, unprintable = strip_unprintable(page)  # one \x01 made trafilatura drop the whole body
-    # trafilatura's own parser (comments and processing instructions out, broken markup
-    # repaired): its extraction is tuned on the trees it makes
-    tree = load_html(page) if page.strip() else None
-    tree = tree if tree is not None else parse_page(page)
+    """Find the page's profile among `profiles` when no `side` is given, read the metadata, run
+    trafilatura (on the profile's container if the page has one): the blocks the text rules will
+    judge. The page's tree is taken (a ParsedPage: the one parse of a fetched page, read for
+    everything else first; a str is parsed here). A page longer than `max_chars` raises
+    PageTooLarge, before anything is parsed."""
+    parsed = page if isinstance(page, ParsedPage) else ParsedPage(page)
+    if max_chars is not None and len(parsed.html) > max_chars:
+        raise PageTooLarge(f"{len(parsed.html)} characters, over the extraction cap of {max_chars}")
+    # control characters out before the parse (one \x01 made trafilatura drop the whole body);
+    # the tree as trafilatura's own parser makes it (comments and processing instructions out,
+    # broken markup repaired): its extraction is tuned on the trees it makes
+    text, unprintable = parsed.text, parsed.unprintable
+    tree = parsed.for_extraction()
     clues = page_clues(tree, url, language)
     if side is None and profiles and (found := find_profile(clues, profiles)):
         side, site = found[1], site or found[0].name
@@ -334,7 +336,7 @@ def read_page(
     candidates: list[Candidate] = []
     pruned: list[RemovedBlock] = []
     in_container = False
-    if page.strip():
+    if text.strip():
         if title is None:
             title = _page_title(tree)
         main, in_container, candidates, pruned = _main_tree(tree, side)
@@ -342,11 +344,11 @@ def read_page(
         # fingerprint that trafilatura.extract adds for XML output
         options = copy.copy(_extractor_options(in_container))
         options.url = options.source = url
-        body, text = _extracted_body(main, options)
+        body, extracted = _extracted_body(main, options)
         # its text as plain trafilatura.extract writes it: a block of ours is a line of it, so
         # no word it keeps is lost or run into the next by a conversion of our own
         has_lists = body is not None and body.find(".//item") is not None
-        blocks = _text_blocks(text, has_lists) if text else []
+        blocks = _text_blocks(extracted, has_lists) if extracted else []
     return PageBlocks(
         language,
         side,
@@ -532,7 +534,7 @@ def clean_page(page: PageBlocks, repeated: Mapping[str, int] | None = None) -> A
 
 
 def extract_article(
-    page: str,
+    page: str | ParsedPage,
     *,
     language: str | None = None,
     side: LanguageSite | None = None,

@@ -1,4 +1,5 @@
-"""Reading an article page's metadata with a site profile: HTML text in, plain data out.
+"""A fetched page decoded once and parsed once (`ParsedPage`), and its metadata read with a site
+profile: HTML text in, plain data out.
 
 Profiles write selectors in CSS (with parsel's ::text and ::attr()); each is translated to XPath
 and compiled once, and evaluated on a plain lxml tree: per-result selector objects cost more
@@ -12,14 +13,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TypeAlias
 
 from lxml import etree
 from lxml import html as lxml_html
 from parsel.csstranslator import HTMLTranslator
 
+from pipeline.encoding import decode_html
 from pipeline.profile import LanguageSite
+from pipeline.text import strip_unprintable
 
 _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -59,6 +62,103 @@ def parse_page(page: str | Page) -> Page:
         return lxml_html.fromstring(page) if page.strip() else lxml_html.fromstring("<html/>")
     except (etree.ParserError, ValueError):  # markup lxml cannot make a tree of
         return lxml_html.fromstring("<html/>")
+
+
+# trafilatura's parser (trafilatura.utils.HTML_PARSER) with comments and processing
+# instructions kept: the page readers see the tree the default lxml parser gives (the content
+# hash of a version is unchanged), and extraction takes both out in place, which leaves the very
+# tree trafilatura's own parse gives (tests/test_pages.py, on the 990 real pages too).
+_PARSER = lxml_html.HTMLParser(
+    collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=False
+)
+
+
+def _parse_once(text: str) -> Page:
+    """The steps of trafilatura.utils.load_html on a str (repair, parse, the bytes fallback, the
+    dubious-HTML check), comments kept; parse_page where it gives up, as read_page did."""
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    if not text.strip():
+        return parse_page(text)
+    beginning = text[:50].lower()
+    repaired = _XML_DECLARATION.sub("", repair_faulty_html(text, beginning), count=1)
+    tree: Page | None
+    try:
+        tree = lxml_html.fromstring(repaired, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        tree = None
+    if tree is None or len(tree) < 1:
+        try:
+            tree = lxml_html.fromstring(repaired.encode("utf8", "surrogatepass"), parser=_PARSER)
+        except (etree.ParserError, ValueError):
+            tree = None
+    if tree is None or (is_dubious_html(beginning) and len(tree) < 2):
+        return parse_page(text)
+    return tree
+
+
+@dataclass
+class ParsedPage:
+    """One fetched page, decoded once and parsed once (as Fundus's `Precomputed`), handed to
+    everything that reads it: discovery, pairing, the version's metadata, then extraction, which
+    takes the tree last (`for_extraction`: it prunes and moves parts of it).
+
+    Control characters are taken out of the text before the parse (one U+0001 made trafilatura
+    drop a whole body); a page that held any is read for its metadata from a parse of its text
+    as it came, so that its content hash, and so its version, stays what it always was."""
+
+    html: str
+    encoding: str = "utf-8"
+    encoding_note: str | None = None
+    _consumed: bool = field(default=False, repr=False)
+
+    @classmethod
+    def from_bytes(
+        cls, body: bytes, *, content_type: str | None = None, fallbacks: tuple[str, ...] = ()
+    ) -> ParsedPage:
+        decoded = decode_html(body, content_type=content_type, fallbacks=fallbacks)
+        return cls(decoded.text, decoded.encoding, decoded.note)
+
+    @cached_property
+    def _printable(self) -> tuple[str, list[str]]:
+        return strip_unprintable(self.html)
+
+    @property
+    def unprintable(self) -> list[str]:
+        """What strip_unprintable took out of the text before the parse (e.g. "U+0001 x2")."""
+        return self._printable[1]
+
+    @property
+    def text(self) -> str:
+        """The decoded text, control characters out: what was parsed."""
+        return self._printable[0]
+
+    @cached_property
+    def _tree(self) -> Page:
+        return _parse_once(self.text)
+
+    @cached_property
+    def _as_it_came(self) -> Page:
+        return parse_page(self.html)
+
+    @property
+    def tree(self) -> Page:
+        if self._consumed:
+            raise RuntimeError("the page's tree went to extraction: read everything before it")
+        return self._tree
+
+    @property
+    def metadata_tree(self) -> Page:
+        """The tree version metadata and the content hash are read from (see the class doc)."""
+        return self.tree if self.text == self.html else self._as_it_came
+
+    def for_extraction(self) -> Page:
+        """The tree, comments and processing instructions taken out, for extraction to change
+        at will; the page's tree is not to be read again."""
+        tree = self.tree
+        etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
+        self._consumed = True
+        return tree
 
 
 @lru_cache(maxsize=1024)

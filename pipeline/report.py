@@ -24,7 +24,7 @@ from pipeline.align import TRANSLATION_PARAMS
 from pipeline.exports import atomic_writer
 from pipeline.models import BEAD_FLAGS, ArticleVersion, ExportedPair, WarcCapture
 from pipeline.review import review_of
-from pipeline.stages import bead_text
+from pipeline.stages.align import bead_text
 
 TEMPLATES = Path(__file__).parent / "report_templates"
 FLAG_KINDS = BEAD_FLAGS

@@ -22,7 +22,6 @@ from pydantic import ValidationError
 
 from pipeline.align import NO_TRANSLATION_PARAMS, TRANSLATION_PARAMS, Document, word_diff
 from pipeline.align import _flags as bead_flags
-from pipeline.corpus import CorpusReader, CorpusStore
 from pipeline.models import (
     OLD_REVIEW_FORMATS,
     REVIEW_FORMAT,
@@ -34,6 +33,7 @@ from pipeline.models import (
     ReviewFile,
     ReviewStatus,
 )
+from pipeline.store.interface import CorpusReader, CorpusStore
 
 
 class ReviewRefused(ValueError):

@@ -184,7 +184,7 @@ def store_at_revision(url: str, revision: str, *, before_alembic: bool = False) 
     from alembic import command
     from sqlalchemy import create_engine, text
 
-    from pipeline.migrations import config, current_revision
+    from pipeline.store.migrations import config, current_revision
 
     engine = create_engine(url)
     with engine.begin() as connection:

@@ -358,8 +358,10 @@ def test_a_dead_workers_claims_expire_and_another_worker_finishes_them(
 ) -> None:
     """A worker killed mid-run leaves claimed units with a lease; once it runs out, the next
     worker takes them over (a second attempt) and the run completes."""
+    from pipeline.stages.translate import paired_sentences
+    from pipeline.store.claims import ClaimQueue
+    from pipeline.store.tables import ClaimRow
     from pipeline.translate import Engine, source_key
-    from pipeline.workers import ClaimQueue, ClaimRow, paired_sentences
 
     store_url = clone(postgres, two_crawlers[0], "translate_resume", pairs=4)
     corpus = open_store(store_url)
@@ -437,7 +439,7 @@ def _schema_matches_models(url: str) -> list[object]:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from pipeline.migrations import target_metadata
+    from pipeline.store.migrations import target_metadata
 
     engine = create_engine(url)
     with engine.connect() as c:
@@ -447,8 +449,8 @@ def _schema_matches_models(url: str) -> list[object]:
 
 
 def test_a_store_made_before_alembic_is_stamped_and_upgraded_in_place(tmp_path: Path) -> None:
-    from pipeline.migrations import BASELINE, head_revision
     from pipeline.store import Base
+    from pipeline.store.migrations import BASELINE, head_revision
 
     path = tmp_path / "old.sqlite"
     later = ("stage_claims", "stage_failures", "reviews")  # added by migrations 0002 and 0003
@@ -475,7 +477,7 @@ def test_a_store_made_before_alembic_is_stamped_and_upgraded_in_place(tmp_path: 
 
 def test_the_migrations_make_exactly_the_models_schema(tmp_path: Path) -> None:
     """Fails when a table or column is added to the classes without a migration: add one with
-    `python -m pipeline.migrations revision "..."` (README "Scaling out")."""
+    `python -m pipeline.store.migrations revision "..."` (README "Scaling out")."""
     open_store(tmp_path / "new.sqlite").close()
     assert _schema_matches_models(f"sqlite:///{tmp_path / 'new.sqlite'}") == []
 

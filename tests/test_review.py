@@ -234,7 +234,7 @@ def test_refusals_are_one_line_and_name_the_pair(
 
 
 def test_realigning_never_overwrites_a_review(store_path: Path, tmp_path: Path) -> None:
-    from pipeline.align_store import align_stored
+    from pipeline.stages.align import align_stored
 
     corpus = open_store(store_path)
     review_file = tmp_path / "review.json"

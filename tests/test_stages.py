@@ -16,19 +16,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.align import ALIGNER_VERSION
-from pipeline.corpus import AlignmentKey
 from pipeline.extract import EXTRACTOR
 from pipeline.models import ArticleText, ArticleVersion
-from pipeline.stages import (
-    AlignmentState,
-    alignment_state,
-    alignment_usable,
-    cached_translation,
-    extraction_stale,
-    untranslated,
-    with_texts,
-)
+from pipeline.stages.align import AlignmentState, alignment_state, alignment_usable
+from pipeline.stages.extract import extraction_stale
+from pipeline.stages.sides import with_texts
+from pipeline.stages.translate import cached_translation, untranslated
 from pipeline.store import ReadOnlyStore, open_store
+from pipeline.store.interface import AlignmentKey
 from pipeline.translate import source_key
 from tests.conftest import REPO, Site, run_crawl, store_of
 from tests.test_exports import make_pair

@@ -43,7 +43,6 @@ from twisted.python.failure import Failure
 
 from crawler.middlewares import OffsiteRequest
 from crawler.resources import store_for
-from pipeline.corpus import CorpusReader
 from pipeline.encoding import decode_html
 from pipeline.models import (
     CONTENT_REASONS,
@@ -64,6 +63,7 @@ from pipeline.pairing import (
 )
 from pipeline.profile import LanguageSite, SiteProfile
 from pipeline.profiles.files import ProfileRefused, hreflang_profile, load_profile_file
+from pipeline.store.interface import CorpusReader
 from pipeline.urls import canonical_url, request_url, same_site
 
 NOT_MODIFIED = 304

@@ -1,5 +1,6 @@
-"""The corpus store's tables: one ORM row class each (the schema Alembic migrates, see
-pipeline/migrations). Queries use their tables through SQLAlchemy Core (pipeline.store_*)."""
+"""The corpus store's tables, every one of them: one ORM row class each, the schema Alembic
+migrates (pipeline/store/migrations imports this module and nothing else of the store). Queries
+use the tables through SQLAlchemy Core (pipeline/store/*.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -181,3 +183,23 @@ class CaptureRow(Base):
     payload_sha1: Mapped[str] = mapped_column(String(64))
     http_status: Mapped[int] = mapped_column(Integer)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClaimRow(Base):
+    """A unit of stage work and who holds it (a worker's lease), or when it was done (see
+    pipeline/workers.py; the queue's statements are pipeline/store/claims.py)."""
+
+    __tablename__ = "stage_claims"
+    __table_args__ = (
+        UniqueConstraint("stage", "scope", "item"),
+        Index("ix_stage_claims_open", "stage", "scope", "done_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32))  # "translate" / "align"
+    scope: Mapped[str] = mapped_column(String(512))  # translate: the engine key
+    item: Mapped[str] = mapped_column(String(256))  # translate: sentence sha256; align: pair
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)  # translate: the sentence
+    worker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -14,12 +14,12 @@ from pipeline.models import (
     CrawlError,
     WarcCapture,
 )
-from pipeline.store_core import (
+from pipeline.store.core import (
     CAPTURE_BATCH,
     StoreCore,
     _capture,
 )
-from pipeline.store_rows import (
+from pipeline.store.tables import (
     ArticleRow,
     CaptureRow,
     CrawlRow,

@@ -15,19 +15,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from pipeline.corpus import AlignmentKey
 from pipeline.models import (
     ArticleText,
     ArticleVersion,
     PairAlignment,
     StageFailure,
 )
-from pipeline.store_core import (
+from pipeline.store.core import (
     TEXT_BATCH,
     StoreCore,
     _version_key,
 )
-from pipeline.store_rows import (
+from pipeline.store.interface import AlignmentKey
+from pipeline.store.tables import (
     AlignmentRow,
     ArticleRow,
     PairRow,

@@ -1,14 +1,13 @@
-"""The corpus store: one small interface, SQLAlchemy underneath.
+"""The corpus store over SQLAlchemy: every concern's queries on one engine.
 
-SQLite under `data/output/` is the embedded default; any SQLAlchemy URL (PostgreSQL later) gives
-the same behaviour. Each pair is saved in one transaction (both versions and the pair row, or
+SQLite under `data/output/` is the embedded default; PostgreSQL (any SQLAlchemy URL) gives the
+same behaviour. Each pair is saved in one transaction (both versions and the pair row, or
 nothing), so a killed crawl leaves a consistent store. Versions are keyed by content hash: an
 unchanged article is never stored twice, an edited one gets a new version (edit history).
 
-The interface is pipeline.corpus (CorpusReader, CorpusStore); the tables are pipeline.store_rows;
-the queries, by concern: pipeline.store_crawl (runs, errors, captures, validators),
-pipeline.store_pairs (articles, versions, pairs), pipeline.store_stages (texts, translations,
-alignments, reviews, stage failures), on pipeline.store_core (engine, statements, guard).
+The queries, by concern: crawl_records (runs, errors, captures, validators), pairs (articles,
+versions, pairs), outputs (texts, translations, alignments, reviews, stage failures), claims
+(the stage workers' queue), on core (engine, statements, guard) and tables (the schema).
 """
 
 from __future__ import annotations
@@ -18,11 +17,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
-from pipeline.corpus import AlignmentKey, CorpusReader, CorpusStore, SaveResult
 from pipeline.models import PairStatus
-from pipeline.store_core import CAPTURE_BATCH, PAIR_BATCH, TEXT_BATCH, ReadOnlyStore
-from pipeline.store_pairs import PairRecords
-from pipeline.store_rows import (
+from pipeline.store.claims import ClaimQueue
+from pipeline.store.pairs import PairRecords
+from pipeline.store.tables import (
     AlignmentRow,
     ArticleRow,
     Base,
@@ -30,39 +28,11 @@ from pipeline.store_rows import (
     CrawlRow,
     ErrorRow,
     PairRow,
-    ReviewRow,
     StageFailureRow,
     TextRow,
     TranslationRow,
     VersionRow,
-    now,
 )
-
-__all__ = [  # what was defined here before the split is still importable from here
-    "CAPTURE_BATCH",
-    "PAIR_BATCH",
-    "TEXT_BATCH",
-    "AlignmentKey",
-    "AlignmentRow",
-    "ArticleRow",
-    "Base",
-    "CaptureRow",
-    "CorpusReader",
-    "CorpusStore",
-    "CrawlRow",
-    "ErrorRow",
-    "PairRow",
-    "ReadOnlyStore",
-    "ReviewRow",
-    "SaveResult",
-    "SqlCorpusStore",
-    "StageFailureRow",
-    "TextRow",
-    "TranslationRow",
-    "VersionRow",
-    "now",
-    "open_store",
-]
 
 
 def open_store(location: str | Path) -> SqlCorpusStore:
@@ -76,7 +46,7 @@ def open_store(location: str | Path) -> SqlCorpusStore:
 
 
 class SqlCorpusStore(PairRecords):
-    """Every concern's queries on one engine (pipeline.corpus.CorpusStore)."""
+    """Every concern's queries on one engine (pipeline.store.interface.CorpusStore)."""
 
     def counts(self) -> dict[str, int]:
         with self._sessions() as s:
@@ -106,6 +76,9 @@ class SqlCorpusStore(PairRecords):
                 "stage_failures": count(StageFailureRow),
                 "crawls": count(CrawlRow),
             }
+
+    def claims(self, stage: str, scope: str, *, worker: str, lease_s: float) -> ClaimQueue:
+        return ClaimQueue(self, stage, scope, worker=worker, lease_s=lease_s)
 
     def close(self) -> None:
         self.flush_captures()

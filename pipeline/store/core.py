@@ -25,7 +25,7 @@ from pipeline.models import (
     ArticleVersion,
     WarcCapture,
 )
-from pipeline.store_rows import (
+from pipeline.store.tables import (
     AlignmentRow,
     ArticleRow,
     PairRow,
@@ -69,7 +69,7 @@ class StoreCore:
         self.engine = engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        from pipeline.migrations import upgrade  # Alembic: created, or migrated in place
+        from pipeline.store.migrations import upgrade  # Alembic: created, or migrated in place
 
         upgrade(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)

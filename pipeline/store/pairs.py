@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Connection
 
-from pipeline.corpus import SaveResult
 from pipeline.models import (
     CONTENT_REASONS,
     ArticlePair,
@@ -19,20 +18,21 @@ from pipeline.models import (
     PairStatus,
     UnpairedReason,
 )
-from pipeline.store_core import (
+from pipeline.store.core import (
     PAIR_BATCH,
     _utc,
     _version,
 )
-from pipeline.store_crawl import CrawlRecords
-from pipeline.store_rows import (
+from pipeline.store.crawl_records import CrawlRecords
+from pipeline.store.interface import SaveResult
+from pipeline.store.outputs import StageOutputs
+from pipeline.store.tables import (
     ArticleRow,
     ErrorRow,
     PairRow,
     StageFailureRow,
     VersionRow,
 )
-from pipeline.store_stages import StageOutputs
 
 
 class PairRecords(CrawlRecords, StageOutputs):

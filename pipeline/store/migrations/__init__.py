@@ -5,11 +5,12 @@ upgraded in place. Several processes opening one PostgreSQL store at once take t
 advisory lock, so the schema is migrated once.
 
 Adding a table or a column (one small step; see README "Scaling out"):
-  1. change the SQLAlchemy classes in pipeline/store.py (a new module with tables: import it
-     in `target_metadata` below);
-  2. `python -m pipeline.migrations revision "add review revisions"` writes
-     pipeline/migrations/versions/<rev>_add_review_revisions.py by comparing the classes with a
-     store migrated to the current head (autogenerate); read it, fix what autogenerate guesses;
+  1. change the SQLAlchemy classes in pipeline/store/tables.py (every table lives there: the
+     migrations import that module and nothing else of the store);
+  2. `python -m pipeline.store.migrations revision "add review revisions"` writes
+     pipeline/store/migrations/versions/<rev>_add_review_revisions.py by comparing the classes
+     with a store migrated to the current head (autogenerate); read it, fix what autogenerate
+     guesses;
   3. `pytest tests/test_distributed.py -k migrations`: the migrated schema must equal the
      classes.
 """
@@ -35,10 +36,8 @@ PG_LOCK_KEY = 0x62697478  # "bitx": one advisory lock for schema changes of a bi
 
 
 def target_metadata() -> MetaData:
-    """Every table of the store: the modules defining them register in one metadata. A module
-    adding tables is imported here (one line), so migrations and the schema test see it."""
-    import pipeline.workers  # noqa: F401  (stage_claims)
-    from pipeline.store import Base
+    """Every table of the store (pipeline/store/tables.py)."""
+    from pipeline.store.tables import Base
 
     return Base.metadata
 
@@ -53,7 +52,7 @@ def config(connection: Connection | None = None) -> Config:
 @cache
 def head_revision() -> str:
     head = ScriptDirectory.from_config(config()).get_current_head()
-    assert head is not None, "no migration scripts in pipeline/migrations/versions"
+    assert head is not None, "no migration scripts in pipeline/store/migrations/versions"
     return head
 
 

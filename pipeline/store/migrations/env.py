@@ -1,14 +1,14 @@
-"""Alembic's environment: always run on a connection handed in by pipeline.migrations."""
+"""Alembic's environment: always run on a connection handed in by pipeline.store.migrations."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from pipeline.migrations import target_metadata
+from pipeline.store.migrations import target_metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through pipeline.migrations.upgrade(engine)")
+    raise RuntimeError("run migrations through pipeline.store.migrations.upgrade(engine)")
 context.configure(
     connection=connection,
     target_metadata=target_metadata(),

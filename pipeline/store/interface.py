@@ -2,15 +2,15 @@
 
 Two roles: a `CorpusReader` (the crawler process reads through one: validators, stored
 versions, translations, alignment keys) and a `CorpusStore`, which also writes (the writer
-process, the CLI, the stage workers). `pipeline.store.SqlCorpusStore` implements both over
-SQLAlchemy; nothing here imports it.
+process, the CLI, the stage workers, their queue of claims). `pipeline.store.sql.SqlCorpusStore`
+implements both over SQLAlchemy; nothing here imports it (nor SQLAlchemy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from pipeline.models import (
@@ -44,6 +44,31 @@ class AlignmentKey(NamedTuple):
         return cls(alignment.src_sha256, alignment.tgt_sha256, alignment.aligner, alignment.mode)
 
 
+@dataclass
+class Claim:
+    """One unit of stage work a worker holds: its row, its key, what it carries."""
+
+    id: int
+    item: str
+    payload: str | None
+
+
+class WorkQueue(Protocol):
+    """The claims of one stage and scope in a store (pipeline/workers.py drains one): units
+    enqueued once, each claimed by one worker at a time under a lease its heartbeat renews."""
+
+    stage: str
+    scope: str
+    worker: str
+    lease: timedelta
+
+    def enqueue(self, items: dict[str, str | None]) -> int: ...
+    def claim(self, limit: int) -> list[Claim]: ...
+    def renew(self) -> int: ...
+    def finish(self, claims: list[Claim]) -> int: ...
+    def open_count(self) -> tuple[int, int]: ...
+
+
 class CorpusReader(Protocol):
     """Reads: all the crawler process does with the store (its writes go to the writer)."""
 
@@ -57,6 +82,13 @@ class CorpusReader(Protocol):
     def pair_for(self, site: str, translation_article_id: str) -> ArticlePair | None: ...
     def pair_keys(self, site: str, *, checked_since: datetime | None = None) -> set[str]: ...
     def iter_pairs(self, site: str | None = None) -> Iterator[ArticlePair]: ...
+    def pairs_with_ids(
+        self,
+        ids: Sequence[int] | None = None,
+        *,
+        site: str | None = None,
+        paired_only: bool = False,
+    ) -> Iterator[tuple[int, ArticlePair]]: ...
     def text_of(self, version: ArticleVersion) -> ArticleText | None: ...
     def texts_of(self, versions: Sequence[ArticleVersion]) -> list[ArticleText | None]: ...
     def raw_html(self, site: str, language: str, site_article_id: str) -> bytes | None: ...
@@ -91,3 +123,4 @@ class CorpusStore(CorpusReader, Protocol):
     def settle_stage_failures(self, stage: str, scope: str) -> int: ...
     def save_alignment(self, alignment: PairAlignment) -> None: ...
     def save_reviews(self, reviews: list[tuple[PairAlignment, str]]) -> list[bool]: ...
+    def claims(self, stage: str, scope: str, *, worker: str, lease_s: float) -> WorkQueue: ...

@@ -1,0 +1,160 @@
+"""`bitext stats`, `bitext schema`, `bitext warc-check`: what the store and the archive hold."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from pipeline.cli.app import console
+from pipeline.cli.options import DataDir, StoreOpt, open_corpus, output_file
+
+if TYPE_CHECKING:
+    from pipeline.stages.align import AlignmentSummary
+    from pipeline.stats import Breakdown
+
+COUNTED = (  # the rows of the Corpus table, articles_<language> after "articles"
+    "crawls",
+    "articles",
+    "versions",
+    "pairs",
+    "unpaired",
+    "errors",
+    "captures",
+    "texts",
+    "texts_no_body",
+    "texts_wrong_language",
+    "translations",
+    "alignments",
+    "stage_failures",
+)
+
+
+def stats(
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+) -> None:
+    """Counts by stage, and every unpaired article and failure by reason."""
+    from pipeline.stages.align import summarize
+    from pipeline.stats import breakdown, corpus_stats, pending_sentences
+
+    corpus = open_corpus(data_dir, store)
+    if as_json:
+        sys.stdout.write(json.dumps(corpus_stats(corpus), sort_keys=True) + "\n")
+        corpus.close()
+        return
+    console.print(_counts_table(corpus.counts()))
+    console.print(_translation_table(pending_sentences(corpus)))
+    console.print(_aligned_table(summarize(corpus.iter_alignments())))
+    why = breakdown(corpus)
+    if why.unpaired or why.errors or why.failed_stages:
+        console.print(_breakdown_table(why))
+    corpus.close()
+
+
+def _counts_table(counts: dict[str, int]) -> Table:
+    table = Table(title="Corpus")
+    table.add_column("stage")
+    table.add_column("count", justify="right")
+    languages = sorted(k for k in counts if k.startswith("articles_"))
+    keys = [*COUNTED[:2], *languages, *COUNTED[2:]]
+    for key in keys:
+        table.add_row(key, str(counts[key]))
+    return table
+
+
+def _translation_table(pending: dict[str, dict[str, object]]) -> Table:
+    translation = Table(title="Translation (for alignment)")
+    for column in ("direction", "sentences", "translated", "status"):
+        translation.add_column(column)
+    for direction, found in pending.items():
+        total, done = found["sentences"], found["done"]
+        translation.add_row(
+            direction.replace("-", "->"),
+            str(total),
+            str(done),
+            "pending: no package installed (bitext models check)"
+            if found["engine"] is None
+            else "done"
+            if done == total
+            else "pending: bitext translate",
+        )
+    return translation
+
+
+def _aligned_table(summary: AlignmentSummary) -> Table:
+    aligned = Table(title="Aligned")
+    aligned.add_column("")
+    aligned.add_column("count", justify="right")
+    aligned.add_row("pairs aligned", str(sum(summary.modes.values())))
+    for mode, n in sorted(summary.modes.items()):
+        aligned.add_row(
+            f"  mode {mode}" + (" (degraded: no translation)" if mode == "none" else ""), str(n)
+        )
+    aligned.add_row("beads", str(summary.beads))
+    for flag, n in sorted(summary.flags.items()):
+        aligned.add_row(f"  flagged {flag}", str(n))
+    return aligned
+
+
+def _breakdown_table(why: Breakdown) -> Table:
+    table = Table(title="Not paired / failed, by reason")
+    table.add_column("record")
+    table.add_column("reason")
+    table.add_column("count", justify="right")
+    for reason, n in sorted(why.unpaired.items()):
+        table.add_row("unpaired article", reason, str(n))
+    for kind, n in sorted(why.errors.items()):
+        table.add_row("crawl error", kind, str(n))
+    for (stage, scope, reason), n in sorted(why.failed_stages.items()):
+        # the pair is stored; the stage is to be run again (bitext extract/translate/align)
+        table.add_row(f"{stage} failed ({scope})", reason, str(n))
+    return table
+
+
+def schema(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
+    """The JSON Schema of every record, generated from the pydantic models."""
+    from pipeline.models import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False)
+    if output:
+        from pipeline.exports import atomic_writer
+
+        with atomic_writer(output_file(output)) as handle:
+            handle.write(text + "\n")
+    else:
+        typer.echo(text)
+
+
+def warc_check(
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+    warc_dir: Annotated[
+        Path | None,
+        typer.Option("--warc-dir", envvar="BITEXT_WARC_DIR", help="Default: DATA_DIR/warc."),
+    ] = None,
+) -> None:
+    """Check that every capture the store refers to is a complete record in the WARC files,
+    and that every revisit resolves to the full capture it names (as replay tools need)."""
+    from pipeline.warc import check_archive, read_records
+
+    corpus = open_corpus(data_dir, store)
+    ids: set[str] = set()
+    paths = sorted((warc_dir or data_dir / "warc").glob("*.warc.gz"))
+    for path in paths:
+        ids.update(str(r["id"]) for r in read_records(path))
+    captures = corpus.captures()
+    missing = [c for c in captures if c.warc_record_id not in ids]
+    console.print(f"{len(captures)} captures, {len(ids)} WARC records, {len(missing)} missing")
+    corpus.close()
+    problems = check_archive(paths)
+    for problem in problems:
+        console.print(problem, style="red", markup=False, highlight=False)
+    console.print(f"{len(problems)} replay problems")
+    if missing or problems:
+        raise typer.Exit(1)

@@ -1,0 +1,83 @@
+"""`bitext review`: translators' review files out of the store and back in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.app import CliError, console
+from pipeline.cli.options import DataDir, StoreOpt, open_corpus
+
+review_app = typer.Typer(
+    help="Translators' reviews: review files out of the store and back in.", no_args_is_help=True
+)
+
+
+@review_app.command("export")
+def review_export(
+    output: Annotated[Path, typer.Option("-o", help="The review file (JSON) to write.")],
+    pair: Annotated[
+        list[str] | None,
+        typer.Option("--pair", help="SITE:TRANSLATION_ARTICLE_ID; repeat it. Default: every pair."),
+    ] = None,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Write a review file (format bitext-review/2) of the current alignments: a reviewed pair
+    with its statuses and comments, the others with every bead pending."""
+    from pipeline.exports import atomic_writer, exported_pairs
+    from pipeline.review import ReviewRefused, export_reviews
+
+    corpus = open_corpus(data_dir, store)
+    try:
+        review_file = export_reviews(exported_pairs(corpus), pair or None)
+    except ReviewRefused as exc:
+        raise CliError(f"not exported: {exc}") from exc
+    finally:
+        corpus.close()
+    with atomic_writer(output) as out:
+        out.write(review_file.model_dump_json(indent=1) + "\n")
+    beads = sum(len(p.beads) for p in review_file.pairs)
+    console.print(f"{len(review_file.pairs)} pairs, {beads} beads written to {output}")
+
+
+@review_app.command("import")
+def review_import(
+    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/2).")],
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Who reviewed (kept with the review).")
+    ] = None,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Check the whole file against the store (every sentence in exactly one bead, in order;
+    pairs and sentences as stored), then store each pair's review as a new revision beside the
+    machine alignment. Nothing is written if any pair is wrong. Importing twice changes nothing."""
+    from pipeline.review import ReviewRefused, import_reviews
+
+    corpus = open_corpus(data_dir, store)
+    try:
+        result = import_reviews(corpus, file, reviewer=reviewer)
+    except ReviewRefused as exc:
+        raise CliError(f"refused, nothing imported: {exc}") from exc
+    finally:
+        corpus.close()
+    console.print(
+        f"{len(result.new)} reviews stored as new revisions, "
+        f"{len(result.unchanged)} unchanged (already imported)"
+    )
+
+
+@review_app.command("schema")
+def review_schema_command(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
+    """The JSON Schema of the review file, generated from its pydantic model."""
+    from pipeline.review import review_schema
+
+    text = json.dumps(review_schema(), indent=2, ensure_ascii=False)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+    else:
+        typer.echo(text)

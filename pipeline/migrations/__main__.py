@@ -1,9 +1,0 @@
-"""`python -m pipeline.migrations revision "what changes"`: autogenerate a migration."""
-
-import sys
-
-from pipeline.migrations import revision
-
-if len(sys.argv) != 3 or sys.argv[1] != "revision":
-    sys.exit('usage: python -m pipeline.migrations revision "what changes"')
-print(revision(sys.argv[2]))

@@ -1,0 +1,161 @@
+"""The extraction stage: the clean text of a page (boilerplate out, language checked, sentences).
+
+The rule: a version's clean text is made when it has none or another extractor (an older
+release) made it; `--redo` makes it again regardless.
+
+The entry points, on pages parsed once (pipeline.pages.ParsedPage): `extract_page` for one page
+with what its site's other pages taught so far (the crawl, page by page), and `extract_batch`
+for pages read together, each site's repeated paragraphs learned across them (`bitext extract`
+on saved pages, and `extract_stored` over a store's versions).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pipeline.boilerplate import SiteBoilerplate
+from pipeline.extract import EXTRACTOR, clean_page, learn_boilerplate, read_page, text_votes
+from pipeline.models import ArticleText, ArticleVersion
+from pipeline.pages import ParsedPage
+from pipeline.profile import LanguageSite, SiteProfile
+from pipeline.stages.sides import original, translation, with_texts
+from pipeline.store.interface import CorpusReader, CorpusStore
+
+
+def extraction_stale(extractor: str | None, *, redo: bool = False) -> bool:
+    """Is a version's clean text to be made (again)? `extractor`: the one that made its stored
+    text, None where it has none."""
+    return redo or extractor != EXTRACTOR
+
+
+@dataclass
+class PageInput:
+    """A page to extract and what is known of it: its language (detected when None), its
+    site's side (found among `profiles` by the page's own clues when None), where it came from,
+    the version it is."""
+
+    page: ParsedPage
+    language: str | None = None
+    side: LanguageSite | None = None
+    url: str | None = None
+    site: str | None = None
+    content_sha256: str | None = None
+    profiles: Sequence[SiteProfile] = ()
+
+
+def extract_page(
+    source: PageInput,
+    *,
+    repeated: Mapping[str, int] | None = None,
+    max_chars: int | None = None,
+) -> ArticleText:
+    """One page's clean text, with `repeated` (its site's learned boilerplate: comparison form
+    -> pages it is on) taken out; a page longer than `max_chars` raises PageTooLarge."""
+    read = read_page(
+        source.page,
+        language=source.language,
+        side=source.side,
+        url=source.url,
+        site=source.site,
+        content_sha256=source.content_sha256,
+        profiles=source.profiles,
+        max_chars=max_chars,
+    )
+    return clean_page(read, repeated)
+
+
+Watch = Callable[[Sequence["PageInput"]], Iterable["PageInput"]]  # e.g. rich.progress.track
+
+
+def extract_batch(
+    sources: Sequence[PageInput],
+    *,
+    learned: SiteBoilerplate | None = None,
+    watch: Watch | None = None,
+) -> list[ArticleText]:
+    """The clean texts of pages read together: every page votes for its site's boilerplate
+    (with the votes already in `learned`), then each is cleaned of what its site repeats.
+    `watch` wraps the reading of the pages (a progress bar)."""
+    reads = []
+    for source in watch(sources) if watch else sources:
+        reads.append(
+            read_page(
+                source.page,
+                language=source.language,
+                side=source.side,
+                url=source.url,
+                site=source.site,
+                content_sha256=source.content_sha256,
+                profiles=source.profiles,
+            )
+        )
+    learned = learn_boilerplate(reads, learned)
+    return [clean_page(read, learned.repeated(read.home)) for read in reads]
+
+
+# -- a whole store ------------------------------------------------------------------------------
+
+SideOf = Callable[[str, str], LanguageSite | None]  # (site, language) -> the profile's side
+
+
+def stored_votes(
+    corpus: CorpusReader, skip: set[tuple[str, str, str]], learned: SiteBoilerplate
+) -> SiteBoilerplate:
+    """Stored texts vote too (what trafilatura gave: kept paragraphs and those removed by rule),
+    one vote an article, but those in `skip` (site, language, article id: being redone)."""
+    for pair, original_text, translation_text in with_texts(corpus.iter_pairs(), corpus.texts_of):
+        for version, text in (
+            (translation(pair), translation_text),
+            (original(pair), original_text),
+        ):
+            if version is None or (version.site, version.language, version.site_article_id) in skip:
+                continue
+            if text is None:
+                continue
+            home = f"{version.site}/{version.language}"
+            learned.add_page(home, version.canonical_url, text_votes(text))
+    return learned
+
+
+def extract_stored(
+    corpus: CorpusStore,
+    side_of: SideOf,
+    *,
+    redo: bool = False,
+    watch: Watch | None = None,
+) -> Counter[str]:
+    """Stored versions without a current clean text (all with `redo`) extracted again from
+    their pages, with their site's side (`side_of`) and boilerplate learned from every version
+    being extracted now and the texts already stored for other articles; each text saved.
+    Counts "<language> <status>" and "versions"."""
+    chosen = [
+        (version_id, version)
+        for version_id, version, extractor in corpus.version_extractors()
+        if extraction_stale(extractor, redo=redo)
+    ]
+    pages = corpus.raw_pages([version_id for version_id, _ in chosen])
+    todo = [(version_id, version, pages[version_id]) for version_id, version in chosen]
+    being_done = {(v.site, v.language, v.site_article_id) for _, v, _ in todo}
+    texts = extract_batch(
+        [_stored_page(version, raw, side_of) for _, version, raw in todo],
+        learned=stored_votes(corpus, being_done, SiteBoilerplate()),
+        watch=watch,
+    )
+    done: Counter[str] = Counter({"versions": len(todo)})
+    for (version_id, version, _), text in zip(todo, texts, strict=True):
+        corpus.save_text(version_id, text)
+        done[f"{version.language} {text.status.value}"] += 1
+    return done
+
+
+def _stored_page(version: ArticleVersion, raw: bytes, side_of: SideOf) -> PageInput:
+    return PageInput(
+        ParsedPage(raw.decode(version.encoding, errors="replace"), version.encoding),
+        language=version.language,
+        side=side_of(version.site, version.language),
+        url=version.url,
+        site=version.site,
+        content_sha256=version.content_sha256,
+    )
