@@ -95,9 +95,7 @@ class SharedFrontier:
         # A WARC file per process: the host here, the writer adds its pid (unique on the host).
         host = process_name().rsplit("-", 1)[0]
         settings.set("BITEXT_WARC_PREFIX", f"%(spider)s-{host}", "addon")
-        settings.set_in_component_priority_dict(
-            "EXTENSIONS", FrontierLifetime, 510
-        )
+        settings.set_in_component_priority_dict("EXTENSIONS", FrontierLifetime, 510)
 
 
 class FrontierLifetime:

@@ -27,11 +27,7 @@ RUNNING_MARK = "bitext-running"
 
 
 def stage_failure_count(stats: Mapping[str, Any]) -> int:
-    return sum(
-        int(v)
-        for k, v in stats.items()
-        if k.startswith("bitext/stage_failures/")
-    )
+    return sum(int(v) for k, v in stats.items() if k.startswith("bitext/stage_failures/"))
 
 
 def reset_unclean_jobdir(jobdir: str | None) -> str | None:

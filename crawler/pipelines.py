@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -14,22 +11,15 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
 
 from crawler.resources import close_writer, store_for, translations_for, writer_for
-from crawler.supervision import die_with_parent, stop_crawl
+from crawler.supervision import stop_crawl
 from crawler.writer import WriterFailed, WriterReport
-from pipeline.boilerplate import SiteBoilerplate
-from pipeline.extract import PageTooLarge, text_votes
-from pipeline.models import ArticlePair, ArticleText, CrawlError, PairAlignment, PipelineStage
-from pipeline.pages import ParsedPage
-from pipeline.profile import LanguageSite
+from pipeline.models import ArticlePair, CrawlError, PairAlignment, PipelineStage
 from pipeline.stages.align import EngineTranslations, align_with_texts
-from pipeline.stages.extract import PageInput, extract_page, extraction_stale
 from pipeline.stages.sides import directions, original, translation
 from pipeline.stages.translate import sentences_of, translate_texts
 from pipeline.translate import Engine
 
 logger = logging.getLogger(__name__)
-
-ExtractJob = tuple[LanguageSite | None, str, str, str, str, str | None, int | None, dict[str, int]]
 
 
 def _failed(
@@ -56,117 +46,40 @@ def _failed(
         )
 
 
-def _extract_texts(jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]]:
-    """Worker-process side: (the profile's side, language, html, url, site, sha, cap, the site's
-    learned boilerplate) -> an ArticleText, or (reason, detail) where extraction failed for that
-    page (the others go on). The side travels with the job: a profile from a file or from -a
-    site= is in no registry the worker could look it up in."""
-    texts: list[ArticleText | tuple[str, str]] = []
-    for side, language, html, url, site, sha, cap, repeated in jobs:
-        try:
-            page = PageInput(
-                ParsedPage(html), language=language, side=side, url=url, site=site,
-                content_sha256=sha,
-            )  # fmt: skip
-            texts.append(extract_page(page, repeated=repeated, max_chars=cap))
-        except PageTooLarge as exc:
-            texts.append(("too_large", str(exc)))
-        except Exception as exc:  # one page's failure is recorded with its pair, never fatal
-            texts.append(("extract_error", f"{type(exc).__name__}: {exc}"))
-    return texts
-
-
 class ArticleTextPipeline:
-    """Extracts the clean body of each freshly fetched version (boilerplate out, language
-    checked, sentences) and attaches it to the item, so the store keeps it with the version.
-
-    Extraction is CPU work (~7 ms a page): it runs in BITEXT_EXTRACT_WORKERS worker processes
-    (0: in the crawler process) while the reactor goes on crawling. BITEXT_EXTRACT=0 turns it
-    off; `bitext extract` works on saved pages at any time."""
+    """Records, with each pair, how extraction went for its freshly fetched versions: the text
+    itself was made where the page was read, once (crawler/pages.py, pipeline.stages.read), and
+    rides on the version (the store keeps it with the version); a failure is recorded on the
+    pair (stage failed, the pair stored all the same) and counted. BITEXT_EXTRACT=0 turns
+    extraction off; `bitext extract` works on stored pages at any time."""
 
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("BITEXT_EXTRACT", True):
             raise NotConfigured("BITEXT_EXTRACT is off")
         self.crawler = crawler
-        cap = crawler.settings.getint("BITEXT_EXTRACT_MAX_CHARS", 0)
-        self.max_chars = cap if cap > 0 else None
-        # paragraphs repeated across the site's pages, learned as the crawl goes (pages met
-        # before it is learned keep it: `bitext extract --from-store --redo` re-applies it)
-        self.learned = SiteBoilerplate()
-        workers = crawler.settings.getint("BITEXT_EXTRACT_WORKERS", 1)
-        self.pool = (
-            ProcessPoolExecutor(
-                workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent
-            )
-            if workers
-            else None
-        )
-        self.pool_broken = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArticleTextPipeline:
         return cls(crawler)
 
-    async def process_item(self, item: object) -> object:
+    def process_item(self, item: object) -> object:
         if not isinstance(item, ArticlePair):
             return item
-        profile = getattr(self.crawler.spider, "profile", None)
-        todo = [
-            v
-            for v in (item.translation, item.original)
-            # a version read back from the store (after a 304) carries no page to extract from
-            if v is not None
-            and v.raw_html
-            and extraction_stale(v.text.extractor if v.text is not None else None)
-        ]
-        if not todo:
-            return item
-        jobs: list[ExtractJob] = [
-            (
-                profile.side(v.language) if profile else None,
-                v.language,
-                v.raw_html.decode(v.encoding, errors="replace"),
-                v.url,
-                v.site,
-                v.content_sha256,
-                self.max_chars,
-                self.learned.repeated(f"{v.site}/{v.language}"),
-            )
-            for v in todo
-        ]
-        texts = await self._extract(jobs)
-        for version, text in zip(todo, texts, strict=True):
-            if isinstance(text, tuple):
-                _failed(self.crawler, item, PipelineStage.extraction, version.language, *text)
+        # a version read back from the store (after a 304) has neither text nor failure
+        for version in (item.translation, item.original):
+            if version is None:
                 continue
-            item.stage_ok(PipelineStage.extraction, version.language)
-            version.text = text
-            self.learned.add_page(
-                f"{version.site}/{version.language}", version.canonical_url, text_votes(text)
-            )
-            self.crawler.stats.inc_value(f"bitext/texts/{version.language}/{text.status.value}")
-            if text.status == "ok" and not text.language_ok:
-                self.crawler.stats.inc_value(f"bitext/texts/{version.language}/wrong_language")
+            if version.extraction_failure is not None:
+                reason, detail = version.extraction_failure
+                _failed(self.crawler, item, PipelineStage.extraction, version.language, reason,
+                        detail)  # fmt: skip
+            elif version.text is not None:
+                text = version.text
+                item.stage_ok(PipelineStage.extraction, version.language)
+                self.crawler.stats.inc_value(f"bitext/texts/{version.language}/{text.status.value}")
+                if text.status == "ok" and not text.language_ok:
+                    self.crawler.stats.inc_value(f"bitext/texts/{version.language}/wrong_language")
         return item
-
-    async def _extract(self, jobs: list[ExtractJob]) -> list[ArticleText | tuple[str, str]]:
-        if self.pool is None:
-            return _extract_texts(jobs)
-        if not self.pool_broken:
-            try:
-                return await asyncio.wrap_future(self.pool.submit(_extract_texts, jobs))
-            except BrokenProcessPool:
-                self.pool_broken = True
-                stop_crawl(
-                    self.crawler,
-                    "extraction_worker_died",
-                    "the extraction worker process died: stopping the crawl",
-                )
-        return [("worker_died", "the extraction worker process died")] * len(jobs)
-
-    def close_spider(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class TranslationPipeline:

@@ -70,7 +70,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
 BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
-BITEXT_EXTRACT_WORKERS = 1  # extraction processes beside the crawler; 0 = in the crawler
+# processes reading pages (one parse: metadata, pairing, clean text) beside the crawler; 0: in it
+BITEXT_EXTRACT_WORKERS = 1
 # A page longer than this (characters) is not extracted: stored, extraction marked failed
 # (too_large). A 20 MB page took 21.7 s and 766 MB; real articles are under 0.5 MB.
 BITEXT_EXTRACT_MAX_CHARS = 2_000_000
@@ -88,6 +89,7 @@ BITEXT_REDIS_RUN = os.environ.get("BITEXT_REDIS_RUN", "bitext")  # processes of 
 BITEXT_REDIS_IDLE_CLOSE_S = 5.0  # close once the shared frontier stayed empty this long
 ADDONS = {"crawler.distributed.SharedFrontier": 0}
 EXTENSIONS = {
+    "crawler.pages.PageReader": 490,  # each article page read once: the spider awaits it
     "crawler.extensions.CrawlRunRecorder": 500,
     "crawler.extensions.HelperSupervisor": 510,
     "scrapy.extensions.remote_control.RemoteControl": None,  # no listening port on a crawler

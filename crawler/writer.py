@@ -286,6 +286,7 @@ def apply(
                 url=exchange.url,
                 warc_filename=written.filename,
                 warc_record_id=written.record_id,
+                warc_offset=written.offset,
                 record_type=written.record_type,
                 payload_sha1=written.payload_digest,
                 http_status=exchange.status,

@@ -124,9 +124,12 @@ class ArticleVersion(Record):
     text: ArticleText | None = Field(
         default=None, description="The clean body, when extraction ran (in the crawl or later)"
     )
-    # The raw capture travels with the item to the store (pickled with it under JOBDIR);
-    # being private, it is never part of an export or a feed.
+    # The raw page travels with a version only where no WARC record holds it (a version saved
+    # without a capture): the store keeps it then. Private: never part of an export or a feed.
     _raw_html: bytes = PrivateAttr(default=b"")
+    # Why extraction failed for this version in the crawl ((reason, detail)), until the item
+    # pipelines record it with the pair (pickled with the version under JOBDIR).
+    _extraction_failure: tuple[str, str] | None = PrivateAttr(default=None)
 
     @property
     def raw_html(self) -> bytes:
@@ -134,6 +137,14 @@ class ArticleVersion(Record):
 
     def with_raw_html(self, body: bytes) -> ArticleVersion:
         self._raw_html = body
+        return self
+
+    @property
+    def extraction_failure(self) -> tuple[str, str] | None:
+        return self._extraction_failure
+
+    def extraction_failed(self, reason: str, detail: str) -> ArticleVersion:
+        self._extraction_failure = (reason, detail)
         return self
 
 
@@ -353,6 +364,9 @@ class WarcCapture(Record):
     url: str
     warc_filename: str
     warc_record_id: str
+    warc_offset: int | None = Field(
+        default=None, description="Where the record starts in its file (None: not recorded)"
+    )
     record_type: str  # response | revisit
     payload_sha1: str  # WARC-Payload-Digest, base32 as WARC writes it
     http_status: int

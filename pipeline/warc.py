@@ -72,6 +72,7 @@ class WrittenRecord:
     record_type: str
     payload_digest: str
     filename: str
+    offset: int | None = None  # where the record starts in the file (its gzip member)
 
 
 def payload_digest(body: bytes) -> str:
@@ -225,8 +226,9 @@ class WarcArchive:
                     warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
                 )
             )
+        offset = self._file.tell()
         self._write(record, request, *extra)
-        return WrittenRecord(record_id, rtype, digest, self.filename)
+        return WrittenRecord(record_id, rtype, digest, self.filename, offset)
 
     def close(self) -> Path:
         self._file.close()
@@ -355,3 +357,53 @@ def check_archive(paths: Iterable[Path]) -> list[str]:
             if r["id"] not in kept_304:
                 problems.append(f"{name}: no metadata record keeps its 304")
     return problems
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One record read back from a WARC file: what the store needs to give a page back."""
+
+    record_type: str
+    record_id: str
+    refers_to: str | None  # a revisit's WARC-Refers-To
+    payload: bytes  # the HTTP body as the server sent it, transfer and content coding undone
+
+
+def file_of(directory: Path, filename: str) -> Path | None:
+    """A WARC file by the name the store gave it: closed, or still being written (`.open`)."""
+    for path in (directory / filename, directory / f"{filename}.open"):
+        if path.is_file():
+            return path
+    return None
+
+
+def record_offsets(path: Path) -> dict[str, int]:
+    """Record id -> where the record starts, for every record of a file (one pass)."""
+    offsets: dict[str, int] = {}
+    with open(path, "rb") as f:
+        iterator = ArchiveIterator(f)
+        try:
+            for record in iterator:
+                offsets[record.rec_headers.get_header("WARC-Record-ID")] = (
+                    iterator.get_record_offset()
+                )
+        except Exception:  # a file still being written ends mid-record: what came before holds
+            pass
+    return offsets
+
+
+def record_at(path: Path, offset: int) -> StoredRecord | None:
+    """The record that starts at `offset` of a WARC file (None: no record there)."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        try:
+            record = next(iter(ArchiveIterator(f)))
+        except (StopIteration, Exception):
+            return None
+        headers = record.rec_headers
+        return StoredRecord(
+            record_type=record.rec_type,
+            record_id=headers.get_header("WARC-Record-ID") or "",
+            refers_to=headers.get_header("WARC-Refers-To"),
+            payload=record.content_stream().read() if record.rec_type == "response" else b"",
+        )

@@ -515,8 +515,16 @@ def _as_previous_release(url: str, tmp_path: Path) -> None:
     old.reflect(engine)
     assert "en_article_id" in old.tables["pairs"].c
     with current.engine.connect() as source, engine.begin() as target:
+        # that release kept every page in versions.raw_html_z (migration 0005 moved them out)
+        pages = {r[0]: r[1] for r in source.execute(select(Base.metadata.tables["version_pages"]))}
         for table in Base.metadata.sorted_tables:
+            if table.name not in old.tables:
+                continue
             rows = [dict(r._mapping) for r in source.execute(select(table))]
+            if table.name == "versions":
+                rows = [{**r, "raw_html_z": pages[r["id"]]} for r in rows]
+            if table.name == "captures":
+                rows = [{k: v for k, v in r.items() if k != "warc_offset"} for r in rows]
             if table.name == "pairs":
                 rows = [{OLD_PAIR_COLUMNS.get(k, k): v for k, v in r.items()} for r in rows]
                 for r in rows:

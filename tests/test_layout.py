@@ -94,9 +94,12 @@ def import_graph() -> dict[str, set[str]]:
 def _imports_names_from(tree: ast.AST, package: str, modules: dict[str, Path]) -> bool:
     """Whether the source imports from `package` a name that is not one of its modules."""
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == package:
-            if any(f"{package}.{a.name}" not in modules for a in node.names):
-                return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == package
+            and any(f"{package}.{a.name}" not in modules for a in node.names)
+        ):
+            return True
         if isinstance(node, ast.Import) and any(a.name == package for a in node.names):
             return True
     return False

@@ -395,11 +395,13 @@ def test_a_killed_extraction_worker_stops_the_crawl_and_keeps_its_pairs(
             os.killpg(process.pid, signal.SIGKILL)
     assert "'finish_reason': 'extraction_worker_died'" in log_of(data)
     store = store_of(data)
-    failed = {key for _, key, f in store.stage_failures() if f.reason == "worker_died"}
-    assert failed  # pairs in flight when it died: stored, extraction marked failed
-    for pair in store.iter_pairs():
+    failed = {(key, f.scope) for _, key, f in store.stage_failures() if f.reason == "worker_died"}
+    assert failed  # pages in flight when it died: their pairs stored, extraction marked failed
+    for pair in store.iter_pairs():  # a page is read (and extracted) as it arrives: per version
         key = pair.translation.site_article_id
-        assert (store.text_of(pair.translation) is None) == (key in failed)
+        for version in (pair.translation, pair.original):
+            if version is not None:
+                assert (store.text_of(version) is None) == ((key, version.language) in failed)
     assert not list((data / "warc").glob("*.open"))
 
 

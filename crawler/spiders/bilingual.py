@@ -42,8 +42,8 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawler.middlewares import OffsiteRequest
+from crawler.pages import PageReader
 from crawler.resources import store_for
-from pipeline.encoding import decode_html
 from pipeline.models import (
     CONTENT_REASONS,
     ArticlePair,
@@ -53,16 +53,11 @@ from pipeline.models import (
     PairStatus,
     UnpairedReason,
 )
-from pipeline.pages import is_blank, links, parse_page, read_article_page
-from pipeline.pairing import (
-    NoOriginal,
-    check_original,
-    declared_language,
-    find_original,
-    hreflang_alternates,
-)
+from pipeline.pages import links, parse_page
+from pipeline.pairing import NoOriginal
 from pipeline.profile import LanguageSite, SiteProfile
 from pipeline.profiles.files import ProfileRefused, hreflang_profile, load_profile_file
+from pipeline.stages.read import PageJob, PageReading, Role, in_window
 from pipeline.store.interface import CorpusReader
 from pipeline.urls import canonical_url, request_url, same_site
 
@@ -213,6 +208,14 @@ class BilingualSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.store = store_for(crawler)
         return spider
+
+    @property
+    def pages(self) -> PageReader:
+        """The crawl's page reader (an extension: made once per crawl, from the crawler)."""
+        reader = self.crawler.get_extension(PageReader)
+        if reader is None:  # EXTENSIONS left it out: one of this spider's own
+            reader = self.__dict__.setdefault("_own_pages", PageReader.from_crawler(self.crawler))
+        return reader
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -390,10 +393,7 @@ class BilingualSpider(scrapy.Spider):
         return bool(self.until and month and month > (self.until.year, self.until.month))
 
     def in_window(self, moment: datetime | date | None) -> bool:
-        if moment is None:
-            return True
-        day = moment.date() if isinstance(moment, datetime) else moment
-        return not ((self.since and day < self.since) or (self.until and day > self.until))
+        return in_window(moment, self.since, self.until)
 
     def article_request(self, url: str, *, source: str) -> scrapy.Request | None:
         """A request for a translated article, once per canonical URL, in window and limit."""
@@ -419,7 +419,7 @@ class BilingualSpider(scrapy.Spider):
             headers=self.conditional_headers(self.source.language, key),
             # once per run by `scheduled`; never dropped because a killed run saw it (see above)
             dont_filter=self.bypass_dupefilter,
-            meta={"en_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
+            meta={"translation_key": key, "handle_httpstatus_list": [NOT_MODIFIED]},
         )
 
     def conditional_headers(self, language: str, key: str) -> dict[str, str]:
@@ -431,55 +431,74 @@ class BilingualSpider(scrapy.Spider):
             headers["If-Modified-Since"] = last_modified
         return headers
 
-    def parse_translation(self, response: Response) -> Iterator[Any]:
-        key = response.meta["en_key"]
+    async def parse_translation(self, response: Response) -> AsyncIterator[Any]:
+        key = response.meta["translation_key"]
         if response.status == NOT_MODIFIED:
-            yield from self.recheck_original(response, key)
+            for record in self.recheck_original(response, key):
+                yield record
             return
-        if self.profile.pairing == "hreflang":
-            elsewhere = self.other_language(response)
-            if elsewhere is not None:
-                yield from elsewhere
-                return
-        version = self.version(response, self.source, key)
-        if version is None:
+        reading = await self.read(response, self.source, "translation")
+        if reading.declared_language is not None:
+            for request in self.other_language(reading):
+                yield request
             return
+        version = self.version(response, self.source, key, reading)
         if isinstance(version, CrawlError):
             yield version
             return
         if not self.in_window(version.published):
             self.crawler.stats.inc_value("bitext/outside_window")
             return
-        yield from self.follow_original(response, version)
+        found = reading.original
+        if found is None or isinstance(found, NoOriginal):
+            assert found is not None  # a translation's reading says where its original is
+            yield self.unpaired(version, found.reason, found.detail, found.url)
+            return
+        yield self.original_request(found.url, found.key, version)
 
-    def other_language(self, response: Response) -> list[scrapy.Request] | None:
-        """Where both languages' URLs look alike, discovery also finds originals and pages in
-        other languages (by <html lang>): an original leads to its translations through its own
-        alternates, anything else is counted and left. None: the page is a translation's."""
-        if not isinstance(response, scrapy.http.TextResponse):
-            return None  # not HTML: version() records it
-        page = parse_page(response.text)
-        declared = declared_language(page)
-        if declared in (None, self.source.language):
-            return None
-        if declared != self.original.language:
+    async def read(
+        self,
+        response: Response,
+        side: LanguageSite,
+        role: Role,
+        translation_urls: tuple[str, ...] = (),
+    ) -> PageReading:
+        """The page, read once (crawler/pages.py): the spider's reading, and its clean text."""
+        other = self.original if side is self.source else self.source
+        job = PageJob(
+            body=response.body,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+            url=response.url,
+            role=role,
+            profile=self.profile,
+            side=side,
+            other=other,
+            site=self.profile.name,
+            # where both languages' URLs look alike, discovery also finds originals and pages
+            # in other languages (by <html lang>); a body that is not text is for version()
+            check_language=role == "translation"
+            and self.profile.pairing == "hreflang"
+            and isinstance(response, scrapy.http.TextResponse),
+            translation_urls=translation_urls,
+            since=self.since,
+            until=self.until,
+        )
+        return await self.pages.read(job)
+
+    def other_language(self, reading: PageReading) -> list[scrapy.Request]:
+        """A page found by discovery that is not a translation: an original leads to its
+        translations through its own alternates, anything else is counted and left."""
+        if reading.declared_language != self.original.language:
             self.crawler.stats.inc_value("bitext/discovered/other_language")
             return []
         self.crawler.stats.inc_value("bitext/discovered/original_page")
         requests = []
-        for alternate in hreflang_alternates(page, response.url):
+        for alternate in reading.alternates:
             if alternate.language == self.source.language:
                 request = self.article_request(alternate.url, source="alternate")
                 if request is not None:
                     requests.append(request)
         return requests
-
-    def follow_original(self, response: Response, translation: ArticleVersion) -> Iterator[Any]:
-        found = find_original(response.meta["page"], response.url, self.profile, self.original)
-        if isinstance(found, NoOriginal):
-            yield self.unpaired(translation, found.reason, found.detail, found.url)
-            return
-        yield self.original_request(found.url, found.key, translation)
 
     def original_request(
         self, link: str, original_key: str, translation: ArticleVersion
@@ -524,7 +543,7 @@ class BilingualSpider(scrapy.Spider):
 
     # -- originals ------------------------------------------------------------------------------
 
-    def parse_original(self, response: Response) -> Iterator[Any]:
+    async def parse_original(self, response: Response) -> AsyncIterator[Any]:
         translation: ArticleVersion = response.meta["translation"]
         original_key = (
             self.profile.article_id(self.original, urlsplit(response.url).path)
@@ -538,25 +557,19 @@ class BilingualSpider(scrapy.Spider):
             if stored_original is not None:
                 yield self.paired(translation, stored_original, response.meta["original_url"])
             return
-        version = self.version(response, self.original, original_key)
-        if isinstance(version, CrawlError) or version is None:
-            detail = version.detail if version else "unreadable page"
+        urls = (translation.url, translation.requested_url, translation.canonical_url)
+        reading = await self.read(response, self.original, "original", urls)
+        version = self.version(response, self.original, original_key, reading)
+        if isinstance(version, CrawlError):
             yield self.unpaired(
                 translation,
                 UnpairedReason.original_page_empty,
-                detail,
+                version.detail,
                 response.meta["original_url"],
             )
             return
-        refused = check_original(
-            response.meta["page"],
-            response.url,
-            self.profile,
-            self.original,
-            self.source,
-            (translation.url, translation.requested_url, translation.canonical_url),
-        )
-        if refused is not None:
+        if reading.refused is not None:
+            refused = reading.refused
             yield self.unpaired(
                 translation, refused.reason, refused.detail, response.meta["original_url"]
             )
@@ -580,15 +593,11 @@ class BilingualSpider(scrapy.Spider):
     # -- records --------------------------------------------------------------------------------
 
     def version(
-        self, response: Response, side: LanguageSite, key: str
-    ) -> ArticleVersion | CrawlError | None:
-        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
-        decoded = decode_html(
-            response.body, content_type=content_type, fallbacks=side.fallback_encodings
-        )
-        page = parse_page(decoded.text)
-        response.meta["page"] = page
-        if is_blank(page):
+        self, response: Response, side: LanguageSite, key: str, reading: PageReading
+    ) -> ArticleVersion | CrawlError:
+        """The record of a fetched page of `side`, from what its reading found (a page with no
+        visible text: a crawl error)."""
+        if reading.blank or reading.metadata is None:
             return CrawlError(
                 site=self.profile.name,
                 url=response.url,
@@ -598,14 +607,13 @@ class BilingualSpider(scrapy.Spider):
                 language=side.language,
                 at=_now(),
             )
-        meta = read_article_page(page, side)
-        canonical = canonical_url(response.url, base_url=side.base_url)
-        return ArticleVersion(
+        meta = reading.metadata
+        version = ArticleVersion(
             site=self.profile.name,
             language=side.language,
             url=response.url,
             requested_url=response.meta.get("redirect_urls", [response.url])[0],
-            canonical_url=canonical,
+            canonical_url=canonical_url(response.url, base_url=side.base_url),
             site_article_id=key,
             title=meta.title,
             authors=meta.authors,
@@ -617,12 +625,18 @@ class BilingualSpider(scrapy.Spider):
             content_sha256=meta.content_sha256,
             fetched_at=response.meta.get("fetched_at") or _now(),
             http_status=response.status,
-            encoding=decoded.encoding,
-            encoding_note=decoded.note,
+            encoding=reading.encoding,
+            encoding_note=reading.encoding_note,
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             warc_record_id=response.meta.get("warc_record_id"),
-        ).with_raw_html(response.body)
+            text=reading.text,
+        )
+        if version.warc_record_id is None:  # no WARC record holds the page: the store keeps it
+            version.with_raw_html(response.body)
+        if reading.failure is not None:
+            version.extraction_failed(*reading.failure)
+        return version
 
     def paired(
         self, translation: ArticleVersion, original: ArticleVersion, link: str

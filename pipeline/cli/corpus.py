@@ -138,12 +138,24 @@ def warc_check(
         Path | None,
         typer.Option("--warc-dir", envvar="BITEXT_WARC_DIR", help="Default: DATA_DIR/warc."),
     ] = None,
+    drop_store_copies: Annotated[
+        bool,
+        typer.Option(
+            "--drop-store-copies",
+            help="Drop the store's copies of pages (kept by migration 0005 from stores made "
+            "before it) that their WARC records hold byte for byte.",
+        ),
+    ] = False,
 ) -> None:
     """Check that every capture the store refers to is a complete record in the WARC files,
     and that every revisit resolves to the full capture it names (as replay tools need)."""
     from pipeline.warc import check_archive, read_records
 
-    corpus = open_corpus(data_dir, store)
+    corpus = open_corpus(data_dir, store, warc_dir=warc_dir)
+    if drop_store_copies:
+        dropped, kept = corpus.drop_store_copies()
+        console.print(f"{dropped} store copies of pages dropped (their WARC records hold them), "
+                      f"{kept} kept (no WARC record gives them back)")  # fmt: skip
     ids: set[str] = set()
     paths = sorted((warc_dir or data_dir / "warc").glob("*.warc.gz"))
     for path in paths:

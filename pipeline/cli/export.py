@@ -139,7 +139,7 @@ def report_command(
     output = output or data_dir / "report"
     if output.exists() and not output.is_dir():
         raise CliError(f"-o {output} is a file; the report is a directory", USAGE)
-    corpus = open_corpus(data_dir, store)
+    corpus = open_corpus(data_dir, store, warc_dir=warc_dir)
     counts: Counter[str] = Counter()
     archive = WarcPages(warc_dir or data_dir / "warc", corpus.captures())
     summary = write_report(exported_pairs(corpus, counts=counts), output, archive=archive)

@@ -69,7 +69,9 @@ def store_exists(data_dir: Path, store: str | None) -> bool:
     return file is None or file.is_file()
 
 
-def open_corpus(data_dir: Path, store: str | None, *, must_exist: bool = True) -> SqlCorpusStore:
+def open_corpus(
+    data_dir: Path, store: str | None, *, must_exist: bool = True, warc_dir: Path | None = None
+) -> SqlCorpusStore:
     """The corpus store. Every command here works on a store a crawl made: one that does not
     exist is refused (a mistyped --data-dir must not create an empty store and report on it)."""
     location = store_location(data_dir, store)
@@ -88,7 +90,19 @@ def open_corpus(data_dir: Path, store: str | None, *, must_exist: bool = True) -
         )
     from pipeline.store.sql import open_store
 
-    return open_store(location)
+    return open_store(location, warc_dir=warc_location(data_dir, store, warc_dir))
+
+
+def warc_location(data_dir: Path, store: str | None, given: Path | None = None) -> Path | None:
+    """Where the store's WARC files are: --warc-dir or BITEXT_WARC_DIR, else beside the store
+    (--store FILE: its folder's warc/), else DATA_DIR/warc."""
+    import os
+
+    from pipeline.store.pages import default_warc_dir
+
+    if given is not None or os.environ.get("BITEXT_WARC_DIR"):
+        return given or Path(os.environ["BITEXT_WARC_DIR"])
+    return (default_warc_dir(store) if store else None) or data_dir / "warc"
 
 
 def input_file(path: Path, what: str = "file") -> Path:

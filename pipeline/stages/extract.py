@@ -129,14 +129,16 @@ def extract_stored(
     """Stored versions without a current clean text (all with `redo`) extracted again from
     their pages, with their site's side (`side_of`) and boilerplate learned from every version
     being extracted now and the texts already stored for other articles; each text saved.
-    Counts "<language> <status>" and "versions"."""
+    Counts "<language> <status>", "versions" (extracted) and the versions whose page neither the
+    WARC files nor the store could give back."""
     chosen = [
         (version_id, version)
         for version_id, version, extractor in corpus.version_extractors()
         if extraction_stale(extractor, redo=redo)
     ]
     pages = corpus.raw_pages([version_id for version_id, _ in chosen])
-    todo = [(version_id, version, pages[version_id]) for version_id, version in chosen]
+    todo = [(version_id, version, pages[version_id]) for version_id, version in chosen
+            if version_id in pages]  # fmt: skip
     being_done = {(v.site, v.language, v.site_article_id) for _, v, _ in todo}
     texts = extract_batch(
         [_stored_page(version, raw, side_of) for _, version, raw in todo],
@@ -144,6 +146,8 @@ def extract_stored(
         watch=watch,
     )
     done: Counter[str] = Counter({"versions": len(todo)})
+    if len(todo) < len(chosen):  # said, not skipped in silence: the WARC file is not there
+        done["no page (WARC record not found; see --warc-dir)"] = len(chosen) - len(todo)
     for (version_id, version, _), text in zip(todo, texts, strict=True):
         corpus.save_text(version_id, text)
         done[f"{version.language} {text.status.value}"] += 1

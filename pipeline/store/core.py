@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Self
 
 from sqlalchemy import (
@@ -65,8 +66,9 @@ _WRITE = re.compile(
 class StoreCore:
     """The engine and what the queries of every concern build on."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, warc_dir: Path | None = None) -> None:
         self.engine = engine
+        self.warc_dir = warc_dir  # where the WARC files holding the versions' pages are
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         from pipeline.store.migrations import upgrade  # Alembic: created, or migrated in place
@@ -165,7 +167,7 @@ class StoreCore:
                     articles.c.site_article_id == bindparam("translation_article_id"),
                 ),
                 "pair_select": select(pairs).where(
-                    pairs.c.translation_article_id == bindparam("en_id")
+                    pairs.c.translation_article_id == bindparam("translation_id")
                 ),
                 "pair_insert": insert(pairs),
                 "pair_update": update(pairs)
@@ -205,6 +207,7 @@ def _capture(row: Any) -> WarcCapture:
         url=row.url,
         warc_filename=row.warc_filename,
         warc_record_id=row.warc_record_id,
+        warc_offset=row.warc_offset,
         record_type=row.record_type,
         payload_sha1=row.payload_sha1,
         http_status=row.http_status,

@@ -3,7 +3,6 @@ of stages the crawl recorded."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import (
@@ -102,20 +101,6 @@ class StageOutputs(StoreCore):
                 (version_id, ArticleVersion.model_validate(record), extractor)
                 for version_id, record, extractor in c.execute(query)
             ]
-
-    def raw_pages(self, version_ids: Sequence[int]) -> dict[int, bytes]:
-        """The stored pages of many versions, by version id, TEXT_BATCH a query."""
-        versions = VersionRow.__table__
-        pages: dict[int, bytes] = {}
-        with self.engine.connect() as c:
-            for start in range(0, len(version_ids), TEXT_BATCH):
-                rows = c.execute(
-                    select(versions.c.id, versions.c.raw_html_z).where(
-                        versions.c.id.in_(version_ids[start : start + TEXT_BATCH])
-                    )
-                )
-                pages.update((version_id, zlib.decompress(blob)) for version_id, blob in rows)
-        return pages
 
     def save_text(self, version_id: int, text: ArticleText) -> None:
         with self.engine.begin() as c:

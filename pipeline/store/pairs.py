@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from pipeline.models import (
@@ -26,16 +26,18 @@ from pipeline.store.core import (
 from pipeline.store.crawl_records import CrawlRecords
 from pipeline.store.interface import SaveResult
 from pipeline.store.outputs import StageOutputs
+from pipeline.store.pages import StoredPages
 from pipeline.store.tables import (
     ArticleRow,
     ErrorRow,
     PairRow,
     StageFailureRow,
+    VersionPageRow,
     VersionRow,
 )
 
 
-class PairRecords(CrawlRecords, StageOutputs):
+class PairRecords(CrawlRecords, StageOutputs, StoredPages):
     def _save_version(self, c: Connection, v: ArticleVersion, result: SaveResult) -> int:
         sql = self._statements()
         article_id = c.execute(
@@ -53,38 +55,42 @@ class PairRecords(CrawlRecords, StageOutputs):
         ).scalar_one()
         if self._validators is not None and (v.etag or v.last_modified):
             self._validators[(v.site, v.language, v.site_article_id)] = (v.etag, v.last_modified)
-        if v.raw_html:  # a version read back from the store (after a 304) carries no capture
-            inserted = c.execute(
-                sql["version"],
-                {
-                    "article_id": article_id,
-                    "content_sha256": v.content_sha256,
-                    "raw_html_sha256": v.raw_html_sha256,
-                    "fetched_at": v.fetched_at,
-                    "record": v.model_dump(mode="json", exclude={"text"}),
-                    "raw_html_z": zlib.compress(v.raw_html, 6),
-                },
-            ).first()
-            if inserted is not None:
-                result.new_versions.append(f"{v.language}:{v.site_article_id}")
-            if v.text is not None:
-                version_id = (
-                    inserted[0]
-                    if inserted is not None
-                    else c.execute(
-                        sql["version_id"], {"a_id": article_id, "sha": v.content_sha256}
-                    ).scalar_one()
-                )
+        # a version read back from the store (after a 304) is there already: nothing inserted
+        inserted = c.execute(
+            sql["version"],
+            {
+                "article_id": article_id,
+                "content_sha256": v.content_sha256,
+                "raw_html_sha256": v.raw_html_sha256,
+                "fetched_at": v.fetched_at,
+                "record": v.model_dump(mode="json", exclude={"text"}),
+            },
+        ).first()
+        if inserted is not None:
+            result.new_versions.append(f"{v.language}:{v.site_article_id}")
+            if v.raw_html and v.warc_record_id is None:  # no WARC record holds this page
                 c.execute(
-                    sql["text"],
-                    {
-                        "version_id": version_id,
-                        "extractor": v.text.extractor,
-                        "status": v.text.status.value,
-                        "language_ok": v.text.language_ok,
-                        "record": v.text.model_dump(mode="json"),
-                    },
+                    insert(VersionPageRow.__table__),
+                    {"version_id": inserted[0], "raw_html_z": zlib.compress(v.raw_html, 6)},
                 )
+        if v.text is not None:
+            version_id = (
+                inserted[0]
+                if inserted is not None
+                else c.execute(
+                    sql["version_id"], {"a_id": article_id, "sha": v.content_sha256}
+                ).scalar_one()
+            )
+            c.execute(
+                sql["text"],
+                {
+                    "version_id": version_id,
+                    "extractor": v.text.extractor,
+                    "status": v.text.status.value,
+                    "language_ok": v.text.language_ok,
+                    "record": v.text.model_dump(mode="json"),
+                },
+            )
         # A successful fetch settles earlier errors about the same URL.
         settled = {v.url, v.requested_url} & self._error_urls()
         if settled:
@@ -97,14 +103,14 @@ class PairRecords(CrawlRecords, StageOutputs):
         result = SaveResult()
         sql = self._statements()
         with self.engine.begin() as c:
-            en_id = self._save_version(c, pair.translation, result)
-            ar_id = (
+            translation_id = self._save_version(c, pair.translation, result)
+            original_id = (
                 self._save_version(c, pair.original, result) if pair.original is not None else None
             )
-            row = c.execute(sql["pair_select"], {"en_id": en_id}).first()
+            row = c.execute(sql["pair_select"], {"translation_id": translation_id}).first()
             stamp = pair.translation.fetched_at
             values = {
-                "original_article_id": ar_id,
+                "original_article_id": original_id,
                 "status": pair.status.value,
                 "reason": pair.reason.value if pair.reason else None,
                 "reason_detail": pair.reason_detail,
@@ -116,13 +122,13 @@ class PairRecords(CrawlRecords, StageOutputs):
                     sql["pair_insert"],
                     {
                         "site": pair.site,
-                        "translation_article_id": en_id,
+                        "translation_article_id": translation_id,
                         "first_seen": stamp,
                         **values,
                     },
                 )
                 result.pair_created = True
-            elif self._should_update(row, pair, ar_id):
+            elif self._should_update(row, pair, original_id):
                 c.execute(
                     sql["pair_update"],
                     {"row_id": row.id, **{f"new_{k}": val for k, val in values.items()}},
@@ -134,7 +140,7 @@ class PairRecords(CrawlRecords, StageOutputs):
                 pair_id = (
                     row.id
                     if row is not None
-                    else c.execute(sql["pair_select"], {"en_id": en_id}).one().id
+                    else c.execute(sql["pair_select"], {"translation_id": translation_id}).one().id
                 )
                 self._save_stage_outcomes(c, pair_id, pair)
         return result
@@ -172,10 +178,10 @@ class PairRecords(CrawlRecords, StageOutputs):
             )
 
     @staticmethod
-    def _should_update(row: Any, pair: ArticlePair, ar_id: int | None) -> bool:
+    def _should_update(row: Any, pair: ArticlePair, original_id: int | None) -> bool:
         new = (
             pair.status.value,
-            ar_id,
+            original_id,
             pair.reason.value if pair.reason else None,
             pair.original_url,
         )
@@ -290,21 +296,6 @@ class PairRecords(CrawlRecords, StageOutputs):
             )
             for r in rows
         ]
-
-    def raw_html(self, site: str, language: str, site_article_id: str) -> bytes | None:
-        with self._sessions() as s:
-            blob = s.scalar(
-                select(VersionRow.raw_html_z)
-                .join(ArticleRow)
-                .where(
-                    ArticleRow.site == site,
-                    ArticleRow.language == language,
-                    ArticleRow.site_article_id == site_article_id,
-                )
-                .order_by(VersionRow.id.desc())
-                .limit(1)
-            )
-            return None if blob is None else zlib.decompress(blob)
 
 
 def _versions_of(site: str, language: str, site_article_id: str) -> Select[VersionRow]:

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, func, select
 
 from pipeline.models import PairStatus
 from pipeline.store.claims import ClaimQueue
+from pipeline.store.pages import default_warc_dir
 from pipeline.store.pairs import PairRecords
 from pipeline.store.tables import (
     AlignmentRow,
@@ -35,14 +36,18 @@ from pipeline.store.tables import (
 )
 
 
-def open_store(location: str | Path) -> SqlCorpusStore:
-    """A store from a SQLAlchemy URL, or a path to a SQLite file (created with its folder)."""
+def open_store(location: str | Path, *, warc_dir: Path | None = None) -> SqlCorpusStore:
+    """A store from a SQLAlchemy URL, or a path to a SQLite file (created with its folder).
+    `warc_dir`: where the WARC files holding its pages are (default: `warc/` beside a SQLite
+    file, as a crawl writes them; none for other databases)."""
     text = str(location)
     if "://" not in text:
         path = Path(text).expanduser().resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         text = f"sqlite:///{path}"
-    return SqlCorpusStore(create_engine(text, future=True))
+    return SqlCorpusStore(
+        create_engine(text, future=True), warc_dir=warc_dir or default_warc_dir(location)
+    )
 
 
 class SqlCorpusStore(PairRecords):

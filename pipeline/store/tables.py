@@ -9,6 +9,7 @@ from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -65,8 +66,20 @@ class VersionRow(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     raw_html_sha256: Mapped[str] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    record: Mapped[dict] = mapped_column(JSON)  # ArticleVersion, raw html excluded
-    raw_html_z: Mapped[bytes] = mapped_column(LargeBinary)  # zlib; the WARC keeps the capture too
+    # ArticleVersion, raw html excluded: the page is its WARC record (record.warc_record_id, the
+    # capture row says where), or a VersionPageRow where no WARC record holds it
+    record: Mapped[dict] = mapped_column(JSON)
+
+
+class VersionPageRow(Base):
+    """A version's page kept in the store, where no WARC record holds it: a version saved without
+    a capture (no WARC writer), or a page migration 0005 moved here out of `versions`, whose WARC
+    record it could not check (`bitext warc-check --drop-store-copies` drops those a WARC record
+    holds byte for byte)."""
+
+    __tablename__ = "version_pages"
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    raw_html_z: Mapped[bytes] = mapped_column(LargeBinary)  # zlib
 
 
 class TextRow(Base):
@@ -179,6 +192,9 @@ class CaptureRow(Base):
     url: Mapped[str] = mapped_column(Text, index=True)
     warc_filename: Mapped[str] = mapped_column(String(256))
     warc_record_id: Mapped[str] = mapped_column(String(128), unique=True)
+    # where the record starts in the file (its gzip member): read back with one seek; None for
+    # rows written before migration 0005 (the file is scanned once for them)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     record_type: Mapped[str] = mapped_column(String(16))
     payload_sha1: Mapped[str] = mapped_column(String(64))
     http_status: Mapped[int] = mapped_column(Integer)
