@@ -13,7 +13,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-from crawler.resources import release, started_writer, store_for
+from crawler.resources import CrawlResources
 from crawler.supervision import stop_crawl
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class CrawlRunRecorder:
         if self.jobdir_note:
             logger.warning(self.jobdir_note)
         args = dict(getattr(spider, "crawl_args", {}))
-        self.crawl_id = store_for(self.crawler).begin_crawl(spider.name, args)
+        self.crawl_id = CrawlResources.of(self.crawler).store.begin_crawl(spider.name, args)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
@@ -90,7 +90,7 @@ class CrawlRunRecorder:
                 failures,
             )
         self.finish(reason)
-        release(self.crawler)
+        CrawlResources.of(self.crawler).release()
         jobdir = self.crawler.settings.get("JOBDIR")
         if jobdir and not self.forced:  # forced: the writer dropped work, the queue is suspect
             (Path(jobdir) / RUNNING_MARK).unlink(missing_ok=True)  # the scheduler closed first
@@ -100,7 +100,7 @@ class CrawlRunRecorder:
         self.forced = self.forced or reason == "shutdown_forced"
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.crawl_id is not None:
-            store_for(self.crawler).finish_crawl(self.crawl_id, reason, stats)
+            CrawlResources.of(self.crawler).store.finish_crawl(self.crawl_id, reason, stats)
 
 
 class HelperSupervisor:
@@ -129,7 +129,7 @@ class HelperSupervisor:
             self.loop.stop()
 
     def check(self) -> None:
-        writer = started_writer(self.crawler)
+        writer = CrawlResources.of(self.crawler).started_writer
         if writer is None or writer.dead or writer.is_alive():
             return
         writer.mark_dead()

@@ -25,7 +25,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from crawler.resources import writer_for
+from crawler.resources import CrawlResources
 from pipeline.models import CrawlError, CrawlErrorKind
 from pipeline.warc import HttpExchange
 
@@ -76,6 +76,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
+        self.resources = CrawlResources.of(crawler)
         self.unavailable: dict[str, str] = {}  # netloc -> why its robots.txt could not be had
         self.schemes: dict[str, str] = {}
 
@@ -113,7 +114,7 @@ class RobotsTxtMiddleware(ScrapyRobotsTxtMiddleware):
         )
         spider = self.crawler.spider
         assert spider is not None  # a request is only answered during a crawl
-        writer_for(self.crawler).error(
+        self.resources.writer.error(
             CrawlError(
                 site=getattr(getattr(spider, "profile", None), "name", None) or spider.name,
                 url=url,
@@ -230,6 +231,7 @@ class WarcCaptureMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.resources = CrawlResources.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -249,7 +251,7 @@ class WarcCaptureMiddleware:
             body=response.body,
             fetched_at=fetched_at,
         )
-        writer_for(self.crawler).capture(exchange, record_id)
+        self.resources.writer.capture(exchange, record_id)
         request.meta["warc_record_id"] = record_id
         request.meta["fetched_at"] = fetched_at
         return response

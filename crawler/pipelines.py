@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
 
-from crawler.resources import close_writer, store_for, translations_for, writer_for
+from crawler.resources import CrawlResources
 from crawler.supervision import stop_crawl
 from crawler.writer import WriterFailed, WriterReport
 from pipeline.models import ArticlePair, CrawlError, PairAlignment, PipelineStage
@@ -100,6 +100,7 @@ class TranslationPipeline:
 
         s = crawler.settings
         self.crawler = crawler
+        self.resources = CrawlResources.of(crawler)
         self.settings = EngineSettings(
             device=s.get("BITEXT_TRANSLATE_DEVICE", "cpu"),
             compute_type=s.get("BITEXT_TRANSLATE_COMPUTE_TYPE", "auto"),
@@ -133,7 +134,7 @@ class TranslationPipeline:
     async def process_item(self, item: object) -> object:
         if not isinstance(item, ArticlePair) or item.original is None:
             return item
-        cache = translations_for(self.crawler)
+        cache = self.resources.translations
         versions = {v.language: v for v in (original(item), translation(item)) if v is not None}
         for source, target in directions(item):
             version = versions[source]
@@ -209,6 +210,7 @@ class AlignmentPipeline:
         if not crawler.settings.getbool("BITEXT_ALIGN", True):
             raise NotConfigured("BITEXT_ALIGN is off")
         self.crawler = crawler
+        self.resources = CrawlResources.of(crawler)
         self.translations: EngineTranslations | None = None
 
     @classmethod
@@ -222,9 +224,9 @@ class AlignmentPipeline:
         if not isinstance(item, ArticlePair) or source_version is None:
             return item
         if self.translations is None:  # cached translations only: the crawl decodes nothing here
-            cache = translations_for(self.crawler)
+            cache = self.resources.translations
             self.translations = EngineTranslations(cache, settings=None, decode=False)
-        store = store_for(self.crawler)
+        store = self.resources.store
         key = translation(item).site_article_id
 
         def attach(alignment: PairAlignment) -> None:
@@ -265,6 +267,7 @@ class CorpusStorePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.resources = CrawlResources.of(crawler)
         self.stats = crawler.stats
 
     @classmethod
@@ -272,7 +275,7 @@ class CorpusStorePipeline:
         return cls(crawler)
 
     def process_item(self, item: object) -> object:
-        writer = writer_for(self.crawler)
+        writer = self.resources.writer
         if isinstance(item, ArticlePair | CrawlError):
             self.stats.inc_value(f"bitext/feed/{item.type}")
         try:
@@ -290,7 +293,7 @@ class CorpusStorePipeline:
         return item
 
     def close_spider(self) -> None:
-        report = close_writer(self.crawler)
+        report = self.resources.close_writer()
         if report is not None:
             self._fold(report)
             if report.warc_file:

@@ -1,7 +1,10 @@
-"""The store and the WARC archive of one crawl, shared by its components.
+"""The store, the writer and the translation cache of one crawl, shared by its components.
 
-One instance of each per crawler (not per component), created on first use and closed by
-`CrawlRunRecorder` when the spider closes.
+`CrawlResources` is a Scrapy extension (EXTENSIONS, before every other bitext one): one per
+crawler, made by Scrapy, holding one of each, created on first use. Middlewares and item
+pipelines take it in their `from_crawler` (`CrawlResources.of(crawler)`); the spider, which
+Scrapy makes before the extensions, and the other extensions take it when the spider opens.
+`CrawlRunRecorder` closes them when the spider closes.
 """
 
 from __future__ import annotations
@@ -9,19 +12,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from crawler.writer import StoreWriter, WriterReport
-from pipeline.store import SqlCorpusStore, open_store
 from pipeline.store.interface import CorpusReader
+from pipeline.store.sql import SqlCorpusStore, open_store
 from pipeline.warc import warcinfo_fields
-
-_stores: WeakKeyDictionary[Crawler, SqlCorpusStore] = WeakKeyDictionary()
-_writers: WeakKeyDictionary[Crawler, StoreWriter] = WeakKeyDictionary()
-_translations: WeakKeyDictionary[Crawler, CrawlTranslations] = WeakKeyDictionary()
 
 
 class CrawlTranslations:
@@ -54,9 +52,7 @@ class CrawlTranslations:
 
 
 def store_location(settings: BaseSettings) -> str:
-    return settings.get("BITEXT_STORE") or str(
-        Path(settings.get("BITEXT_DATA_DIR", "data/output")) / "corpus.sqlite"
-    )
+    return settings.get("BITEXT_STORE") or str(data_dir(settings) / "corpus.sqlite")
 
 
 def data_dir(settings: BaseSettings) -> Path:
@@ -64,88 +60,105 @@ def data_dir(settings: BaseSettings) -> Path:
 
 
 def warc_dir(settings: BaseSettings) -> Path:
-    return Path(
-        settings.get("BITEXT_WARC_DIR")
-        or Path(settings.get("BITEXT_DATA_DIR", "data/output")) / "warc"
-    )
+    return Path(settings.get("BITEXT_WARC_DIR") or data_dir(settings) / "warc")
 
 
-def store_for(crawler: Crawler) -> SqlCorpusStore:
-    if crawler not in _stores:
-        # Reads only, checked: every record goes through the writer process; the crawler
-        # process writes nothing but its own run's row (CrawlRunRecorder, before the writer).
-        _stores[crawler] = open_store(store_location(crawler.settings)).only_reads(
-            except_tables=("crawls",)
+class CrawlResources:
+    """One crawl's store (read only, checked: every record goes through the writer process;
+    the crawler process writes nothing but its own run's row), writer and translation cache."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self._store: SqlCorpusStore | None = None
+        self._writer: StoreWriter | None = None
+        self._translations: CrawlTranslations | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlResources:
+        return cls(crawler)
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlResources:
+        """The crawl's resources (the extension Scrapy made for this crawler)."""
+        resources = crawler.get_extension(cls)
+        if resources is None:
+            raise RuntimeError(
+                "crawler.resources.CrawlResources is not in EXTENSIONS: the crawl has no store"
+            )
+        return resources
+
+    @property
+    def store(self) -> SqlCorpusStore:
+        if self._store is None:
+            location = store_location(self.crawler.settings)
+            self._store = open_store(location, warc_dir=warc_dir(self.crawler.settings))
+            self._store.only_reads(except_tables=("crawls",))
+        return self._store
+
+    @property
+    def writer(self) -> StoreWriter:
+        """The crawl's writer process (store and WARC writes), started on first use."""
+        if self._writer is None:
+            settings = self.crawler.settings
+            # BITEXT_WARC_PREFIX: set with a shared frontier (crawler.distributed) to add the
+            # host; %(spider)s in it is the site's profile name
+            prefix = settings.get("BITEXT_WARC_PREFIX") or "%(spider)s"
+            self._writer = StoreWriter(
+                store_location(settings),
+                warc_dir(settings),
+                prefix % {"spider": self.site},
+                warcinfo=self.warcinfo(),
+                lock_dir=data_dir(settings),
+            )
+        return self._writer
+
+    @property
+    def started_writer(self) -> StoreWriter | None:
+        """The writer if it was started (supervision must not start one)."""
+        return self._writer
+
+    @property
+    def translations(self) -> CrawlTranslations:
+        """Where the crawl's translation stage looks translations up and saves them."""
+        if self._translations is None:
+            self._translations = CrawlTranslations(self.store, self.writer)
+        return self._translations
+
+    @property
+    def site(self) -> str:
+        """The name of the site crawled: its profile's (`scrapy crawl bilingual` takes any
+        site), the spider's until the spider is made."""
+        profile = getattr(getattr(self.crawler, "spider", None), "profile", None)
+        return getattr(profile, "name", None) or self.crawler.spidercls.name
+
+    def warcinfo(self) -> dict[str, str]:
+        """What the crawl's WARC file says about the crawl that made it (its `warcinfo`)."""
+        settings = self.crawler.settings
+        # the store's id of this run, given by CrawlRunRecorder when the spider opened
+        extensions = getattr(self.crawler.extensions, "middlewares", ())
+        run_ids = [getattr(ext, "crawl_id", None) for ext in extensions]
+        run_id = next((i for i in run_ids if i is not None), None)
+        name, spider = self.site, self.crawler.spidercls.name
+        return warcinfo_fields(
+            crawl_id=f"{name}-crawl-{run_id}" if run_id is not None else None,
+            user_agent=settings.get("USER_AGENT"),
+            robots_obey=settings.getbool("ROBOTSTXT_OBEY"),
+            operator=settings.get("BITEXT_OPERATOR") or None,
+            hostname=settings.getbool("BITEXT_WARC_HOSTNAME", True),
+            # the store's location is left out: a database URL may hold a password
+            description=f"bitext: scrapy crawl {spider}"
+            + (f" ({name})" if name != spider else "")
+            + (f", run {run_id} in its corpus store" if run_id is not None else ""),
         )
-    return _stores[crawler]
 
+    def close_writer(self) -> WriterReport | None:
+        writer, self._writer = self._writer, None
+        return None if writer is None else writer.close()
 
-def translations_for(crawler: Crawler) -> CrawlTranslations:
-    """Where the crawl's translation stage looks translations up and saves them."""
-    if crawler not in _translations:
-        _translations[crawler] = CrawlTranslations(store_for(crawler), writer_for(crawler))
-    return _translations[crawler]
-
-
-def site_of(crawler: Crawler) -> str:
-    """The name of the site crawled: its profile's (`scrapy crawl bilingual` takes any site), the
-    spider's until the spider is made."""
-    profile = getattr(getattr(crawler, "spider", None), "profile", None)
-    return getattr(profile, "name", None) or crawler.spidercls.name
-
-
-def writer_for(crawler: Crawler) -> StoreWriter:
-    """The crawl's writer process (store and WARC writes); reads go through store_for."""
-    if crawler not in _writers:
-        # BITEXT_WARC_PREFIX: set with a shared frontier (crawler.distributed) to add the host;
-        # %(spider)s in it is the site's profile name
-        prefix = crawler.settings.get("BITEXT_WARC_PREFIX") or "%(spider)s"
-        _writers[crawler] = StoreWriter(
-            store_location(crawler.settings),
-            warc_dir(crawler.settings),
-            prefix % {"spider": site_of(crawler)},
-            warcinfo=crawl_warcinfo(crawler),
-            lock_dir=data_dir(crawler.settings),
-        )
-    return _writers[crawler]
-
-
-def crawl_warcinfo(crawler: Crawler) -> dict[str, str]:
-    """What the crawl's WARC file says about the crawl that made it (its `warcinfo` record)."""
-    settings = crawler.settings
-    # The store's id of this run, given by CrawlRunRecorder when the spider opened.
-    run_ids = [
-        getattr(ext, "crawl_id", None) for ext in getattr(crawler.extensions, "middlewares", ())
-    ]
-    run_id = next((i for i in run_ids if i is not None), None)
-    name = site_of(crawler)
-    return warcinfo_fields(
-        crawl_id=f"{name}-crawl-{run_id}" if run_id is not None else None,
-        user_agent=settings.get("USER_AGENT"),
-        robots_obey=settings.getbool("ROBOTSTXT_OBEY"),
-        operator=settings.get("BITEXT_OPERATOR") or None,
-        hostname=settings.getbool("BITEXT_WARC_HOSTNAME", True),
-        # the store's location is left out: a database URL may hold a password
-        description=f"bitext: scrapy crawl {crawler.spidercls.name}"
-        + (f" ({name})" if name != crawler.spidercls.name else "")
-        + (f", run {run_id} in its corpus store" if run_id is not None else ""),
-    )
-
-
-def started_writer(crawler: Crawler) -> StoreWriter | None:
-    """The crawl's writer if it was started (supervision must not start one)."""
-    return _writers.get(crawler)
-
-
-def close_writer(crawler: Crawler) -> WriterReport | None:
-    writer = _writers.pop(crawler, None)
-    return None if writer is None else writer.close()
-
-
-def release(crawler: Crawler) -> None:
-    """Close what the crawl opened (the writer is closed earlier, by the store pipeline)."""
-    close_writer(crawler)
-    _translations.pop(crawler, None)
-    store = _stores.pop(crawler, None)
-    if store is not None:
-        store.close()
+    def release(self) -> None:
+        """Close what the crawl opened (the writer is closed earlier, by the store pipeline)."""
+        self.close_writer()
+        self._translations = None
+        store, self._store = self._store, None
+        if store is not None:
+            store.close()

@@ -89,6 +89,8 @@ BITEXT_REDIS_RUN = os.environ.get("BITEXT_REDIS_RUN", "bitext")  # processes of 
 BITEXT_REDIS_IDLE_CLOSE_S = 5.0  # close once the shared frontier stayed empty this long
 ADDONS = {"crawler.distributed.SharedFrontier": 0}
 EXTENSIONS = {
+    # the crawl's store, writer and translation cache: components take them from here
+    "crawler.resources.CrawlResources": 400,
     "crawler.pages.PageReader": 490,  # each article page read once: the spider awaits it
     "crawler.extensions.CrawlRunRecorder": 500,
     "crawler.extensions.HelperSupervisor": 510,

@@ -107,10 +107,11 @@ class Command(ScrapyCrawl):
         the reactor thread."""
         from twisted.internet import reactor
 
-        from crawler.resources import started_writer
+        from crawler.resources import CrawlResources
 
         install_shutdown_handlers(signal.SIG_IGN)
-        writer = started_writer(crawler)
+        resources = crawler.get_extension(CrawlResources)
+        writer = resources.started_writer if resources is not None else None
         if writer is not None:
             writer.abort()  # ends its current transaction, closes the WARC file, exits
         threading.Thread(target=_last_resort, args=(FORCED_EXIT_AFTER_S,), daemon=True).start()

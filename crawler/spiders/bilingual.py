@@ -34,7 +34,6 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from parsel import Selector
-from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -43,7 +42,7 @@ from twisted.python.failure import Failure
 
 from crawler.middlewares import OffsiteRequest
 from crawler.pages import PageReader
-from crawler.resources import store_for
+from crawler.resources import CrawlResources
 from pipeline.models import (
     CONTENT_REASONS,
     ArticlePair,
@@ -94,7 +93,6 @@ class BilingualSpider(scrapy.Spider):
     # from -a site= and -a languages=, or -a profile=FILE.
     registered_profile: ClassVar[SiteProfile | None] = None
     profile: SiteProfile  # this crawl's: the subclass's, or made from the arguments in __init__
-    store: CorpusReader  # the crawler process only reads the store; the writer process writes
     ARGUMENTS: tuple[str, ...] = (
         "site",
         "languages",
@@ -203,11 +201,11 @@ class BilingualSpider(scrapy.Spider):
         }
         self.state: dict[str, Any] = {}
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BilingualSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.store = store_for(crawler)
-        return spider
+    @property
+    def store(self) -> CorpusReader:
+        """The crawl's store (crawler/resources.py), read only: the writer process writes. Scrapy
+        makes the spider before the extensions, so it is taken when first needed (start)."""
+        return CrawlResources.of(self.crawler).store
 
     @property
     def pages(self) -> PageReader:
