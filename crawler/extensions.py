@@ -70,7 +70,10 @@ class CrawlRunRecorder:
         if self.jobdir_note:
             logger.warning(self.jobdir_note)
         args = dict(getattr(spider, "crawl_args", {}))
-        self.crawl_id = CrawlResources.of(self.crawler).store.begin_crawl(spider.name, args)
+        profile = getattr(spider, "profile", None)  # stored: later stages read the site with it
+        source = dict(profile.source) if profile is not None and profile.source else None
+        store = CrawlResources.of(self.crawler).store
+        self.crawl_id = store.begin_crawl(spider.name, args, source)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

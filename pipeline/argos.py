@@ -220,7 +220,6 @@ def _remove_stale_staging(root: Path) -> None:
                 folder.rename(root / name)
 
 
-
 def install_package(
     file: Path,
     directory: Path | None = None,

@@ -46,7 +46,6 @@ def _temp_name(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
 
-
 def remove_stale_parts(folder: Path) -> list[Path]:
     """Temp files killed writers left in `folder` (kill -9, power cut): those of a process that
     is gone, and those of the older naming over an hour old; a live writer's stay. Interrupted

@@ -108,6 +108,10 @@ class SiteProfile:
     user_agent_name: str = "bitext"
     site_names: tuple[str, ...] = ()  # as og:site_name gives them, in each language
     extra: dict[str, object] = field(default_factory=dict)
+    # How to make this profile again, stored with each crawl (plain JSON): {"registered": NAME}
+    # for a profile of pipeline/profiles, {"profile_file": {...}} for one read from a file or
+    # made from -a site= -a languages= (pipeline.profiles.profile_of rebuilds it)
+    source: dict[str, object] = field(default_factory=dict)
 
     def side(self, language: str) -> LanguageSite | None:
         """The side of the site in `language`, if the publisher has one."""

@@ -111,7 +111,6 @@ class PackageTranslator:
             )
         return out
 
-
     @cached_property
     def _target_vocabulary(self) -> frozenset[str]:
         """The model's target vocabulary (CTranslate2 keeps it beside model.bin)."""

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import (
     HreflangSite,
@@ -187,3 +191,71 @@ def test_generic_crawls_of_two_sites_are_named_apart() -> None:
     }
     assert names == {"bilingual-example-org", "bilingual-news-example-net"}
     assert EnabSpider().name == "enab"
+
+
+# -- the profile a crawl used is stored with it: later stages read the site as the crawl did --
+
+CLI = [sys.executable, "-m", "pipeline.cli"]
+
+
+def _texts(data: Path) -> dict[str, tuple[str | None, list[str]]]:
+    store = store_of(data)
+    out = {}
+    for pair in store.iter_pairs():
+        for v in (pair.translation, pair.original):
+            if v is not None and (t := store.text_of(v)) is not None:
+                out[f"{v.language}:{v.site_article_id}"] = (t.title, t.paragraphs)
+    store.close()
+    return out
+
+
+def _re_extract(data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, "extract", "--from-store", "--redo", "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+def test_a_store_crawled_by_site_re_extracts_with_its_profile(
+    crawled: Path, tmp_path: Path
+) -> None:
+    """`-a site=URL -a languages=ar,en`: no registered profile, no file; `extract --from-store`
+    reads the site with the profile the crawl stored (it refused the site before)."""
+    data = tmp_path / "copy"
+    shutil.copytree(crawled, data)
+    before = _texts(data)
+    done = _re_extract(data)
+    assert done.returncode == 0, done.stderr
+    assert f"{len(before)} versions extracted: ar ok: " in done.stdout
+    assert "without a site profile" not in done.stdout
+    assert _texts(data) == before
+    # a crawl recorded before profiles were stored: made again from its spider arguments
+    store = store_of(data)
+    with store.engine.begin() as c:
+        c.execute(text("UPDATE crawls SET profile = NULL"))
+    store.close()
+    again = _re_extract(data)
+    assert again.returncode == 0 and "without a site profile" not in again.stdout
+    assert _texts(data) == before
+
+
+def test_a_store_crawled_from_a_profile_file_re_extracts_without_the_file(
+    sada: HreflangSite, tmp_path: Path
+) -> None:
+    profile = tmp_path / "sada.toml"
+    profile.write_text(
+        f'name = "sada"\nsite = "{sada.base}"\nlanguages = ["ar", "en"]\npairing = "hreflang"\n'
+        'feed_paths = ["/en/feed/"]\nsitemap_paths = []\nlisting_paths = []\n'
+        'sides.en.title = ["h1.entry-title::text"]\n',
+        encoding="utf-8",
+    )
+    data = tmp_path / "out"
+    result = bilingual_crawl(data, "-a", f"profile={profile}")
+    assert result.returncode == 0, result.stderr[-4000:]
+    profile.unlink()  # the crawl stored the profile: the file is no longer needed
+    before = _texts(data)
+    assert before and all(title for title, _ in before.values())
+    done = _re_extract(data)
+    assert done.returncode == 0, done.stderr
+    assert "without a site profile" not in done.stdout
+    assert _texts(data) == before

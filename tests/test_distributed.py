@@ -523,8 +523,9 @@ def _as_previous_release(url: str, tmp_path: Path) -> None:
             rows = [dict(r._mapping) for r in source.execute(select(table))]
             if table.name == "versions":
                 rows = [{**r, "raw_html_z": pages[r["id"]]} for r in rows]
-            if table.name == "captures":
-                rows = [{k: v for k, v in r.items() if k != "warc_offset"} for r in rows]
+            # columns later migrations added (captures.warc_offset, crawls.profile)
+            old_columns = set(old.tables[table.name].c.keys()) | set(OLD_PAIR_COLUMNS)
+            rows = [{k: v for k, v in r.items() if k in old_columns} for r in rows]
             if table.name == "pairs":
                 rows = [{OLD_PAIR_COLUMNS.get(k, k): v for k, v in r.items()} for r in rows]
                 for r in rows:

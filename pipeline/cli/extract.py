@@ -148,11 +148,18 @@ def _gunzip_page(raw: bytes) -> bytes:
 
 
 def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
-    """Stored versions re-extracted with their site's learned boilerplate (extract_stored)."""
+    """Stored versions re-extracted with their site's profile, as its crawl stored it, and its
+    learned boilerplate (extract_stored)."""
+    from pipeline.profiles import crawled_profiles
     from pipeline.stages.extract import extract_stored
 
     corpus = open_corpus(data_dir, store)
-    done = extract_stored(corpus, _registered_side, redo=redo, watch=_reading)
+    profiles = crawled_profiles(corpus.crawled_sites())  # each site read as its crawl read it
+
+    def side_of(site: str, language: str) -> LanguageSite | None:
+        return profiles[site].side(language) if site in profiles else None
+
+    done = extract_stored(corpus, side_of, redo=redo, watch=_reading)
     corpus.close()
     versions = done.pop("versions")
     console.print(
@@ -162,11 +169,3 @@ def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
 
 def _reading(pages: Sequence[PageInput]) -> Iterable[PageInput]:
     return track(pages, description="reading", console=progress_console)
-
-
-def _registered_side(site: str, language: str) -> LanguageSite | None:
-    from pipeline.profiles import PROFILES
-
-    if site not in PROFILES:
-        raise typer.BadParameter(f"unknown site {site!r}; known: {', '.join(PROFILES)}")
-    return PROFILES[site].side(language)

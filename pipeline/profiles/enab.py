@@ -7,7 +7,7 @@ change on either site is a change to this file only: a new dated `Layout` of tha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from pipeline.profile import ExtractionRules, LanguageSite, Layout, Pairing, SiteProfile
@@ -121,6 +121,7 @@ class EnabBaladi(SiteProfile):
     next_page: tuple[str, ...] = ("a.next::attr(href)", "link[rel='next']::attr(href)")
     user_agent_name: str = "bitext-enab"
     site_names: tuple[str, ...] = ("Enab Baladi", "عنب بلدي")
+    source: dict[str, object] = field(default_factory=lambda: {"registered": "enab"})
 
 
 PROFILE = EnabBaladi()

@@ -158,6 +158,7 @@ class ProfileFile(BaseModel):
             next_page=tuple(self.next_page),
             user_agent_name=f"bitext-{self.name}",
             site_names=tuple(self.site_names),
+            source={"profile_file": self.model_dump(mode="json")},
         )
 
     def _side(self, language: str) -> LanguageSite:

@@ -140,17 +140,20 @@ def extract_stored(
     todo = [(version_id, version, pages[version_id]) for version_id, version in chosen
             if version_id in pages]  # fmt: skip
     being_done = {(v.site, v.language, v.site_article_id) for _, v, _ in todo}
+    sources = [_stored_page(version, raw, side_of) for _, version, raw in todo]
     texts = extract_batch(
-        [_stored_page(version, raw, side_of) for _, version, raw in todo],
+        sources,
         learned=stored_votes(corpus, being_done, SiteBoilerplate()),
         watch=watch,
     )
     done: Counter[str] = Counter({"versions": len(todo)})
     if len(todo) < len(chosen):  # said, not skipped in silence: the WARC file is not there
         done["no page (WARC record not found; see --warc-dir)"] = len(chosen) - len(todo)
-    for (version_id, version, _), text in zip(todo, texts, strict=True):
+    for (version_id, version, _), source, text in zip(todo, sources, texts, strict=True):
         corpus.save_text(version_id, text)
         done[f"{version.language} {text.status.value}"] += 1
+        if source.side is None:  # said: no profile's rules or selectors were applied
+            done[f"without a site profile ({version.site})"] += 1
     return done
 
 

@@ -29,9 +29,11 @@ from pipeline.store.tables import (
 
 
 class CrawlRecords(StoreCore):
-    def begin_crawl(self, spider: str, args: dict[str, Any]) -> int:
+    def begin_crawl(
+        self, spider: str, args: dict[str, Any], profile: dict[str, Any] | None = None
+    ) -> int:
         with self._sessions.begin() as s:
-            row = CrawlRow(spider=spider, args=args, started_at=now(), stats={})
+            row = CrawlRow(spider=spider, args=args, profile=profile, started_at=now(), stats={})
             s.add(row)
             s.flush()
             return row.id
@@ -45,6 +47,13 @@ class CrawlRecords(StoreCore):
                 row.stats = {
                     k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
                 }
+
+    def crawled_sites(self) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
+        """(profile source, spider arguments) of every crawl, oldest first."""
+        crawls = CrawlRow.__table__
+        with self.engine.connect() as c:
+            rows = c.execute(select(crawls.c.profile, crawls.c.args).order_by(crawls.c.id))
+            return [(profile, args or {}) for profile, args in rows]
 
     def _error_urls(self) -> set[str]:
         if self._error_url_set is None:

@@ -38,6 +38,9 @@ class CrawlRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     spider: Mapped[str] = mapped_column(String(64))
     args: Mapped[dict] = mapped_column(JSON, default=dict)
+    # the site's profile as the crawl used it (SiteProfile.source): what later stages read the
+    # site with (migration 0006; None for crawls recorded before it)
+    profile: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finish_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
