@@ -83,10 +83,12 @@ class ArticleTextPipeline:
 
 
 class TranslationPipeline:
-    """Translates each new clean text (Arabic -> English, English -> Arabic) with the installed
-    Argos packages, through the store's cache, in a worker thread: CTranslate2 releases the GIL,
-    so the reactor goes on crawling while a batch decodes. Where no package serves a direction
-    the pair is left "translation pending" (counted, said once in the log) and the crawl goes on;
+    """Translates each new clean text of a pair (its original into the translation's language,
+    and back) with the installed Argos packages, through the crawl's cache (the translation
+    stage's entry point, pipeline.stages.translate.translate_texts), in a worker thread:
+    CTranslate2 releases the GIL, so the reactor goes on crawling while a batch decodes. Where
+    no package serves a direction the pair is left "translation pending" (counted, said once in
+    the log) and the crawl goes on;
     `bitext translate` finishes it later. BITEXT_TRANSLATE=0 turns this off.
 
     What is decoded goes to the store through the writer process, like every other record

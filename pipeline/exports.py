@@ -242,7 +242,7 @@ class Segment:
     score: float
     flags: tuple[str, ...]
     key: str  # article id and bead number
-    article: str = ""  # site and English article id: one XLIFF <file> each
+    article: str = ""  # site and translation article id: one XLIFF <file> each
     status: str | None = None  # pending | approved (rejected beads are not exported as segments)
     comment: str | None = None
     reviewer: str | None = None
@@ -282,10 +282,10 @@ def exported_pairs(
     alignments = {(a.site, a.translation_article_id): a for a in corpus.iter_alignments()}
     reviews = {(a.site, a.translation_article_id): a for a in corpus.iter_reviews()}
     paired = (p for p in corpus.iter_pairs() if p.status == "paired" and p.original is not None)
-    for pair, ar_text, en_text in with_texts(paired, corpus.texts_of):
+    for pair, original_text, translation_text in with_texts(paired, corpus.texts_of):
         assert pair.original is not None
-        en = pair.translation.model_copy(update={"text": en_text})
-        ar = pair.original.model_copy(update={"text": ar_text})
+        translation = pair.translation.model_copy(update={"text": translation_text})
+        original = pair.original.model_copy(update={"text": original_text})
         alignment = alignments.get((pair.site, pair.translation.site_article_id))
         review = reviews.get((pair.site, pair.translation.site_article_id))
         if review is not None:
@@ -300,7 +300,9 @@ def exported_pairs(
             alignment = None
         elif alignment is None:
             counts["not aligned yet (run bitext align)"] += 1
-        record = ExportedPair(site=pair.site, original=ar, translation=en, alignment=alignment)
+        record = ExportedPair(
+            site=pair.site, original=original, translation=translation, alignment=alignment
+        )
         if not keep.keeps_language_pair(record):
             counts["other language pairs (see --languages)"] += 1
             continue
@@ -447,7 +449,7 @@ def nmtoken(text: str) -> str:
 
 
 def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> tuple[bytes, int]:
-    """XLIFF 2.0 core: one <file> per article (`original` its English URL), one <unit> per
+    """XLIFF 2.0 core: one <file> per article (`original` its translation's URL), one <unit> per
     bead with notes for score, flags, URLs and the reviewer's comment, its segment's state
     "reviewed" when approved. Built with lxml: translate-toolkit's Xliff2File writes a single
     <file> and puts xml:space on <segment>, which the OASIS core schema forbids."""

@@ -35,9 +35,6 @@ TypedText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
-# The language pair of the bundled data (Enab: Arabic originals, English translations), both
-# ways: the directions the translation and alignment stages serve when none is given.
-DIRECTIONS: tuple[tuple[str, str], ...] = (("ar", "en"), ("en", "ar"))
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 

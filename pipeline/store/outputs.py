@@ -333,7 +333,7 @@ class StageOutputs(StoreCore):
             ).rowcount
 
     def stage_failures(self) -> list[tuple[str, str, StageFailure]]:
-        """(site, English article id, failure) of every stage failure on record."""
+        """(site, translation article id, failure) of every stage failure on record."""
         table, pairs, articles = (
             StageFailureRow.__table__,
             PairRow.__table__,

@@ -187,7 +187,7 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
         )
         if new == (row.status, row.original_article_id, row.reason, row.original_url):
             return False
-        # A transient failure to fetch the Arabic page never erases a pairing already found.
+        # A transient failure to fetch the original never erases a pairing already found.
         return not (
             row.status == PairStatus.paired
             and pair.status == PairStatus.unpaired
@@ -195,7 +195,7 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
         )
 
     def pair_keys(self, site: str, *, checked_since: datetime | None = None) -> set[str]:
-        """English article ids of the stored pairs of a site (paired or not); with
+        """Translation article ids of the stored pairs of a site (paired or not); with
         `checked_since`, only those whose English page was fetched since then."""
         pairs, articles = PairRow.__table__, ArticleRow.__table__
         with self.engine.connect() as c:
