@@ -72,6 +72,7 @@ class CrawlResources:
         self._store: SqlCorpusStore | None = None
         self._writer: StoreWriter | None = None
         self._translations: CrawlTranslations | None = None
+        self.stopping: str | None = None  # why the crawl is being stopped (the first reason)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlResources:

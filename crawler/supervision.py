@@ -11,7 +11,6 @@ import ctypes
 import logging
 import os
 import signal
-from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
@@ -19,8 +18,6 @@ from scrapy.utils.defer import deferred_from_coro
 logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
-_stopping: WeakKeyDictionary[Crawler, str] = WeakKeyDictionary()
 
 
 def die_with_parent() -> None:
@@ -38,14 +35,15 @@ def die_with_parent() -> None:
 
 
 def stop_crawl(crawler: Crawler, reason: str, message: str) -> None:
-    """Stop the crawl with this finish reason (the first reason given wins)."""
-    if crawler in _stopping or crawler.engine is None:
+    """Stop the crawl with this finish reason (the first reason given wins: the crawl's
+    resources keep it)."""
+    from crawler.resources import CrawlResources
+
+    resources = crawler.get_extension(CrawlResources)
+    if crawler.engine is None or (resources is not None and resources.stopping is not None):
         return
-    _stopping[crawler] = reason
+    if resources is not None:
+        resources.stopping = reason
     logger.error("%s (finish reason %s)", message, reason)
     done = deferred_from_coro(crawler.engine.close_spider_async(reason=reason))
     done.addErrback(lambda failure: logger.debug("crawl already closed: %s", failure.value))
-
-
-def stop_reason(crawler: Crawler) -> str | None:
-    return _stopping.get(crawler)

@@ -3,6 +3,7 @@
 all call (they only bring the inputs and take the outputs away):
 
     sides      the two sides of a pair (its original and its translation) and their texts
+    read       a fetched page read once, for the crawl: metadata, pairing, then its clean text
     extract    clean text of a page: `extract_page` (one page), `extract_batch` (pages that
                vote together on their site's boilerplate); `extract_stored` re-extracts a store
     translate  sentences translated through a cache: `translate_texts`; `translate_store`,
