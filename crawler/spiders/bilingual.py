@@ -448,8 +448,8 @@ class BilingualSpider(scrapy.Spider):
             self.crawler.stats.inc_value("bitext/outside_window")
             return
         found = reading.original
-        if found is None or isinstance(found, NoOriginal):
-            assert found is not None  # a translation's reading says where its original is
+        assert found is not None  # a translation's reading says where its original is
+        if isinstance(found, NoOriginal):
             yield self.unpaired(version, found.reason, found.detail, found.url)
             return
         yield self.original_request(found.url, found.key, version)
