@@ -291,16 +291,20 @@
       var out = {};
       facts.flags.forEach(function (flag) {
         var text = "";
-        if (flag === "omitted" || flag === "added") {
-          var from = flag === "omitted" ? "src" : "tgt", to = flag === "omitted" ? "tgt" : "src";
-          var other = flag === "omitted" ? names.tgt : names.src;
+        var bead = pair.beads[k];
+        var unpaired = !bead.src.length || !bead.tgt.length;
+        if (flag === "omitted" || flag === "added" || (flag === "doubtful" && unpaired)) {
+          var left = flag === "doubtful" ? !bead.tgt.length : flag === "omitted";
+          var from = left ? "src" : "tgt", to = left ? "tgt" : "src";
+          var other = left ? names.tgt : names.src;
           var best = closest(k, from, to);
-          if (!best) text = "no counterpart: the aligner found nothing in the " + other + " near it to pair it with.";
+          var lead = flag === "doubtful" ? "doubtful: the aligner is not sure this sentence has no counterpart; " : "";
+          if (!best) text = lead + "no counterpart: the aligner found nothing in the " + other + " near it to pair it with.";
           else if (best.row === null || best.sim < 0.25) {
-            text = "no counterpart: nothing in the " + other + " within 3 rows is similar" +
+            text = lead + "no counterpart: nothing in the " + other + " within 3 rows is similar" +
               (best.row !== null ? " (closest: row " + (best.row + 1) + ", " + Math.round(best.sim * 100) + "% of words shared)." : ".");
           } else {
-            text = "no counterpart in this row, but row " + (best.row + 1) + " shares " + Math.round(best.sim * 100) +
+            text = lead + "no counterpart in this row, but row " + (best.row + 1) + " shares " + Math.round(best.sim * 100) +
               "% of its words with it: it may belong there (K / J move sentences between rows).";
           }
         } else if (flag === "number_mismatch") {
