@@ -485,6 +485,7 @@
       var before = snapshot();
       var outcome = apply();
       if (typeof outcome === "string") { pair = before.pair; message(outcome, true); return false; }
+      if (JSON.stringify(pair) === JSON.stringify(before.pair)) { message(outcome && outcome.note ? outcome.note : ""); return true; }
       stampChanged(before.pair);
       history.push(before);
       if (history.length > 500) history.shift();
