@@ -173,6 +173,34 @@ class ReviewStatus(StrEnum):
     rejected = "rejected"
 
 
+class BeadOrigin(StrEnum):
+    aligner = "aligner"  # as the machine alignment has it
+    translator = "translator"  # made or changed by hand: a fixed row for re-aligning
+    realigned = "realigned"  # re-aligned between a translator's fixed rows
+
+
+# Caps on what a review file may hold (a 200 MB comment once swelled every export with it).
+MAX_REVIEW_FILE_BYTES: Final = 64 * 1024 * 1024
+MAX_COMMENT_CHARS: Final = 5_000
+MAX_SEGMENT_CHARS: Final = 10_000  # a translator's text for one segment
+MAX_REVIEWER_CHARS: Final = 200  # the store's column holds 256
+
+
+def _capped(limit: int, what: str) -> AfterValidator:
+    def check(text: str) -> str:
+        if len(text) > limit:
+            raise ValueError(f"{what} of {len(text):,} characters, over the {limit:,} limit")
+        return text
+
+    return AfterValidator(check)
+
+
+# Free text from a review file, capped: a comment, a segment's text, a reviewer's name.
+CommentText = Annotated[TypedText, _capped(MAX_COMMENT_CHARS, "a comment")]
+ReviewText = Annotated[TypedText, _capped(MAX_SEGMENT_CHARS, "a segment's text")]
+ReviewerName = Annotated[TypedText, _capped(MAX_REVIEWER_CHARS, "a reviewer's name")]
+
+
 class Bead(Record):
     """Sentences that correspond: indices into the source and target sentence lists."""
 
@@ -187,6 +215,28 @@ class Bead(Record):
         default=None, description="A translator's verdict; None in a machine alignment"
     )
     comment: str | None = Field(default=None, description="A translator's comment, if any")
+    origin: BeadOrigin | None = Field(
+        default=None,
+        description="Who made the bead in a review: the aligner, a translator, or a re-alignment "
+        "between a translator's fixed rows; None in a machine alignment",
+    )
+    reviewer: str | None = Field(default=None, description="Who last changed the bead in review")
+    reviewed_at: datetime | None = Field(default=None, description="When they did")
+
+
+class Segment(Record):
+    """One unit of a side as a review cut it: the stretch of the stored sentences from offset
+    `start` of sentence `first` to offset `end` of sentence `last` (offsets in Unicode code points,
+    as Python counts them; the sentences between are whole), or the translator's own `text` for
+    it. The stored text is never changed: a split keeps its offsets, an edit is a revision."""
+
+    first: int = Field(ge=0, description="The stored sentence the segment starts in")
+    start: int = Field(default=0, ge=0, description="Its offset in that sentence")
+    last: int = Field(ge=0, description="The stored sentence it ends in (joined: after `first`)")
+    end: int = Field(ge=0, description="The offset in `last` where it ends (exclusive)")
+    text: ReviewText | None = Field(
+        default=None, description="The translator's text for the segment; None: the stored text"
+    )
 
 
 class PairAlignment(Record):
@@ -212,6 +262,14 @@ class PairAlignment(Record):
     reviewed_at: datetime | None = None
     review_revision: int | None = Field(
         default=None, description="1, 2, ...: the review revisions of this pair, in order"
+    )
+    src_segments: list[Segment] | None = Field(
+        default=None,
+        description="Set on a review that split, joined or edited the original's sentences: "
+        "where each of src_sentences (then the reviewed segments' text) lies in the stored ones",
+    )
+    tgt_segments: list[Segment] | None = Field(
+        default=None, description="The same for the translation's sentences"
     )
 
 
@@ -383,37 +441,57 @@ class ExportedPair(Record):
     )
 
 
-REVIEW_FORMAT: Final = "bitext-review/2"
-# /1 had the same fields, documented as Arabic source and English target: read as /2 on import.
-OLD_REVIEW_FORMATS = ("bitext-review/1",)
+REVIEW_FORMAT: Final = "bitext-review/3"
+# /1 had /2's fields, documented as Arabic source and English target; /2 had no segments, no
+# bead origin and no reviewer: both are read as /3 on import.
+OLD_REVIEW_FORMATS = ("bitext-review/1", "bitext-review/2")
 
 
 class ReviewBead(Record):
-    """One bead as a translator leaves it: 0-based sentence indices (as in align-files)."""
+    """One bead as a translator leaves it: 0-based indices (as in align-files) into the side's
+    segments, or into its sentences where the pair has no segments."""
 
-    src: list[int] = Field(description="Indices into src_sentences (the original)")
-    tgt: list[int] = Field(description="Indices into tgt_sentences (the translation)")
+    src: list[int] = Field(description="Indices into src_segments, else src_sentences")
+    tgt: list[int] = Field(description="Indices into tgt_segments, else tgt_sentences")
     status: ReviewStatus = ReviewStatus.pending
-    comment: TypedText = ""
+    comment: CommentText = ""
+    origin: BeadOrigin = Field(
+        default=BeadOrigin.aligner,
+        description="translator: made or changed by hand (a fixed row when re-aligning, as are "
+        "approved rows); realigned: placed by re-aligning between fixed rows",
+    )
+    reviewer: ReviewerName | None = Field(default=None, description="Who last changed the bead")
+    reviewed_at: datetime | None = Field(default=None, description="When they did")
 
 
 class PairReview(Record):
-    """The review of one article pair: its sentences and the beads over them."""
+    """The review of one article pair: its stored sentences, the segments a translator cut
+    them into (split, joined, edited; none: one segment a sentence) and the beads over them."""
 
     pair_id: str = Field(description="SITE:TRANSLATION_ARTICLE_ID, as `bitext review export` wrote")
     src_lang: LanguageCode
     tgt_lang: LanguageCode
-    src_sentences: list[str]
-    tgt_sentences: list[str]
+    src_sentences: list[str] = Field(description="The original's sentences as stored")
+    tgt_sentences: list[str] = Field(description="The translation's sentences as stored")
+    src_segments: list[Segment] | None = Field(
+        default=None, description="The original cut by the review; None: one a sentence"
+    )
+    tgt_segments: list[Segment] | None = Field(
+        default=None, description="The translation cut by the review; None: one a sentence"
+    )
     beads: list[ReviewBead]
 
 
 class ReviewFile(Record):
     """A review file: written by `bitext review export` and the report, read by `bitext review
-    import`. Every sentence in exactly one bead, in order. Its JSON Schema is shipped on its
-    own, data/review.schema.json (`bitext review schema`)."""
+    import`. Every segment in exactly one bead, in order; the segments cover every sentence's
+    text once, in order. Its JSON Schema is shipped on its own, data/review.schema.json
+    (`bitext review schema`)."""
 
-    format: Literal["bitext-review/2"] = REVIEW_FORMAT
+    format: Literal["bitext-review/3"] = REVIEW_FORMAT
+    reviewer: ReviewerName | None = Field(
+        default=None, description="Who wrote the file (the name set once in the report)"
+    )
     pairs: list[PairReview]
 
 

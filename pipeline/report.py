@@ -4,10 +4,19 @@ Jinja2 renders it with autoescaping on for every template, so scraped text (titl
 URLs) is always text: a `<script>` in an article shows as `<script>`. The review script builds
 its rows with textContent only. Archived captures are shown from the WARC in a sandboxed iframe
 (no scripts, no network) on a page of their own.
+
+Each article page carries its review as data (the review file's form of the pair), the machine's
+score, flags and diff of each row, and for articles up to SIMILARITY_MAX_SENTENCES sentences a
+side the words that can match across the sides (pipeline.evidence), with which the page's script
+re-aligns the rows between the translator's fixed rows. `articles.js` lists the pages in the
+index's order, for moving from article to article by keyboard.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -20,10 +29,11 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.align import TRANSLATION_PARAMS
+from pipeline.align import NO_TRANSLATION_PARAMS, TRANSLATION_PARAMS, lexicon_words
+from pipeline.evidence import similarity_items
 from pipeline.exports import atomic_writer
-from pipeline.models import BEAD_FLAGS, ArticleVersion, ExportedPair, WarcCapture
-from pipeline.review import review_of
+from pipeline.models import BEAD_FLAGS, ArticleVersion, ExportedPair, PairAlignment, WarcCapture
+from pipeline.review import review_of_pair
 from pipeline.stages.align import bead_text
 
 TEMPLATES = Path(__file__).parent / "report_templates"
@@ -149,11 +159,92 @@ def _safe_url(url: str | None) -> str:
     return "#"
 
 
+PAGE_SLUG_CHARS = 60
+
+
 def _page_name(pair: ExportedPair) -> str:
-    safe = "".join(
-        ch if ch.isalnum() or ch in "-_" else "_" for ch in pair.translation.site_article_id
-    )
-    return f"articles/{pair.site}-{safe[:80]}.html"
+    """articles/SITE-SLUG-HASH.html: a readable prefix of the site and article id (ASCII
+    letters, digits, - and _), then 16 hex digits of a hash of both, so that any two articles
+    get two pages (ids sharing a long prefix, `a.b` and `a_b`) and a page keeps its name."""
+    key = f"{pair.site}\x00{pair.translation.site_article_id}"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", f"{pair.site}-{pair.translation.site_article_id}")
+    slug = slug[:PAGE_SLUG_CHARS].strip("_-") or "article"
+    return f"articles/{slug}-{digest}.html"
+
+
+# The page re-aligns articles up to this many sentences a side (its search is quadratic);
+# bigger ones are re-aligned by `bitext review import --realign`.
+SIMILARITY_MAX_SENTENCES = 400
+LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "fr": "French", "de": "German",
+                  "zh": "Chinese", "es": "Spanish", "fa": "Persian", "tr": "Turkish",
+                  "ru": "Russian", "he": "Hebrew", "ur": "Urdu"}  # fmt: skip
+
+
+def _stored_mt(alignment: PairAlignment, n_src: int) -> list[str] | None:
+    """The machine translation of each stored original sentence, where the alignment has it
+    (a review that split a sentence has none for that sentence's pieces)."""
+    mt = alignment.src_translation
+    if mt is None:
+        return None
+    if alignment.src_segments is None:
+        return mt
+    found = [""] * n_src
+    for seg, text in zip(alignment.src_segments, mt, strict=False):
+        if seg.first == seg.last and seg.start == 0 and seg.text is None:
+            found[seg.first] = text
+    return found
+
+
+def _page_data(pair: ExportedPair, alignment: PairAlignment) -> dict[str, Any]:
+    """What the page's review script works from: the review, each row's machine evidence, and
+    the words that can match across the sides (None past SIMILARITY_MAX_SENTENCES)."""
+    review = review_of_pair(pair)
+    assert review is not None
+    mt = _stored_mt(alignment, len(review.src_sentences))
+    items = None
+    if max(len(review.src_sentences), len(review.tgt_sentences)) <= SIMILARITY_MAX_SENTENCES:
+        translations = None
+        if not mt:
+            from pipeline.dictionary import bundled_dictionary
+
+            lexicon = bundled_dictionary(review.src_lang, review.tgt_lang)
+            translations = lexicon.pairs if lexicon is not None else None
+        src_items, tgt_items = similarity_items(
+            review.src_sentences,
+            review.tgt_sentences,
+            src_language=review.src_lang,
+            tgt_language=review.tgt_lang,
+            src_mt=mt,
+            word_forms=lexicon_words,
+            translations=translations,
+        )
+        items = {"src": src_items, "tgt": tgt_items}
+    params = TRANSLATION_PARAMS if alignment.src_translation else NO_TRANSLATION_PARAMS
+    return {
+        "review": review.model_dump(mode="json"),
+        "rows": [
+            {
+                "score": b.score,
+                "flags": b.flags,
+                "diff": [[op.op, op.mt, op.tgt] for op in b.diff] if b.diff else None,
+            }
+            for b in alignment.beads
+        ],
+        "mt": mt,
+        "items": items,
+        "mode": alignment.mode,
+        "doubtful_below": params.doubtful_below,
+        "languages": {
+            "src": LANGUAGE_NAMES.get(review.src_lang, review.src_lang),
+            "tgt": LANGUAGE_NAMES.get(review.tgt_lang, review.tgt_lang),
+        },
+        "revision": {
+            "number": alignment.review_revision,
+            "reviewer": alignment.reviewer,
+            "at": alignment.reviewed_at.isoformat() if alignment.reviewed_at else None,
+        },
+    }
 
 
 @dataclass
@@ -247,7 +338,7 @@ def write_report(
                 name = f"{Path(page).stem}-{side.language}.html"
                 archived[side.language] = "../" + _write_archived(env, out_dir, name, side, capture)
                 archived_pages += 1
-        review = review_of(alignment)
+        data = _page_data(pair, alignment)
         html = article_template.render(
             title=title,
             original=_side(pair.original, archived),
@@ -262,7 +353,10 @@ def write_report(
             names=FLAG_NAMES,
             help=FLAG_HELP,
             has_translation=bool(translation),
-            review_data=review.model_dump(mode="json"),
+            review_data=data,
+            reviewed_at=alignment.reviewed_at.strftime("%Y-%m-%d %H:%M UTC")
+            if alignment.reviewed_at
+            else "",
         )
         with atomic_writer(out_dir / page) as out:
             out.write(html)
@@ -280,7 +374,7 @@ def write_report(
                 "beads": len(alignment.beads),
                 "flags": flags,
                 "flag_kinds": sorted(flags),
-                "pair_id": review.pair_id,
+                "pair_id": data["review"]["pair_id"],
                 "approved": sum(1 for b in alignment.beads if b.status == "approved"),
                 "rejected": sum(1 for b in alignment.beads if b.status == "rejected"),
                 "reviewed": alignment.reviewed_at is not None,
@@ -298,8 +392,12 @@ def write_report(
         site_names=", ".join(sorted({r["site"] for r in rows})),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
-    for asset in ("base.css", "report.js"):
+    for asset in ("base.css", "review-core.js", "report.js"):
         shutil.copyfile(TEMPLATES / asset, out_dir / asset)
+    # the pages in the index's order, for the keys that go to the next and previous article
+    listing = [{"page": r["page"], "title": r["title"]} for r in rows]
+    with atomic_writer(out_dir / "articles.js") as out:
+        out.write(f"window.BITEXT_ARTICLES = {json.dumps(listing, ensure_ascii=True)};\n")
     with atomic_writer(out_dir / "index.html") as out:
         out.write(index)
     return ReportSummary(

@@ -215,7 +215,8 @@ def _reviewable_page(report: Path) -> tuple[Path, dict]:
 
     for page in sorted((report / "articles").glob("enab-*.html")):
         html = page.read_text(encoding="utf-8")
-        data = json.loads(re.search(r'id="review-data">(.*?)</script>', html, re.S).group(1))
+        page_data = json.loads(re.search(r'id="review-data">(.*?)</script>', html, re.S).group(1))
+        data = page_data["review"]
         beads = data["beads"]
         if len(beads) > 2 and all(b["src"] and b["tgt"] for b in beads[:2]):
             return page, data
@@ -243,13 +244,14 @@ def test_review_in_the_browser_then_import_and_export(
     browser.execute_script("localStorage.clear()")
     browser.refresh()
     body = browser.find_element("tag name", "body")
-    for key in "jma":  # first row, merge it with the next, approve
+    for key in "jmc":  # first row, merge it with the next, comment
         body.send_keys(key)
-    body.send_keys("c")
     comment = browser.switch_to.active_element
     assert comment.get_attribute("class") == "comment"
     comment.send_keys("merged: one sentence in the English <b>")
     comment.send_keys(Keys.ESCAPE)
+    body.send_keys("a")  # approve: the next pending row becomes the current one
+    assert browser.find_element("css selector", "tr.current").get_attribute("id") == "bead-1"
     rows = browser.find_elements("css selector", "table.beads tbody tr")
     assert len(rows) == len(data["beads"]) - 1
     assert rows[0].get_attribute("data-status") == "approved"
@@ -258,20 +260,22 @@ def test_review_in_the_browser_then_import_and_export(
     rows = browser.find_elements("css selector", "table.beads tbody tr")
     assert rows[0].get_attribute("data-status") == "approved"
     assert "one sentence in the English <b>" in rows[0].find_element(
-        "css selector", "textarea"
-    ).get_attribute("value")
+        "css selector", "td.review .comment-text"
+    ).get_attribute("textContent")  # the comment is text, opened as a box on demand only
     browser.find_element("tag name", "body").send_keys("w")
     saved = _wait_for(downloads)
     review = json.loads(saved.read_text(encoding="utf-8"))
-    assert review["format"] == "bitext-review/2"
+    assert review["format"] == "bitext-review/3"
     pair = next(p for p in review["pairs"] if p["pair_id"] == data["pair_id"])
     first, second = data["beads"][0], data["beads"][1]
-    assert pair["beads"][0] == {
+    assert {k: pair["beads"][0][k] for k in ("src", "tgt", "status", "comment", "origin")} == {
         "src": first["src"] + second["src"],
         "tgt": first["tgt"] + second["tgt"],
         "status": "approved",
         "comment": "merged: one sentence in the English <b>",
+        "origin": "translator",
     }
+    assert pair["beads"][0]["reviewed_at"]  # when it was changed (no reviewer name set here)
 
     # the index marks the article as in progress in this browser
     browser.get((report / "index.html").as_uri())
@@ -353,3 +357,28 @@ def _wait(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-
 def _wait_for(folder: Path) -> Path:
     _wait(lambda: [p for p in folder.glob("*.json")])
     return next(folder.glob("*.json"))
+
+
+def test_page_names_are_unique_and_stable_for_any_article_id(tmp_path: Path) -> None:
+    """#26: four ids sharing a long prefix, and `/en/a.b/` beside `/en/a_b/`, get a page each;
+    a page keeps its name from one report to the next (no browser needed)."""
+    from pipeline.models import ExportedPair
+    from pipeline.report import write_report
+
+    prefix = "/en/" + "a-very-long-slug-shared-by-several-articles-" * 3
+    ids = [f"{prefix}{n}/" for n in range(4)] + ["/en/a.b/", "/en/a_b/"]
+    base = hostile_pair()
+    pairs = []
+    for article_id in ids:
+        translation = base.translation.model_copy(update={"site_article_id": article_id})
+        alignment = base.alignment.model_copy(update={"translation_article_id": article_id})
+        pairs.append(ExportedPair(site="enab", original=base.original, translation=translation,
+                                  alignment=alignment))  # fmt: skip
+    first = write_report(pairs, tmp_path / "one")
+    pages = sorted(p.name for p in (tmp_path / "one" / "articles").iterdir())
+    assert first.articles == 6 and len(pages) == 6
+    assert all(len(name) < 100 and name.startswith("enab-_en_") for name in pages)
+    write_report(pairs, tmp_path / "two")
+    assert sorted(p.name for p in (tmp_path / "two" / "articles").iterdir()) == pages
+    listing = (tmp_path / "one" / "articles.js").read_text(encoding="utf-8")
+    assert all(f"articles/{name}" in listing for name in pages)

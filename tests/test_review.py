@@ -215,7 +215,25 @@ def test_a_sentence_in_two_beads_is_refused_whole(store_path: Path, tmp_path: Pa
         ),
         (lambda p: p.update(src_lang="fa"), "pair enab:one: languages fa->en"),
         (lambda p: p["beads"].pop(), "pair enab:one: source sentence 2 is in no bead"),
-        (lambda p: p["beads"][0].update(status="done"), "pair enab:one: not a bitext-review/2"),
+        (lambda p: p["beads"][0].update(status="done"), "pair enab:one: not a bitext-review/3"),
+        (
+            lambda p: p["beads"][0].update(comment="x" * 5_001),
+            "pair enab:one: not a bitext-review/3 file: pairs.0.beads.0.comment: a comment of "
+            "5,001 characters, over the 5,000 limit",
+        ),
+        (
+            lambda p: p.update(tgt_segments=[{"first": 0, "last": 1, "end": 3}]),
+            "pair enab:one: target text after segment 0 is in no segment",
+        ),
+        (
+            lambda p: p.update(
+                tgt_segments=[
+                    {"first": 0, "last": 0, "end": 10},
+                    {"first": 0, "start": 5, "last": 2, "end": 10},
+                ]
+            ),
+            "pair enab:one: target segment 1: overlaps the segment before it or is out of order",
+        ),
     ],
 )
 def test_refusals_are_one_line_and_name_the_pair(
@@ -294,8 +312,17 @@ def test_review_schema_is_shipped_and_generated() -> None:
     assert result.returncode == 0
     assert (REPO / "data" / "review.schema.json").read_text(encoding="utf-8") == result.stdout
     schema = json.loads(result.stdout)
-    assert schema["properties"]["format"]["const"] == "bitext-review/2"
-    assert set(schema["$defs"]["ReviewBead"]["properties"]) == {"src", "tgt", "status", "comment"}
+    assert schema["properties"]["format"]["const"] == "bitext-review/3"
+    assert set(schema["$defs"]["ReviewBead"]["properties"]) == {
+        "src", "tgt", "status", "comment", "origin", "reviewer", "reviewed_at"
+    }  # fmt: skip
+    assert set(schema["$defs"]["Segment"]["properties"]) == {
+        "first",
+        "start",
+        "last",
+        "end",
+        "text",
+    }
 
 
 def test_export_of_an_unknown_pair_is_refused(store_path: Path, tmp_path: Path) -> None:
@@ -336,3 +363,102 @@ def test_the_report_finds_archived_pages_through_revisits(tmp_path: Path) -> Non
         page = pages.page(record_id)
         assert page is not None and page.body == body and page.record_id == first.record_id
     assert pages.page("<urn:uuid:unknown>") is None and pages.page(None) is None
+
+
+def test_a_sentence_split_joined_and_edited_is_a_review_revision(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """Format 3: the translation's first sentence split at a chosen point (offsets kept, the
+    piece a sentence of its own in the next row), the original's first sentence edited; the
+    stored texts stay, the revision carries the segments, exports carry the reviewed text, and
+    exporting the review again gives the same file."""
+    corpus = open_store(store_path)
+    data = json.loads(export_reviews(exported_pairs(corpus), ["enab:one"]).model_dump_json())
+    pair = data["pairs"][0]
+    first = pair["tgt_sentences"][0]
+    cut = first.index("results")
+    pair["tgt_segments"] = [
+        {"first": 0, "start": 0, "last": 0, "end": cut},
+        {"first": 0, "start": cut, "last": 0, "end": len(first)},
+        *({"first": k, "last": k, "end": len(x)} for k, x in enumerate(pair["tgt_sentences"]) if k),
+    ]
+    pair["src_segments"] = [
+        {"first": 0, "last": 0, "end": len(pair["src_sentences"][0]), "text": "نص مصحح ٥٠٠."},
+        *({"first": k, "last": k, "end": len(x)} for k, x in enumerate(pair["src_sentences"]) if k),
+    ]
+    beads = [
+        {"src": [0], "tgt": [0], "status": "approved", "origin": "translator",
+         "reviewer": "Lina", "reviewed_at": "2025-01-02T03:04:05Z"},
+        {"src": [], "tgt": [1], "status": "rejected", "origin": "translator"},
+        {"src": [1], "tgt": [2], "status": "approved"},
+        {"src": [], "tgt": [3]},
+        {"src": [2], "tgt": []},
+    ]  # fmt: skip
+    pair["beads"] = beads
+    data["format"] = "bitext-review/3"
+    data["reviewer"] = "Lina"
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data, ensure_ascii=False))
+    assert import_reviews(corpus, edited).new == ["enab:one"]
+    review = corpus.latest_review("enab", "one")
+    assert review.reviewer == "Lina"  # from the file: no --reviewer given
+    assert review.tgt_sentences[:2] == [first[:cut].strip(), first[cut:]]
+    assert review.tgt_segments[1].start == cut and review.src_sentences[0] == "نص مصحح ٥٠٠."
+    assert review.beads[0].reviewer == "Lina" and review.beads[0].origin == "translator"
+    assert review.beads[0].flags == []  # 500 and ٥٠٠ are the same number
+    text = corpus.text_of(corpus.pair_for("enab", "one").translation)
+    assert text.sentences[0].text == first  # the stored text stays
+    again = export_reviews(exported_pairs(corpus), ["enab:one"])
+    assert again.pairs[0].tgt_segments[1].start == cut
+    assert again.pairs[0].src_sentences == pair["src_sentences"]  # the stored ones
+    again_file = tmp_path / "again.json"
+    again_file.write_text(again.model_dump_json())
+    assert import_reviews(corpus, again_file).unchanged == ["enab:one"]
+    segs = list(segments(exported_pairs(corpus, ExportFilter(reviewed_only=True))))
+    assert [(s.src, s.tgt) for s in segs] == [
+        ("نص مصحح ٥٠٠.", first[:cut].strip()),
+        (pair["src_sentences"][1], pair["tgt_sentences"][1]),
+    ]
+    corpus.close()
+
+
+@pytest.mark.parametrize("old_format", ["bitext-review/1", "bitext-review/2"])
+def test_older_review_files_are_imported(store_path: Path, tmp_path: Path, old_format) -> None:
+    data = merged_and_approved_file(store_path, tmp_path)
+    data["format"] = old_format
+    for bead in data["pairs"][0]["beads"]:
+        for new_field in ("origin", "reviewer", "reviewed_at"):
+            bead.pop(new_field, None)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data))
+    corpus = open_store(store_path)
+    assert import_reviews(corpus, old, reviewer="Lina").new == ["enab:one"]
+    assert [b.status for b in corpus.latest_review("enab", "one").beads] == [
+        "approved", "pending", "rejected"
+    ]  # fmt: skip
+    corpus.close()
+
+
+def merged_and_approved_file(store_path: Path, tmp_path: Path) -> dict:
+    corpus = open_store(store_path)
+    review_file = tmp_path / "review.json"
+    review_file.write_text(export_reviews(exported_pairs(corpus)).model_dump_json())
+    corpus.close()
+    return merged_and_approved(review_file)
+
+
+def test_a_review_file_over_the_size_cap_is_refused_unread(
+    store_path: Path, tmp_path: Path
+) -> None:
+    from pipeline.models import MAX_REVIEW_FILE_BYTES
+
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as f:
+        f.truncate(MAX_REVIEW_FILE_BYTES + 1)  # sparse: its size, not its bytes, is refused
+    result = bitext("review", "import", str(huge), "--store", str(store_path))
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "over the 64 MiB limit for a review file" in lines[0], lines
+    long_name = bitext("review", "import", str(huge), "--store", str(store_path),
+                       "--reviewer", "x" * 300)  # fmt: skip
+    assert "--reviewer: 300 characters, over the 200 limit" in " ".join(long_name.stderr.split())

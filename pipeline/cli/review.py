@@ -26,7 +26,7 @@ def review_export(
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write a review file (format bitext-review/2) of the current alignments: a reviewed pair
+    """Write a review file (format bitext-review/3) of the current alignments: a reviewed pair
     with its statuses and comments, the others with every bead pending."""
     from pipeline.exports import atomic_writer, exported_pairs
     from pipeline.review import ReviewRefused, export_reviews
@@ -46,10 +46,18 @@ def review_export(
 
 @review_app.command("import")
 def review_import(
-    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/2).")],
+    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/3 or older).")],
     reviewer: Annotated[
         str | None, typer.Option("--reviewer", help="Who reviewed (kept with the review).")
     ] = None,
+    realign: Annotated[
+        bool,
+        typer.Option(
+            "--realign",
+            help="Align again the rows between the translator's fixed rows (approved, rejected, "
+            "changed by hand, commented) before storing; fixed rows are never touched.",
+        ),
+    ] = False,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
@@ -60,11 +68,13 @@ def review_import(
 
     corpus = open_corpus(data_dir, store)
     try:
-        result = import_reviews(corpus, file, reviewer=reviewer)
+        result = import_reviews(corpus, file, reviewer=reviewer, realign=realign)
     except ReviewRefused as exc:
         raise CliError(f"refused, nothing imported: {exc}") from exc
     finally:
         corpus.close()
+    for name, rows in result.realigned.items():
+        console.print(f"{name}: {rows} rows re-aligned between the fixed rows")
     console.print(
         f"{len(result.new)} reviews stored as new revisions, "
         f"{len(result.unchanged)} unchanged (already imported)"
