@@ -82,6 +82,19 @@ class Encoded:
     def __len__(self) -> int:
         return len(self.sentences)
 
+    def slice(self, start: int, stop: int) -> Encoded:
+        """Sentences start .. stop - 1 as their own text (a document of a batch encoded at once:
+        its spans do not reach into the next document)."""
+        parts = self.parts
+        if parts is not None:
+            parts = SpanParts(
+                parts.pooled[start:stop],
+                parts.first[start:stop],
+                parts.last[start:stop],
+                parts.tokens[start:stop],
+            )
+        return Encoded(self.encoder, self.sentences[start:stop], self.vectors[start:stop], parts)
+
     def spans(self, width: int) -> np.ndarray:
         """(len - width + 1, 512): row k embeds sentences k .. k + width - 1 as one text."""
         if width not in self._spans:

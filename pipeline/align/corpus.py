@@ -4,7 +4,7 @@ lexicon learned over the whole corpus), repeated boilerplate set apart, records 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pipeline.align.dp import _NullEstimate
@@ -21,16 +21,20 @@ from pipeline.align.flags import (
 from pipeline.align.lexicon import Lexicon, learn_lexicon
 from pipeline.align.params import (
     ALIGNER_VERSION,
-    NO_TRANSLATION_PARAMS,
-    TRANSLATION_PARAMS,
     Alignment,
     AlignParams,
     Document,
+    default_params,
 )
 from pipeline.align.rescore import Scorer, _rescored
 from pipeline.align.search import _estimate, _null_count, _null_runs, _search
+from pipeline.encoder import Encoded, SentenceEncoder
 from pipeline.models import ArticlePair, ArticleText, Bead, PairAlignment
 from pipeline.text import comparison_form
+
+# Told how far a long step has gone: (step, done, total), the step being "translate", "embed"
+# or "align", done and total counted in sentences (documents for "align").
+Progress = Callable[[str, int, int], None]
 
 
 def align(
@@ -44,13 +48,14 @@ def align(
     diff: bool = True,
     null_rate: float | None = None,
     scorer: Scorer | None = None,
+    encoded: tuple[Encoded, Encoded] | None = None,
 ) -> Alignment:
     """Align one document. `supplied` says the translations came from the user, not our engine
     (it only changes the mode named in the output). `null_rate`: the share of unaligned
     sentences to price them from; estimated by a first pass over this document if not given."""
     if params is None:
-        params = TRANSLATION_PARAMS if doc.src_mt or doc.tgt_mt else NO_TRANSLATION_PARAMS
-    features = _Features(doc, params, lexicon, src_language, tgt_language)
+        params = default_params(bool(doc.src_mt or doc.tgt_mt), encoded is not None)
+    features = _Features(doc, params, lexicon, src_language, tgt_language, encoded)
     return _aligned(features, null_rate, supplied=supplied, diff=diff, scorer=scorer)
 
 
@@ -116,7 +121,7 @@ def _aligned(
         beads.append(bead)
     return Alignment(
         beads=beads,
-        mode=_mode(doc, supplied),
+        mode=_mode(doc, supplied, features.encoder is not None),
         signals=features.names,
         null_rate=null_rate.rate if isinstance(null_rate, _NullEstimate) else null_rate,
     )
@@ -132,14 +137,18 @@ def _align_corpus(
     diff: bool = True,
     dictionary: Lexicon | None = None,
     scorer: Scorer | None = None,
+    encodings: Sequence[tuple[Encoded, Encoded] | None] | None = None,
 ) -> list[Alignment]:
     """align_corpus's work, on documents without their repeated lines."""
     languages = {"src_language": src_language, "tgt_language": tgt_language}
+    encoded = list(encodings) if encodings is not None else [None] * len(docs)
     translated = [bool(d.src_mt or d.tgt_mt) for d in docs]
-    chosen = [params or (TRANSLATION_PARAMS if t else NO_TRANSLATION_PARAMS) for t in translated]
+    chosen = [
+        params or default_params(t, e is not None) for t, e in zip(translated, encoded, strict=True)
+    ]
     features = [
-        _Features(d, p, None if t else dictionary, **languages)
-        for d, p, t in zip(docs, chosen, translated, strict=True)
+        _Features(d, p, None if t else dictionary, **languages, encoded=e)
+        for d, p, t, e in zip(docs, chosen, translated, encoded, strict=True)
     ]
     first = [
         _search(f, params.null_prior if params else f.params.null_prior, evidence=False)
@@ -157,7 +166,9 @@ def _align_corpus(
         if len(learned):
             lexicon = dictionary.merged(learned) if dictionary is not None else learned
             for k in untranslated:
-                features[k] = _Features(docs[k], chosen[k], lexicon, **languages)
+                features[k] = _Features(
+                    docs[k], chosen[k], lexicon, **languages, encoded=encoded[k]
+                )
     rates: dict[bool, _NullEstimate] = {}
     for estimate in range(max(p.null_passes for p in chosen) if chosen else 0):
         if estimate:  # again at the prices the last estimate gave
@@ -207,6 +218,8 @@ def align_corpus(
     diff: bool = True,
     dictionary: Lexicon | None = None,
     scorer: Scorer | None = None,
+    encoder: SentenceEncoder | None = None,
+    progress: Progress | None = None,
 ) -> list[Alignment]:
     """Align many documents in two passes. The first (with the bilingual `dictionary`, if given,
     where there is no translation) estimates how much is unaligned over the whole corpus; the
@@ -236,8 +249,12 @@ def align_corpus(
                 tgt_paragraphs=pick(d.tgt_paragraphs, tgt_kept),
             )
         )
+    encodings = None
+    if encoder is not None and encoder.covers(src_language) and encoder.covers(tgt_language):
+        encodings = _encodings(encoder, reduced, progress)
     alignments = _align_corpus(
         reduced,
+        encodings=encodings,
         src_language=src_language,
         tgt_language=tgt_language,
         supplied=supplied,
@@ -250,6 +267,21 @@ def align_corpus(
         if len(src_kept) < len(d.src) or len(tgt_kept) < len(d.tgt):
             alignment.beads = _with_repeated(alignment.beads, src_kept, tgt_kept, d)
     return alignments
+
+
+def _encodings(
+    encoder: SentenceEncoder, docs: Sequence[Document], progress: Progress | None = None
+) -> list[tuple[Encoded, Encoded] | None]:
+    """Every document's two sides embedded (a document at a time: the encoder batches by
+    tokens, so nothing is gained by joining them), progress counted in sentences."""
+    out: list[tuple[Encoded, Encoded] | None] = []
+    total, done = sum(len(d.src) + len(d.tgt) for d in docs), 0
+    for d in docs:
+        out.append((encoder.encode(d.src), encoder.encode(d.tgt)))
+        done += len(d.src) + len(d.tgt)
+        if progress is not None:
+            progress("embed", done, total)
+    return out
 
 
 def _with_repeated(

@@ -2,46 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
-
 import numpy as np
 
 from pipeline.align.cosine import _ngram_pair, _pair, _SpanCosine
+from pipeline.align.embedding import _EncoderSpans
 from pipeline.align.lexicon import Lexicon, _lexicon_pair
-from pipeline.align.params import BEAD_TYPES, LENGTH_ONLY_TYPES, AlignParams, Document
+from pipeline.align.params import LENGTH_ONLY_TYPES, AlignParams, Document
+from pipeline.align.scores import _Scores
+from pipeline.align.summed import _summed_scores
 from pipeline.align.words import _anchors, lexicon_words
+from pipeline.encoder import Encoded
 from pipeline.text import comparison_form
 
 # ---------------------------------------------------------------- scoring
 
 
-def _mode(doc: Document, supplied: bool) -> str:
+def _mode(doc: Document, supplied: bool, encoder: bool = False) -> str:
+    """What the similarity rested on: "translation" (our engine), "supplied" (the user's
+    translations) or "none", and "+encoder" where the sentence encoder took part ("encoder"
+    alone without translation)."""
     if not doc.src_mt and not doc.tgt_mt:
-        return "none"
-    return "supplied" if supplied else "translation"
-
-
-@dataclass
-class _Scores:
-    """Per bead type (a, b), matrices over (source span start, target span start) in a window."""
-
-    combined: dict[tuple[int, int], np.ndarray]
-    lexical: dict[tuple[int, int], np.ndarray]  # translation or lexicon similarity, if any
-    translation: bool  # whether `lexical` is the translation similarity
-    # per bead type, where every sentence has a (non-empty) translation line
-    translated: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    # per merged bead type: how far the concatenation beats its best sub-bead (0 .. 1)
-    gains: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-    # per merged bead type: what the combined score gains with the weakest-part cap lifted
-    lifts: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
-
-    @cached_property
-    def typical_match(self) -> float | None:
-        """The best 1-1 translation or lexicon similarity, median over the source sentences:
-        how well right beads match here (None without such a similarity)."""
-        one = self.lexical.get((1, 1))
-        return float(np.median(one.max(axis=1))) if one is not None and one.size else None
+        return "encoder" if encoder else "none"
+    base = "supplied" if supplied else "translation"
+    return f"{base}+encoder" if encoder else base
 
 
 class _Features:
@@ -54,6 +37,7 @@ class _Features:
         lexicon: Lexicon | None,
         src_language: str,
         tgt_language: str,
+        encoded: tuple[Encoded, Encoded] | None = None,
     ) -> None:
         self.doc, self.params = doc, params
         self.languages = (src_language, tgt_language)
@@ -78,6 +62,10 @@ class _Features:
             )
             self.lexicon = _SpanCosine(x, y, reach)
             self.names.append(lexicon.name)
+        self.encoder: _EncoderSpans | None = None
+        if encoded is not None and params.weight_encoder > 0:
+            self.encoder = _EncoderSpans(*encoded, reach)
+            self.names.append("encoder")
         x, y = _pair([_anchors(s) for s in doc.src], [_anchors(t) for t in doc.tgt])
         self.anchors = _SpanCosine(x, y, reach)
         self.names += ["length", "anchors", "position"]
@@ -91,13 +79,9 @@ class _Features:
         self.tgt_translated = np.array(
             [bool(t.strip()) for t in doc.tgt_mt] if doc.tgt_mt else [True] * len(doc.tgt)
         )
-        lexical = bool(self.mt) or self.lexicon is not None
+        lexical = bool(self.mt) or self.lexicon is not None or self.encoder is not None
         self._scores: dict[tuple[int, int, int, int], _Scores] = {}
-        self.types = (
-            tuple(t for t in BEAD_TYPES if max(t) <= params.max_side)
-            if lexical
-            else LENGTH_ONLY_TYPES
-        )
+        self.types = params.bead_types() if lexical else LENGTH_ONLY_TYPES
 
     def scores(self, i0: int, i1: int, j0: int, j1: int) -> _Scores:
         """Every bead type's scores in the window (computed once per window)."""
@@ -107,12 +91,15 @@ class _Features:
         return self._scores[key]
 
     def _window_scores(self, i0: int, i1: int, j0: int, j1: int) -> _Scores:
+        if self.params.summed:
+            return _summed_scores(self, i0, i1, j0, j1)
         params, doc = self.params, self.doc
         f32 = np.float32
         n, m = i1 - i0, j1 - j0
         mt = [s.window(i0, i1, j0, j1) for s in self.mt]
         lexicon = self.lexicon.window(i0, i1, j0, j1) if self.lexicon is not None else None
         anchors = self.anchors.window(i0, i1, j0, j1)
+        encoder = self.encoder.window(i0, i1, j0, j1) if self.encoder is not None else None
         src_len, tgt_len, ratio = self.src_len[i0:i1], self.tgt_len[j0:j1], self.ratio
         combined: dict[tuple[int, int], np.ndarray] = {}
         lexical: dict[tuple[int, int], np.ndarray] = {}
@@ -121,7 +108,8 @@ class _Features:
         lifts: dict[tuple[int, int], np.ndarray] = {}
         fits: dict[tuple[int, int], np.ndarray] = {}
         weight_sim = params.weight_mt if mt else params.weight_lexicon if lexicon else 0.0
-        fixed = f32(weight_sim + params.weight_length + params.weight_position)
+        weight_encoder = params.weight_encoder if encoder is not None else 0.0
+        fixed = f32(weight_sim + weight_encoder + params.weight_length + params.weight_position)
         for a, b in self.types:  # in order: a bead's sub-beads' types come before it
             rows, cols = n - a + 1, m - b + 1
             if rows <= 0 or cols <= 0:
@@ -153,6 +141,11 @@ class _Features:
                 weighted += f32(weight_sim) * sim
                 if lifted is not None:
                     lifted = f32(weight_sim) * (lifted - sim)  # what lifting adds, weighted
+            if encoder is not None:
+                embedded = encoder.similarity(a, b, params.encoder_margin)
+                weighted += f32(weight_encoder) * embedded
+                if not mt and lexicon is None:  # the encoder is the lexical evidence then
+                    lexical[(a, b)] = embedded
             present = (anchors.x_norm[a] > 0)[:, None] | (anchors.y_norm[b] > 0)[None, :]
             weighted += f32(params.weight_anchor) * anchors.cosine(a, b) * present
             i_centre = ((np.arange(rows) + a / 2) / max(n, 1)).astype(f32)

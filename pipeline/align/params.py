@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from pipeline.models import Bead
 
-ALIGNER_VERSION = "align-8"
+ALIGNER_VERSION = "align-9"
 # (source sentences, target sentences) per bead; runs of unaligned sentences are apart.
 BEAD_TYPES = tuple((a, b) for a in range(1, 6) for b in range(1, 6) if a + b <= 6)
 LENGTH_ONLY_TYPES = ((1, 1), (1, 2), (2, 1), (2, 2))  # lengths alone cannot place bigger beads
@@ -88,6 +89,20 @@ class AlignParams:
     window: int = 1000  # sentences a side searched at once; longer documents go by windows
     step: int = 400  # the windows' size then
     max_side: int = 4  # sentences on one side of a bead
+    max_total: int = 6  # sentences in a bead, but for 1-n and n-1 beads (up to max_side)
+    weight_encoder: float = 0.0  # the sentence encoder's span cosine (0: not used)
+    encoder_margin: float = 1.0  # how much of the neighbours' mean cosine is subtracted
+    # the search maximises the sum of bead scores (pipeline.align.summed, where an encoder
+    # covers the pair) instead of costs relative to the document's typical score
+    summed: bool = False
+
+    def bead_types(self) -> tuple[tuple[int, int], ...]:
+        """(source sentences, target sentences) of each bead type searched, in the order of
+        BEAD_TYPES (a bead's sub-beads' types before it; the search breaks ties by it)."""
+        side = range(1, self.max_side + 1)
+        return tuple(
+            (a, b) for a in side for b in side if a + b <= self.max_total or min(a, b) == 1
+        )
 
 
 # Tuned on bench/align.py's dev suites (the real de-fr dev article, realistic NTREX seeds 1 and 2,
@@ -158,3 +173,34 @@ class Alignment:
     mode: str
     signals: list[str] = field(default_factory=list)
     null_rate: float | None = None  # the estimate the null costs were priced from
+
+
+# align-9: where the sentence encoder covers both languages, the sum of bead scores
+# (pipeline.align.summed): encoder span cosine less its neighbours' margin, plus the translation's
+# n-gram cosine (or the lexicon's, a little, without one), times Bertalign's length penalty; beads
+# up to 8 sentences on one side (1-8, 8-1) and 6 in all otherwise; unaligned sentences priced as a
+# run's opening and each sentence's extension, from the first pass's estimate. Picked on MAC-Dev
+# and the de-fr article on coarse grids (bench/RESULTS.md).
+ENCODER_TRANSLATION_PARAMS = AlignParams(
+    summed=True,
+    weight_encoder=1.0,
+    encoder_margin=1.0,
+    weight_mt=1.0,
+    weight_lexicon=0.3,
+    max_side=8,
+    max_total=6,
+    null_open=0.1,
+    null_extend=0.02,
+    null_discount=1.0,
+    merge_penalty=0.0,
+    flag_run=3,
+    flag_chars=25,
+)
+ENCODER_PARAMS = dataclasses.replace(ENCODER_TRANSLATION_PARAMS, flag_run=4)
+
+
+def default_params(translated: bool, encoded: bool) -> AlignParams:
+    """The parameters for a document with or without translations, with or without the encoder."""
+    if encoded:
+        return ENCODER_TRANSLATION_PARAMS if translated else ENCODER_PARAMS
+    return TRANSLATION_PARAMS if translated else NO_TRANSLATION_PARAMS

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.align.dp import _dp, _null_costs, _NullEstimate
-from pipeline.align.features import _Features, _Scores
+from pipeline.align.features import _Features
 from pipeline.align.params import AlignParams
+from pipeline.align.scores import _Scores
 
 
 def _typical(scores: _Scores) -> float:
@@ -69,6 +70,8 @@ def _steps(
     right score, less above it; plus the size penalty. `rate`: the estimated share of unaligned
     sentences the unsupported-bead penalty goes by (None: not known); `lift_at`: the share the
     weakest-part cap's lift goes by (None: not lifted)."""
+    if params.summed:  # the sum of bead scores: a bead's cost is its score negated
+        return {key: -score for key, score in scores.combined.items()}
     typical = np.float32(_typical(scores))
     steps = {}
     lifted = 0.0
