@@ -1,4 +1,21 @@
-"""Sentence alignment with divergence flags (Bleualign / Vecalign / Bertalign family)."""
+"""Sentence alignment with divergence flags (Bleualign / Vecalign / Bertalign family).
+
+The package, each module readable alone:
+  params    the version, AlignParams and the parameter sets, Document, Alignment
+  words     what is read in words: character n-grams, numbers, anchors, names, lexicon forms
+  cosine    span cosines over sparse counts (n-grams, lexicon links, anchors): box sums
+  lexicon   word lists and the lexicon learned from confident beads (Hunalign)
+  embedding the sentence encoder's span cosines and their neighbours' margin (Bertalign)
+  features  every bead type's scores in a window, from the signals there are (align-8's mean)
+  summed    the same where the encoder covers the pair: the sum of bead scores (align-9)
+  scores    what a window's scores are
+  dp        the dynamic programme: beads and runs of unaligned sentences
+  search    bead costs, windows cut at confident anchors, the first pass's estimate of nulls
+  flags     omitted / added / doubtful and the other flags, the word-level diff
+  rescore   a translation model re-decides bead boundaries
+  corpus    align, align_corpus: documents in two passes, boilerplate set apart, records
+  job       align-files' run: what it will do said first, translation only when asked, progress
+"""
 
 from __future__ import annotations
 
