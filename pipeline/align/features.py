@@ -7,7 +7,7 @@ import numpy as np
 from pipeline.align.cosine import _ngram_pair, _pair, _SpanCosine
 from pipeline.align.embedding import _EncoderSpans
 from pipeline.align.lexicon import Lexicon, _lexicon_pair
-from pipeline.align.params import LENGTH_ONLY_TYPES, AlignParams, Document
+from pipeline.align.params import AlignParams, Document
 from pipeline.align.scores import _Scores
 from pipeline.align.summed import _summed_scores
 from pipeline.align.words import _anchors, lexicon_words
@@ -81,7 +81,7 @@ class _Features:
         )
         lexical = bool(self.mt) or self.lexicon is not None or self.encoder is not None
         self._scores: dict[tuple[int, int, int, int], _Scores] = {}
-        self.types = params.bead_types() if lexical else LENGTH_ONLY_TYPES
+        self.types = params.bead_types() if lexical else params.length_only_types
 
     def scores(self, i0: int, i1: int, j0: int, j1: int) -> _Scores:
         """Every bead type's scores in the window (computed once per window)."""
@@ -117,7 +117,13 @@ class _Features:
             # length (Gale-Church): spans' character lengths, separators counted
             ls = (np.convolve(src_len, np.ones(a), "valid") + (a - 1)).astype(f32)
             lt = (np.convolve(tgt_len, np.ones(b), "valid") + (b - 1)).astype(f32)
-            spread = np.sqrt(np.maximum((ls[:, None] + lt[None, :] / f32(ratio)) * f32(3.4), 1))
+            # Gale-Church's variance grows with the length, both measured in target characters
+            # (in source characters it was too narrow by the ratio's root: zh-en, ratio ~3)
+            if params.length_in_target_units:
+                both = ls[:, None] * f32(ratio) + lt[None, :]
+            else:
+                both = ls[:, None] + lt[None, :] / f32(ratio)
+            spread = np.sqrt(np.maximum(both * f32(3.4), 1))
             delta = (lt[None, :] - ls[:, None] * f32(ratio)) / spread
             fits[(a, b)] = fit = np.exp(delta * delta * f32(-0.125))
             weighted = f32(params.weight_length) * fit
