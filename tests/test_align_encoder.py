@@ -107,6 +107,22 @@ def test_with_a_translation_and_the_encoder_the_mode_says_both(encoder) -> None:
     assert beads(result) == GOLD
 
 
+def test_a_literal_translation_keeps_relative_costs_and_a_free_one_the_sum(encoder) -> None:  # type: ignore[no-untyped-def]
+    """With a translation and the encoder the search follows how literal the translation is: an
+    MT that reads like the English (here the English itself, a line per Chinese sentence) keeps
+    align-8's relative costs, which leave out what matches nothing; one that shares nothing with
+    it (a translation of another text) goes by the sum of bead scores, on the encoder."""
+    literal = [EN[0], " ".join(EN[1:4]), EN[4], EN[5], EN[5], EN[6]]
+    unrelated = [f"Line {k} of a tide table: high water at {k + 3} o'clock." for k in range(6)]
+    for mt, search in ((literal, "relative"), (unrelated, "summed")):
+        doc = Document(ZH, EN, src_mt=mt)
+        (result,) = align_corpus([doc], src_language="zh", tgt_language="en", supplied=True,
+                                 encoder=encoder)  # fmt: skip
+        assert result.search == search
+        assert result.mode == "supplied+encoder"
+    assert beads(result) == GOLD  # the free one on the encoder
+
+
 def test_a_passage_left_out_is_flagged_with_the_encoder(encoder) -> None:  # type: ignore[no-untyped-def]
     """The English leaves out a passage of four sentences the Chinese has (an omission a
     reviewer must see; without a translation a run of four is the flag's evidence): unaligned

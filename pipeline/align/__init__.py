@@ -26,6 +26,7 @@ from pipeline.align.lexicon import Lexicon, learn_lexicon
 from pipeline.align.params import (
     ALIGNER_VERSION,
     BEAD_TYPES,
+    ENCODER_LITERAL_PARAMS,
     ENCODER_PARAMS,
     ENCODER_TRANSLATION_PARAMS,
     NO_TRANSLATION_PARAMS,
@@ -41,6 +42,7 @@ from pipeline.align.words import char_ngrams, lexicon_words, numbers_of
 __all__ = [
     "ALIGNER_VERSION",
     "BEAD_TYPES",
+    "ENCODER_LITERAL_PARAMS",
     "ENCODER_PARAMS",
     "ENCODER_TRANSLATION_PARAMS",
     "NO_TRANSLATION_PARAMS",

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
+import numpy as np
+
 from pipeline.align.dp import _NullEstimate
 from pipeline.align.features import _Features, _mode
 from pipeline.align.flags import (
@@ -21,13 +23,16 @@ from pipeline.align.flags import (
 from pipeline.align.lexicon import Lexicon, learn_lexicon
 from pipeline.align.params import (
     ALIGNER_VERSION,
+    ENCODER_LITERAL_PARAMS,
+    ENCODER_TRANSLATION_PARAMS,
+    LITERAL_MATCH,
     Alignment,
     AlignParams,
     Document,
     default_params,
 )
 from pipeline.align.rescore import Scorer, _rescored
-from pipeline.align.search import _estimate, _null_count, _null_runs, _search
+from pipeline.align.search import _estimate, _null_count, _null_runs, _Placed, _search
 from pipeline.encoder import Encoded, SentenceEncoder, blas_threads
 from pipeline.models import ArticlePair, ArticleText, Bead, PairAlignment
 from pipeline.text import comparison_form
@@ -53,11 +58,24 @@ def align(
     """Align one document. `supplied` says the translations came from the user, not our engine
     (it only changes the mode named in the output). `null_rate`: the share of unaligned
     sentences to price them from; estimated by a first pass over this document if not given."""
-    if params is None:
-        params = default_params(bool(doc.src_mt or doc.tgt_mt), encoded is not None)
+    chosen = params or default_params(bool(doc.src_mt or doc.tgt_mt), encoded is not None)
     with blas_threads(1):
-        features = _Features(doc, params, lexicon, src_language, tgt_language, encoded)
+        features = _Features(doc, chosen, lexicon, src_language, tgt_language, encoded)
+        if params is None and chosen is ENCODER_LITERAL_PARAMS:
+            first = _search(features, chosen.null_prior, evidence=False)
+            if not _literal([first]):
+                features = _Features(
+                    doc, ENCODER_TRANSLATION_PARAMS, lexicon, src_language, tgt_language, encoded
+                )
         return _aligned(features, null_rate, supplied=supplied, diff=diff, scorer=scorer)
+
+
+def _literal(first_passes: Sequence[list[_Placed]]) -> bool:
+    """Whether the translation is literal: the first passes' 1-1 beads' median translation
+    similarity reaches LITERAL_MATCH (a free translation shares little with an MT)."""
+    found = [x.lexical for path in first_passes for x in path if x.a == x.b == 1]
+    values = [v for v in found if v is not None]
+    return bool(values) and float(np.median(values)) >= LITERAL_MATCH
 
 
 def _aligned(
@@ -125,6 +143,7 @@ def _aligned(
         mode=_mode(doc, supplied, features.encoder is not None),
         signals=features.names,
         null_rate=null_rate.rate if isinstance(null_rate, _NullEstimate) else null_rate,
+        search="summed" if params.summed else "relative",
     )
 
 
@@ -155,6 +174,14 @@ def _align_corpus(
         _search(f, params.null_prior if params else f.params.null_prior, evidence=False)
         for f in features
     ]
+    # with a translation and the encoder: align-8's relative costs where the translation is
+    # literal, the sum of bead scores where it is free (over the corpus's such documents)
+    hybrid = [k for k, p in enumerate(chosen) if params is None and p is ENCODER_LITERAL_PARAMS]
+    if hybrid and not _literal([first[k] for k in hybrid]):
+        for k in hybrid:
+            chosen[k] = ENCODER_TRANSLATION_PARAMS
+            features[k] = _Features(docs[k], chosen[k], None, **languages, encoded=encoded[k])
+            first[k] = _search(features[k], chosen[k].null_prior, evidence=False)
     untranslated = [k for k, t in enumerate(translated) if not t]
     if untranslated:
         confident = [
