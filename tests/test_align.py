@@ -539,7 +539,9 @@ def test_scattered_omissions_are_priced_from_the_first_pass() -> None:
 
 
 def test_null_prices_follow_the_run_lengths_found() -> None:
-    from pipeline.align import TRANSLATION_PARAMS, _null_costs, _null_runs, _NullEstimate
+    from pipeline.align import TRANSLATION_PARAMS
+    from pipeline.align.dp import _null_costs, _NullEstimate
+    from pipeline.align.search import _null_runs
 
     path = [(0, 1, 0, 1), (1, 1, 1, 0), (2, 1, 1, 0), (3, 1, 1, 1), (4, 0, 2, 1), (4, 1, 3, 1)]
     assert _null_runs(path) == 2
@@ -757,7 +759,8 @@ def test_pieces_of_a_split_sentence_are_kept_in_its_bead_with_a_weak_translation
 
 
 def test_a_stretch_unaligned_on_both_sides_is_found() -> None:
-    from pipeline.align import _crossed_runs, _Placed, _run_lengths
+    from pipeline.align.flags import _crossed_runs, _run_lengths
+    from pipeline.align.search import _Placed
 
     def bead(a: int, b: int) -> _Placed:
         return _Placed(0, a, 0, b, 0.0, None)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from pipeline import align
+from pipeline.align import cosine, dp, features, search
 from pipeline.dictionary import bundled_dictionary
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,7 +32,7 @@ def reference_dp(
     n: int,
     m: int,
     steps: dict[tuple[int, int], np.ndarray],
-    nulls: align._NullCosts,
+    nulls: dp._NullCosts,
     src_weight: np.ndarray | None = None,
     tgt_weight: np.ndarray | None = None,
 ) -> list[tuple[int, int, int, int]]:
@@ -61,13 +62,13 @@ def reference_dp(
     type_ids = np.arange(len(types), dtype=np.int16)[:, None]
     run_src = np.full((n + 1, m + 1), inf)  # ending in a run of left-out source sentences
     chosen = np.full(
-        (n + 1, m + 1), align._NONE, dtype=np.int16
-    )  # bead type, or align._V, before any 0-1
+        (n + 1, m + 1), dp._NONE, dtype=np.int16
+    )  # bead type, or dp._V, before any 0-1
     run_src_continues = np.zeros((n + 1, m + 1), dtype=bool)
     tgt_run_from = np.full((n + 1, m + 1), -1, dtype=np.int32)  # start of a 0-1 run, or -1
     for i in range(n + 1):
         base = np.full(m + 1, inf)
-        pick = np.full(m + 1, align._NONE, dtype=np.int16)
+        pick = np.full(m + 1, dp._NONE, dtype=np.int16)
         if i == 0:
             base[0] = 0.0
         else:
@@ -75,7 +76,7 @@ def reference_dp(
             extended = run_src[i - 1] + src_extend[i - 1]
             run_src_continues[i] = extended < opened
             run_src[i] = np.minimum(opened, extended)
-            pick[run_src[i] < inf] = align._V
+            pick[run_src[i] < inf] = dp._V
             if types:
                 candidates = flat[gather + i * width] + stacked[i]
                 k = candidates.argmin(axis=0)  # the first type at the minimum, as in order
@@ -103,7 +104,7 @@ def reference_dp(
             beads.extend((i, 0, k, 1) for k in range(j - 1, start - 1, -1))
             j, state = start, "base"
             continue
-        if state == "run_src" or (state in ("any", "base") and chosen[i, j] == align._V):
+        if state == "run_src" or (state in ("any", "base") and chosen[i, j] == dp._V):
             beads.append((i - 1, 1, j, 0))
             state = "run_src" if run_src_continues[i, j] else "any"
             i -= 1
@@ -141,7 +142,7 @@ def restructured(count: int = 160) -> align.Document:
     return align.Document([en[k] for k in kept], tgt, src_mt=[ar[k] for k in kept])
 
 
-def cases() -> list[tuple[str, align._Features]]:
+def cases() -> list[tuple[str, features._Features]]:
     doc = restructured()
     plain = align.Document(doc.src, doc.tgt)
     languages = {"src_language": "en", "tgt_language": "ar"}
@@ -152,10 +153,10 @@ def cases() -> list[tuple[str, align._Features]]:
     return [
         (
             "dictionary",
-            align._Features(plain, align.NO_TRANSLATION_PARAMS, dictionary, **languages),
+            features._Features(plain, align.NO_TRANSLATION_PARAMS, dictionary, **languages),
         ),
-        ("lengths only", align._Features(plain, length_only, None, **languages)),
-        ("translation", align._Features(doc, align.TRANSLATION_PARAMS, None, **languages)),
+        ("lengths only", features._Features(plain, length_only, None, **languages)),
+        ("translation", features._Features(doc, align.TRANSLATION_PARAMS, None, **languages)),
     ]
 
 
@@ -165,15 +166,15 @@ def test_the_bead_search_finds_the_reference_path(rate: float | None) -> None:
     back, returns the path the search that stored every choice returned: bead for bead, for
     each signal, null price and window (the whole document, and a window inside it)."""
     kinds: set[tuple[int, int]] = set()
-    for name, features in cases():
-        n, m = len(features.doc.src), len(features.doc.tgt)
+    for name, window_features in cases():
+        n, m = len(window_features.doc.src), len(window_features.doc.tgt)
         for i0, i1, j0, j1 in ((0, n, 0, m), (20, 90, 18, 95)):
-            scores = features.scores(i0, i1, j0, j1)
-            steps = align._steps(scores, features.params)
-            weights = align._null_weights(scores, features.params)
-            nulls = align._null_costs(features.params, rate)
+            scores = window_features.scores(i0, i1, j0, j1)
+            steps = search._steps(scores, window_features.params)
+            weights = search._null_weights(scores, window_features.params)
+            nulls = dp._null_costs(window_features.params, rate)
             expected = reference_dp(i1 - i0, j1 - j0, steps, nulls, *weights)
-            assert align._dp(i1 - i0, j1 - j0, steps, nulls, *weights) == expected, name
+            assert dp._dp(i1 - i0, j1 - j0, steps, nulls, *weights) == expected, name
             if i0 == 0:
                 kinds |= {(a, b) for _, a, _, b in expected}
     if rate in (None, 0.03):  # every kind of bead was on a path (dear nulls make fewer)
@@ -182,32 +183,32 @@ def test_the_bead_search_finds_the_reference_path(rate: float | None) -> None:
 
 def test_the_bead_search_on_edge_shapes() -> None:
     """Empty sides, one sentence, and no bead types at all (every sentence unaligned)."""
-    nulls = align._NullCosts(0.8, 0.25, 0.8, 0.25)
+    nulls = dp._NullCosts(0.8, 0.25, 0.8, 0.25)
     for n, m in ((0, 0), (0, 3), (3, 0), (1, 1), (2, 5)):
         steps = {(1, 1): np.zeros((max(n, 0), max(m, 0)), dtype=np.float32)} if n and m else {}
-        assert align._dp(n, m, steps, nulls) == reference_dp(n, m, steps, nulls)
+        assert dp._dp(n, m, steps, nulls) == reference_dp(n, m, steps, nulls)
     rng = np.random.default_rng(3)
     steps = {
         t: rng.random((9 - t[0] + 1, 7 - t[1] + 1), dtype=np.float32) for t in align.BEAD_TYPES
     }
-    assert align._dp(9, 7, steps, nulls) == reference_dp(9, 7, steps, nulls)
+    assert dp._dp(9, 7, steps, nulls) == reference_dp(9, 7, steps, nulls)
 
 
 def test_columns_and_sums_as_numpy_makes_them() -> None:
     """The n-gram columns from one stable sort are np.unique's; cumulative sums a row at a time
     are np.cumsum's, bit for bit; the division fixed up after is the masked one."""
     en, ar = ntrex(0, 120)
-    _, keys = align._ngram_keys(en + ar, (1, 2, 3, 4))
-    assert np.array_equal(align._ranks(keys), np.unique(keys, return_inverse=True)[1].ravel())
-    x, y = align._ngram_pair(en, ar, (1, 2, 3, 4))
+    _, keys = cosine._ngram_keys(en + ar, (1, 2, 3, 4))
+    assert np.array_equal(cosine._ranks(keys), np.unique(keys, return_inverse=True)[1].ravel())
+    x, y = cosine._ngram_pair(en, ar, (1, 2, 3, 4))
     dots = np.asarray((x @ y.T).todense(), dtype=np.float32)
     for values in (dots, dots.T):
         out = np.empty_like(values)
-        align._cumsum_rows(values, out)
+        cosine._cumsum_rows(values, out)
         assert out.tobytes() == values.cumsum(axis=0).tobytes()
     den = np.outer(np.arange(len(en)) % 7, np.arange(len(ar)) % 5).astype(np.float32)
     masked = np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
-    assert align._divide(dots, den).tobytes() == masked.tobytes()
+    assert cosine._divide(dots, den).tobytes() == masked.tobytes()
 
 
 def _before_speed(folder: Path) -> ModuleType:
@@ -235,7 +236,8 @@ def test_the_real_article_aligns_as_before_the_speed_work(tmp_path: Path) -> Non
     """Bleualign's de-fr dev article (real translation, aligned by hand) as `bitext align-files`
     aligns it, with MT both ways and without: the same beads, flags and scores as before, once
     align-8's two changes (the unsupported-bead penalty and the weakest-part cap's lift by the
-    document's evidence) are unset."""
+    document's evidence) are unset, and align-9's two fixes of the length-only search (Gale-Church's
+    variance in the target's units; 1-3 and 3-1 beads where lengths alone speak)."""
     if not DEV.exists():
         pytest.skip("../shared/data/align-dev absent")
     before = _before_speed(tmp_path)
@@ -244,13 +246,18 @@ def test_the_real_article_aligns_as_before_the_speed_work(tmp_path: Path) -> Non
     for src_mt, tgt_mt in ((lines["eval1957.google.fr"], lines["eval1957.google.de"]),
                            (None, None)):  # fmt: skip
         outputs = []
+        as_align_8 = {
+            "length_in_target_units": False,
+            "length_only_types": ((1, 1), (1, 2), (2, 1), (2, 2)),
+        }
         as_align_7 = dataclasses.replace(
             align.TRANSLATION_PARAMS,
             unsupported_rate=(0.0, 0.0),
             unsupported_match=(0.0, 0.0),
             cap_lift_fit=0.0,
+            **as_align_8,
         )
-        no_lift = dataclasses.replace(align.NO_TRANSLATION_PARAMS, cap_lift_fit=0.0)
+        no_lift = dataclasses.replace(align.NO_TRANSLATION_PARAMS, cap_lift_fit=0.0, **as_align_8)
         for module, params in ((before, None), (align, as_align_7 if src_mt else no_lift)):
             doc = module.Document(src, tgt, src_mt=src_mt, tgt_mt=tgt_mt)
             (result,) = module.align_corpus(

@@ -18,11 +18,6 @@ from tests.conftest import REPO
 
 ROOTS = ("pipeline", "crawler")
 MAX_LINES = 900
-TOO_LONG_FOR_NOW = {
-    # pipeline/align.py: split into a package by issue 23's branch
-    "pipeline/align.py",
-}
-
 
 def _modules() -> dict[str, Path]:
     found = {}
@@ -163,7 +158,7 @@ def test_no_module_is_over_900_lines() -> None:
         for path in _modules().values()
         if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    assert {k: v for k, v in long.items() if k not in TOO_LONG_FOR_NOW} == {}
+    assert long == {}
 
 
 def test_store_stages_and_cli_are_packages() -> None:
