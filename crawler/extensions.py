@@ -101,6 +101,10 @@ class CrawlRunRecorder:
 
     def finish(self, reason: str) -> None:
         self.forced = self.forced or reason == "shutdown_forced"
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if self.forced and jobdir and Path(jobdir).is_dir():
+            # a forced stop after the spider closed (the mark gone) still dropped writer work
+            (Path(jobdir) / RUNNING_MARK).touch()
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         if self.crawl_id is not None:
             CrawlResources.of(self.crawler).store.finish_crawl(self.crawl_id, reason, stats)
