@@ -13,20 +13,19 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TypeAlias
 
 from lxml import etree
 from lxml import html as lxml_html
-from parsel.csstranslator import HTMLTranslator
 
 from pipeline.encoding import decode_html
+from pipeline.patterns import css_xpath, linear_regex
 from pipeline.profile import LanguageSite
 from pipeline.text import strip_unprintable
 
 _SPACE = re.compile(r"\s+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_TRANSLATOR = HTMLTranslator()
 _VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script) and not(ancestor::style)]")
 _HAS_TEXT = etree.XPath(
     "boolean(//body//text()[normalize-space()][not(ancestor::script)][not(ancestor::style)])"
@@ -161,12 +160,6 @@ class ParsedPage:
         return tree
 
 
-@lru_cache(maxsize=1024)
-def css_xpath(css: str) -> etree.XPath:
-    """A CSS selector compiled to XPath once per process."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css))
-
-
 def _strings(root: Page, css: str) -> list[str]:
     found = css_xpath(css)(root)
     out = []
@@ -225,7 +218,7 @@ def read_article_page(page: str | Page, side: LanguageSite) -> PageMetadata:
         body_text = tidy(" ".join(_VISIBLE_TEXT(body if body is not None else root)))
     post_id = None
     for query, pattern in side.post_id:
-        match = re.search(pattern, _first(root, (query,)) or "")
+        match = linear_regex(pattern).search(_first(root, (query,)) or "")
         if match:
             post_id = match.group("id")
             break

@@ -7,12 +7,13 @@ it, so a theme change is a one-file fix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from pipeline.patterns import PathPattern
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class LanguageSite:
 
     language: str
     base_url: str
-    article_path: re.Pattern[str]  # group "id" when the URL carries the stable id
+    # matched in linear time (RE2, pipeline/patterns.py): it runs on every link discovery finds;
+    # group "id" when the URL carries the stable id
+    article_path: PathPattern
     title: tuple[str, ...]  # CSS selectors ending in ::text / ::attr(), tried in order
     body: tuple[str, ...]  # CSS selectors of the article body container
     published: tuple[str, ...] = ()
@@ -54,7 +57,7 @@ class LanguageSite:
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    post_id: tuple[tuple[str, str], ...] = ()  # (selector, regex with group "id")
+    post_id: tuple[tuple[str, str], ...] = ()  # (selector, RE2 regex with group "id")
     ignore_labels: frozenset[str] = frozenset()  # breadcrumb labels that are not categories
     fallback_encodings: tuple[str, ...] = ()
     extraction: ExtractionRules = ExtractionRules()

@@ -3,8 +3,6 @@ what a translation's page and its original say, against hand-made pages."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from pipeline.models import UnpairedReason
@@ -19,7 +17,7 @@ from pipeline.pairing import (
 )
 from pipeline.profiles.enab import PROFILE as ENAB
 from pipeline.profiles.files import (
-    GENERIC_ARTICLE_PATH,
+    GENERIC_PATH,
     ProfileRefused,
     hreflang_profile,
     load_profile_file,
@@ -122,7 +120,7 @@ def test_check_original_language_and_reciprocity() -> None:
      ("/sitemap.xml", False), ("/wp-content/themes/x/style.css", False)],
 )  # fmt: skip
 def test_generic_article_paths(path: str, article: bool) -> None:
-    assert bool(re.match(GENERIC_ARTICLE_PATH, path)) is article
+    assert bool(GENERIC_PATH.match(path)) is article
 
 
 def test_site_and_languages_make_a_profile() -> None:
@@ -182,8 +180,23 @@ prune_xpaths = ["//*[@id='related-posts']"]
         ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\ncolour = 1\n',
          "colour: Extra inputs are not permitted"),
         ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
-         'sides = {ar = {article_path = "("}}\n', "not a regular expression"),
+         'sides = {ar = {article_path = "("}}\n', "is not a pattern RE2 can run"),
         ("name = ", "not readable"),
+        ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
+         'sides = {en = {title = ["h1[[[["]}}\n',
+         "sides.en: not a CSS selector: 'h1[[[['"),
+        ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
+         'next_page = ["a.next::attr(href"]\n', "not a CSS selector: 'a.next::attr(href'"),
+        ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
+         'sides = {en = {prune_xpaths = ["//div[@id="]}}\n', "not an XPath expression"),
+        ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
+         "sides = {en = {article_path = '^/(?!tag/)[^/]+/$'}}\n",
+         "'^/(?!tag/)[^/]+/$' is not a pattern RE2 can run (invalid perl operator: (?!)"),
+        ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
+         "sides = {en = {post_id = [['link::attr(href)', 'p=(\\\\d+)']]}}\n",
+         "has no group named id"),
+        ('name = "x"\nsite = "https://a.example"\nlanguages = ["ar", "en"]\n'
+         "sides = {ar = {drop_patterns = [['(unclosed', 'why']]}}\n", "not a regular expression"),
     ],
 )  # fmt: skip
 def test_bad_profile_files_are_refused_in_one_line(tmp_path, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
@@ -192,3 +205,39 @@ def test_bad_profile_files_are_refused_in_one_line(tmp_path, text: str, message:
     with pytest.raises(ProfileRefused) as refused:
         load_profile_file(file)
     assert message in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_profile_patterns_run_in_linear_time_and_travel_to_workers() -> None:
+    """A pattern that backtracks catastrophically in Python's re is harmless in RE2, and a path
+    pattern pickles as its source (it goes to the extraction workers with the profile)."""
+    import pickle
+
+    from pipeline.patterns import PathPattern
+
+    evil = PathPattern(r"^(\w+\s?)*$")
+    link = "/" + "word " * 20_000 + "!"
+    assert evil.match(link) is None  # Python's re: years; RE2: milliseconds
+    assert pickle.loads(pickle.dumps(GENERIC_PATH)) == GENERIC_PATH
+    assert ENAB.translation.article_path.match("/archives/2024/03/x/")["month"] == "03"  # type: ignore[index]
+
+
+def test_every_registered_profile_compiles() -> None:
+    """What a profile file is checked for at load, the registered profiles pass too."""
+    from pipeline.patterns import css_selector, linear_regex, python_regex, xpath_expression
+    from pipeline.profiles import PROFILES
+    from pipeline.profiles.files import SELECTOR_FIELDS
+
+    for profile in PROFILES.values():
+        for selector in profile.next_page:
+            css_selector(selector)
+        for side in (profile.translation, profile.original):
+            for name in SELECTOR_FIELDS:
+                for selector in getattr(side, name):
+                    css_selector(selector)
+            for selector, pattern in side.post_id:
+                css_selector(selector)
+                assert "id" in linear_regex(pattern).groupindex
+            for query in side.extraction.prune_xpaths:
+                xpath_expression(query)
+            for pattern, _ in side.extraction.drop_patterns:
+                python_regex(pattern)

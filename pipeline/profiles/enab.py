@@ -6,10 +6,10 @@ change on either site is a change to this file only: a new dated `Layout` of tha
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from pipeline.patterns import PathPattern
 from pipeline.profile import ExtractionRules, LanguageSite, Layout, Pairing, SiteProfile
 
 ENGLISH_RULES = ExtractionRules(
@@ -56,7 +56,7 @@ ENGLISH = LanguageSite(
     language="en",
     base_url="https://english.enabbaladi.net",
     # /archives/YYYY/MM/<ascii-slug>/ ; the slug path is the key (no numeric id in the URL)
-    article_path=re.compile(r"^/archives/(?P<year>\d{4})/(?P<month>\d{2})/[^/]+/?$"),
+    article_path=PathPattern(r"^/archives/(?P<year>\d{4})/(?P<month>\d{2})/[^/]+/?$"),
     title=(
         "h1.post-title.entry-title::text",
         "meta[property='og:title']::attr(content)",
@@ -92,7 +92,7 @@ ARABIC = LanguageSite(
     language="ar",
     base_url="https://www.enabbaladi.net",
     # /<id>/<slug>/ (2025), /<id>/ , /archives/<id> (older form)
-    article_path=re.compile(r"^/(?:archives/)?(?P<id>\d+)(?:/[^/]*)?/?$"),
+    article_path=PathPattern(r"^/(?:archives/)?(?P<id>\d+)(?:/[^/]*)?/?$"),
     # shared by both themes, after theirs
     title=("meta[property='og:title']::attr(content)", "title::text"),
     body=(),

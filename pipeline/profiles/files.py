@@ -26,17 +26,27 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline.patterns import (
+    PathPattern,
+    css_selector,
+    linear_regex,
+    python_regex,
+    xpath_expression,
+)
 from pipeline.profile import ExtractionRules, LanguageSite, Pairing, SiteProfile
 
 # Any path below the root that is not a WordPress listing, feed, asset or a bare language
-# prefix (/en/): what a generic site's article URLs look like.
-GENERIC_ARTICLE_PATH = (
-    r"^/(?![a-z]{2,3}(?:-[a-zA-Z]{2,4})?/?$)"
-    r"(?!(?:[a-z]{2,3}(?:-[a-zA-Z]{2,4})?/)?"
-    r"(?:feed|tag|category|author|page|search|comments|wp-[a-z-]+)(?:/|$))"
-    r"(?!.*\.(?:xml|css|js|json|png|jpe?g|gif|svg|webp|pdf|ico|txt)$)"
-    r"[^?#]+$"
+# prefix (/en/): what a generic site's article URLs look like. RE2 has no lookahead, so what is
+# not an article is a list of exclusions (a profile file may give its own: article_path_exclude).
+GENERIC_ARTICLE_PATH = r"^/[^?#]+$"
+GENERIC_NOT_ARTICLE = (
+    r"^/[a-z]{2,3}(?:-[a-zA-Z]{2,4})?/?$",
+    r"^/(?:[a-z]{2,3}(?:-[a-zA-Z]{2,4})?/)?"
+    r"(?:feed|tag|category|author|page|search|comments|wp-[a-z-]+)(?:/|$)",
+    r"\.(?:xml|css|js|json|png|jpe?g|gif|svg|webp|pdf|ico|txt)$",
 )
+GENERIC_PATH = PathPattern(GENERIC_ARTICLE_PATH, GENERIC_NOT_ARTICLE)
+
 GENERIC = {
     "title": (
         "meta[property='og:title']::attr(content)",
@@ -72,21 +82,17 @@ def _site_url(value: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 
 
-def _pattern(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression: {value!r} ({exc})") from exc
-    return value
-
-
 class SideFile(BaseModel):
     """One language side; every field optional (the generic selectors stand in)."""
 
     model_config = ConfigDict(extra="forbid")
     base_url: str | None = None
     article_path: str | None = Field(
-        default=None, description="Regex on the URL path; a group named id is the article key"
+        default=None,
+        description="RE2 regex on the URL path; a group named id is the article key",
+    )
+    article_path_exclude: list[str] | None = Field(
+        default=None, description="RE2 regexes: a path in which one is found is not an article"
     )
     title: list[str] | None = None
     body: list[str] | None = None
@@ -105,11 +111,23 @@ class SideFile(BaseModel):
     def _check(self) -> SideFile:
         if self.base_url is not None:
             self.base_url = _site_url(self.base_url)
-        if self.article_path is not None:
-            _pattern(self.article_path)
+        for pattern in [self.article_path or "", *(self.article_path_exclude or ())]:
+            linear_regex(pattern)
+        for selector, pattern in self.post_id:
+            css_selector(selector)
+            if "id" not in linear_regex(pattern).groupindex:
+                raise ValueError(f"post_id regex {pattern!r} has no group named id")
+        for name in SELECTOR_FIELDS:
+            for selector in getattr(self, name) or ():
+                css_selector(selector)
+        for query in self.prune_xpaths:
+            xpath_expression(query)
         for pattern, _ in self.drop_patterns:
-            _pattern(pattern)
+            python_regex(pattern)
         return self
+
+
+SELECTOR_FIELDS = ("title", "body", "published", "modified", "authors", "categories", "tags")
 
 
 class ProfileFile(BaseModel):
@@ -142,6 +160,8 @@ class ProfileFile(BaseModel):
             raise ValueError(f"sides {', '.join(stray)} are not among languages")
         if self.pairing == "link" and not self.original_link_texts:
             raise ValueError('pairing "link" needs original_link_texts')
+        for selector in self.next_page:
+            css_selector(selector)
         return self
 
     def profile(self) -> SiteProfile:
@@ -171,7 +191,18 @@ class ProfileFile(BaseModel):
         return LanguageSite(
             language=language,
             base_url=side.base_url or self.site,
-            article_path=re.compile(side.article_path or GENERIC_ARTICLE_PATH),
+            article_path=(
+                PathPattern(side.article_path, tuple(side.article_path_exclude or ()))
+                if side.article_path
+                else PathPattern(
+                    GENERIC_ARTICLE_PATH,
+                    tuple(
+                        side.article_path_exclude
+                        if side.article_path_exclude is not None
+                        else GENERIC_NOT_ARTICLE
+                    ),
+                )
+            ),
             title=pick("title"),
             body=pick("body"),
             published=pick("published"),
@@ -195,7 +226,8 @@ class ProfileRefused(ValueError):
 def _one_line(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"])
-    return (f"{where}: " if where else "") + first["msg"].replace("\n", " ")
+    message = first["msg"].removeprefix("Value error, ")
+    return (f"{where}: " if where else "") + " ".join(message.split())
 
 
 def load_profile_file(path: Path) -> SiteProfile:
