@@ -1,4 +1,5 @@
-"""Downloader middlewares: one job each."""
+"""Downloader middlewares, and the one spider middleware that stands in for Scrapy's URL-length
+filter: one job each."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
@@ -21,9 +24,11 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.robotstxt import RobotParser
 from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from crawler.resources import CrawlResources
 from pipeline.models import CrawlError, CrawlErrorKind
@@ -34,6 +39,59 @@ logger = logging.getLogger(__name__)
 
 class OffsiteRequest(IgnoreRequest):
     """A request (usually a redirect) to a host the spider was not told to crawl."""
+
+
+class RequestNotSent(IgnoreRequest):
+    """A request the crawl will not send (`kind`: url_too_long, ...): its errback records it."""
+
+    def __init__(self, kind: CrawlErrorKind, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+class RequestLimitsMiddleware(BaseSpiderMiddleware):
+    """Scrapy's UrlLengthMiddleware drops a request over URLLENGTH_LIMIT with an INFO line, and
+    the article it was for vanished from the crawl. This one (in its place) hands the request to
+    its own errback instead, so the spider records it: a translation as a crawl error
+    `url_too_long`, an original as its translation's unpaired reason `original_url_too_long`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.maxlength = crawler.settings.getint("URLLENGTH_LIMIT")
+
+    async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        async for o in start:
+            for out in self._checked(o):
+                yield out
+
+    def process_spider_output(
+        self, response: Response | None, result: Iterable[Any], spider: Any = None
+    ) -> Iterable[Any]:
+        for o in result:
+            yield from self._checked(o)
+
+    async def process_spider_output_async(
+        self, response: Response | None, result: AsyncIterator[Any], spider: Any = None
+    ) -> AsyncIterator[Any]:
+        async for o in result:
+            for out in self._checked(o):
+                yield out
+
+    def _checked(self, o: Any) -> Iterable[Any]:
+        if not isinstance(o, Request) or not self.maxlength or len(o.url) <= self.maxlength:
+            return (o,)
+        self.crawler.stats.inc_value("bitext/not_sent/url_too_long")
+        detail = (
+            f"URL of {len(o.url)} characters, over URLLENGTH_LIMIT ({self.maxlength}): "
+            f"not requested ({o.url[:200]}...)"
+        )
+        logger.warning("%s", detail)
+        if o.errback is None:
+            return ()
+        failure = Failure(RequestNotSent(CrawlErrorKind.url_too_long, detail))
+        failure.request = o  # type: ignore[attr-defined]  # as Scrapy gives errbacks theirs
+        return o.errback(failure) or ()
 
 
 class AllowedHostsMiddleware:

@@ -63,15 +63,26 @@ DOWNLOADER_MIDDLEWARES = {
     # and retries), so the WARC holds what the server actually sent.
     "crawler.middlewares.WarcCaptureMiddleware": 950,
 }
+SPIDER_MIDDLEWARES = {
+    # a request over URLLENGTH_LIMIT is recorded (its errback), not dropped with an INFO line
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.middlewares.RequestLimitsMiddleware": 800,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleTextPipeline": 200,
     "crawler.pipelines.TranslationPipeline": 250,
     "crawler.pipelines.AlignmentPipeline": 270,
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
+# A listing's next pages (or a sitemap index's sitemaps) stop being followed after this many in
+# a row showed no new article: an endless /page/N ends (crawler/discovery.py)
+BITEXT_DISCOVERY_STALE_PAGES = 5
 BITEXT_EXTRACT = True  # clean text in the crawl; 0 leaves it to `bitext extract`
 # processes reading pages (one parse: metadata, pairing, clean text) beside the crawler; 0: in it
 BITEXT_EXTRACT_WORKERS = 1
+# seconds a worker may spend reading one page; past it the worker is killed and replaced, and
+# the pair is stored with extraction failed, extract_timeout (crawler/pages.py); 0: no limit
+BITEXT_EXTRACT_TIMEOUT = 30
 # A page longer than this (characters) is not extracted: stored, extraction marked failed
 # (too_large). A 20 MB page took 21.7 s and 766 MB; real articles are under 0.5 MB.
 BITEXT_EXTRACT_MAX_CHARS = 2_000_000

@@ -290,6 +290,7 @@ class UnpairedReason(StrEnum):
     # (or none) as its translation
     original_wrong_language = "original_wrong_language"
     original_not_reciprocal = "original_not_reciprocal"
+    original_url_too_long = "original_url_too_long"  # its link is over URLLENGTH_LIMIT
 
 
 # Reasons that say something about the translation's page itself; the others are failures to
@@ -396,6 +397,7 @@ class CrawlErrorKind(StrEnum):
     robots_unavailable = "robots_unavailable"
     not_an_article = "not_an_article"
     parse_error = "parse_error"
+    url_too_long = "url_too_long"  # over URLLENGTH_LIMIT: never requested
 
 
 class CrawlError(Record):

@@ -37,10 +37,10 @@ from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from crawler.middlewares import OffsiteRequest
+from crawler.discovery import STALE_META, DiscoveryBounds, UnreadableSitemap, read_sitemap
+from crawler.middlewares import OffsiteRequest, RequestNotSent
 from crawler.pages import PageReader
 from crawler.resources import CrawlResources
 from pipeline.models import (
@@ -286,20 +286,34 @@ class BilingualSpider(scrapy.Spider):
             or request_url(canonical) in self.done_in_job
         )
 
+    @property
+    def discovery_bounds(self) -> DiscoveryBounds:
+        """When discovery stops (crawler/discovery.py): the limit, chains with nothing new."""
+        bounds = self.__dict__.get("_discovery_bounds")
+        if bounds is None:
+            bounds = self.__dict__["_discovery_bounds"] = DiscoveryBounds(self.crawler, self.limit)
+        return bounds
+
     def discovery_request(
-        self, url: str, callback: Any, *, optional: bool = False
+        self, url: str, callback: Any, *, optional: bool = False, stale: int = 0
     ) -> scrapy.Request | None:
         """A feed, sitemap or listing request: once per run (no loop through pagination),
-        fetched on every run (dont_filter: a resumed JOBDIR must discover again)."""
+        fetched on every run (dont_filter: a resumed JOBDIR must discover again); none once
+        the limit is reached."""
         if url in self.discovery_seen:
             return None
+        if self.discovery_bounds.limit_reached(len(self.state.setdefault("scheduled", set()))):
+            return None
         self.discovery_seen.add(url)
+        meta: dict[str, Any] = {STALE_META: stale}
+        if optional:
+            meta["optional"] = True
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.discovery_failed,
             dont_filter=self.bypass_dupefilter,
-            meta={"optional": True} if optional else {},
+            meta=meta,
         )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -313,20 +327,37 @@ class BilingualSpider(scrapy.Spider):
                 if request is not None:
                     yield request
 
-    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request | CrawlError]:
+        max_size = response.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
         try:
-            sitemap = Sitemap(response.body)
-        except Exception as exc:  # malformed XML: the listing still covers discovery
+            sitemap = read_sitemap(response.body, max_size)
+        except UnreadableSitemap as exc:  # recorded; the listing still covers discovery
             self.logger.warning("unreadable sitemap %s: %s", response.url, exc)
+            yield CrawlError(
+                site=self.profile.name,
+                url=response.url,
+                kind=CrawlErrorKind.parse_error,
+                detail=f"unreadable sitemap: {exc}",
+                http_status=response.status,
+                language=self.source.language,
+                at=_now(),
+            )
+            return
+        if sitemap.type == "sitemapindex":  # sitemaps, no articles: a chain that may not end
+            stale = self.discovery_bounds.next_stale(
+                "sitemap", response.url, response.meta.get(STALE_META, 0), ()
+            )
+            for entry in sitemap if stale is not None else ():
+                loc = urljoin(response.url, entry.get("loc", "").strip())
+                if same_site(loc, self.source.base_url):
+                    request = self.discovery_request(
+                        loc, self.parse_sitemap, optional=True, stale=stale or 0
+                    )
+                    if request is not None:
+                        yield request
             return
         for entry in sitemap:
             loc = urljoin(response.url, entry.get("loc", "").strip())
-            if sitemap.type == "sitemapindex":
-                if same_site(loc, self.source.base_url):
-                    request = self.discovery_request(loc, self.parse_sitemap, optional=True)
-                    if request is not None:
-                        yield request
-                continue
             lastmod = entry.get("lastmod")
             if self.since and lastmod and lastmod[:10] < self.since.isoformat():
                 continue  # not modified since the window opened: published before it
@@ -336,22 +367,27 @@ class BilingualSpider(scrapy.Spider):
 
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         html = parse_page(response.text)
-        found = 0
+        found: list[str] = []
         older_than_window = 0
         for href in links(html):
             url = urljoin(response.url, href)
             if not self.is_article_url(url):
                 continue
-            found += 1
+            found.append(canonical_url(url, base_url=self.source.base_url))
             if self.before_window(url):
                 older_than_window += 1
             request = self.article_request(url, source="listing")
             if request is not None:
                 yield request
-        if found and older_than_window == found:
+        if found and older_than_window == len(found):
             return  # newest first: every later page is older still
-        for href in links(html, self.profile.next_page)[:1]:
-            request = self.discovery_request(urljoin(response.url, href), self.parse_listing)
+        stale = self.discovery_bounds.next_stale(
+            "listing", response.url, response.meta.get(STALE_META, 0), found
+        )
+        for href in links(html, self.profile.next_page)[:1] if stale is not None else ():
+            request = self.discovery_request(
+                urljoin(response.url, href), self.parse_listing, stale=stale or 0
+            )
             if request is not None:
                 yield request
 
@@ -582,6 +618,7 @@ class BilingualSpider(scrapy.Spider):
         reason = {
             CrawlErrorKind.robots_disallowed: UnpairedReason.original_robots_disallowed,
             CrawlErrorKind.redirect_offsite: UnpairedReason.original_redirect_offsite,
+            CrawlErrorKind.url_too_long: UnpairedReason.original_url_too_long,
         }.get(error.kind, UnpairedReason.original_fetch_failed)
         yield self.unpaired(translation, reason, error.detail, link)
 
@@ -668,6 +705,8 @@ class BilingualSpider(scrapy.Spider):
         if isinstance(failure.value, HttpError):
             status = failure.value.response.status
             kind, detail = CrawlErrorKind.http_error, f"HTTP {status}"
+        elif isinstance(failure.value, RequestNotSent):
+            kind, detail = failure.value.kind, failure.value.detail
         elif failure.check(OffsiteRequest):
             kind, detail = CrawlErrorKind.redirect_offsite, str(failure.value)
         elif failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
