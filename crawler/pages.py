@@ -3,6 +3,14 @@ and pairing read and, last, its clean text made, from one tree.
 
 Reading is CPU work (extraction ~7 ms a page): it runs in BITEXT_EXTRACT_WORKERS worker
 processes (0: in the crawler process) while the reactor goes on crawling; the spider awaits it.
+Each page has BITEXT_EXTRACT_TIMEOUT seconds there: a page that takes longer (a profile's
+boilerplate regex that backtracks catastrophically, a parser caught on a pathological page) has
+its worker killed and replaced (pebble's process pool does both), and is read again in the
+crawler without extraction, for what the spider needs; its pair is stored with the extraction
+stage failed, `extract_timeout`. With 0 workers there is no such budget. A worker that dies
+(killed, out of memory, a crash in a parser) is replaced the same way, the page it was reading
+stored without its text (`worker_died`); WORKER_DEATHS_TO_STOP pages in a row so lost stop the
+crawl (`extraction_worker_died`).
 BITEXT_EXTRACT=0 leaves the text to `bitext extract --from-store` (the page is still read once,
 in the crawler process, for what the spider needs). The paragraphs a site repeats are learned
 here as the crawl goes (pages read before a paragraph is learned keep it: `bitext extract
@@ -12,11 +20,11 @@ here as the crawl goes (pages read before a paragraph is learned keep it: `bitex
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
+from pebble import ProcessExpired, ProcessPool
 from scrapy import signals
 from scrapy.crawler import Crawler
 
@@ -25,6 +33,16 @@ from pipeline.boilerplate import SiteBoilerplate
 from pipeline.extract import text_votes
 from pipeline.stages.read import PageJob, PageReading, read_fetched_page
 from pipeline.urls import canonical_url
+
+logger = logging.getLogger(__name__)
+WORKER_DEATHS_TO_STOP = 3  # pages in a row whose worker died: the workers cannot work here
+
+
+def start_worker() -> None:
+    """A page reader process's start. Naming this function (in this module) has the worker
+    import the readers' modules before it takes a page, so a worker started in place of a killed
+    one does not spend the next page's time budget on imports."""
+    die_with_parent()
 
 
 class PageReader:
@@ -38,14 +56,14 @@ class PageReader:
         self.max_chars = cap if cap > 0 else None
         self.learned = SiteBoilerplate()
         workers = settings.getint("BITEXT_EXTRACT_WORKERS", 1) if self.extract else 0
+        self.timeout = settings.getfloat("BITEXT_EXTRACT_TIMEOUT", 30.0) or None
         self.pool = (
-            ProcessPoolExecutor(
-                workers, mp_context=mp.get_context("spawn"), initializer=die_with_parent
-            )
+            ProcessPool(workers, initializer=start_worker, context=mp.get_context("spawn"))
             if workers
             else None
         )
         self.pool_broken = False
+        self.deaths_in_a_row = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageReader:
@@ -73,21 +91,46 @@ class PageReader:
     async def _read(self, job: PageJob) -> PageReading:
         if self.pool is None:
             return read_fetched_page(job)
+        failure = ("worker_died", "the extraction worker process died")
         if not self.pool_broken:
+            future = self.pool.schedule(read_fetched_page, args=(job,), timeout=self.timeout)
             try:
-                return await asyncio.wrap_future(self.pool.submit(read_fetched_page, job))
-            except BrokenProcessPool:
-                self.pool_broken = True
-                stop_crawl(
-                    self.crawler,
-                    "extraction_worker_died",
-                    "the extraction worker process died: stopping the crawl",
+                reading = await asyncio.wrap_future(future)
+            except TimeoutError:  # pebble killed the worker and started another
+                self.crawler.stats.inc_value("bitext/extract_timeout")
+                failure = (
+                    "extract_timeout",
+                    f"reading the page took over BITEXT_EXTRACT_TIMEOUT ({self.timeout:g} s): "
+                    "stopped; read again without extraction",
                 )
+                logger.warning("%s: %s", job.url, failure[1])
+            except ProcessExpired as exc:  # killed from outside, or crashed on this page
+                self.deaths_in_a_row += 1
+                failure = ("worker_died", f"the extraction worker process died ({exc})")
+                if self.deaths_in_a_row >= WORKER_DEATHS_TO_STOP:
+                    self.pool_broken = True
+                    stop_crawl(
+                        self.crawler,
+                        "extraction_worker_died",
+                        f"the extraction worker process died on {self.deaths_in_a_row} pages in "
+                        "a row: stopping the crawl",
+                    )
+                else:
+                    logger.error(
+                        "%s: the extraction worker process died (%s); another takes its place, "
+                        "the page is stored without its text (extraction failed: worker_died)",
+                        job.url,
+                        exc,
+                    )
+            else:
+                self.deaths_in_a_row = 0
+                return reading
         reading = read_fetched_page(replace(job, extract=False))  # what the spider needs
         if reading.metadata is not None:
-            reading.failure = ("worker_died", "the extraction worker process died")
+            reading.failure = failure
         return reading
 
     def spider_closed(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is not None:  # nothing is waited for: a hung worker must not hang the stop
+            self.pool.stop()
+            self.pool.join(timeout=10)

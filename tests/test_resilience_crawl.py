@@ -89,7 +89,8 @@ def wait_for_pairs(data: Path, count: int, timeout: float = 90) -> int:
 
 
 def family(process: subprocess.Popen[str]) -> list[psutil.Process]:
-    """The crawler and its helper processes (writer, extraction worker, resource tracker)."""
+    """The crawler and its helper processes (watchdog, writer, extraction worker, resource
+    tracker)."""
     parent = psutil.Process(process.pid)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # helpers start with the first capture and page
@@ -373,14 +374,17 @@ def test_a_killed_crawler_takes_its_helpers_along(
     assert "0 missing" in warc_check(data)
 
 
-def test_a_killed_extraction_worker_stops_the_crawl_and_keeps_its_pairs(
-    sample_site: Site, tmp_path: Path
+def test_a_killed_extraction_worker_is_replaced_and_no_pair_is_lost(
+    sample_site: Site, reference: dict[str, object], tmp_path: Path
 ) -> None:
+    """A worker that dies (OOM killer, a crash in a parser) is replaced by the pool; the page it
+    was reading, if any, is stored without its text (worker_died), and the crawl goes on."""
     data = tmp_path / "out"
     process = start_slow_crawl(sample_site, data)
     try:
-        processes = family(process)
+        family(process)
         wait_for_pairs(data, 5)
+        processes = family(process)  # the extraction worker is there now
         writer = writer_pid(data)
         (worker,) = [
             p
@@ -388,15 +392,16 @@ def test_a_killed_extraction_worker_stops_the_crawl_and_keeps_its_pairs(
             if p.pid != writer and any("spawn_main" in part for part in p.cmdline())
         ]
         worker.kill()
-        assert process.wait(timeout=STOPPED_WITHIN_S) == 1
+        status = process.wait(timeout=240)
         assert_all_gone(processes)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    assert "'finish_reason': 'extraction_worker_died'" in log_of(data)
     store = store_of(data)
     failed = {(key, f.scope) for _, key, f in store.stage_failures() if f.reason == "worker_died"}
-    assert failed  # pages in flight when it died: their pairs stored, extraction marked failed
+    assert len(failed) <= 1  # the page it was reading when killed, if it was reading one
+    assert status == (3 if failed else 0), log_of(data)[-3000:]
+    assert snapshot(store)["pairs"] == reference["pairs"]
     for pair in store.iter_pairs():  # a page is read (and extracted) as it arrives: per version
         key = pair.translation.site_article_id
         for version in (pair.translation, pair.original):
