@@ -7,6 +7,9 @@
 - A second Ctrl-C forces a stop that still leaves the store, the WARC file and JOBDIR sound:
   the writer ends its current transaction and closes the WARC file, the run is recorded as
   `shutdown_forced`, and a watchdog ends the process if anything still hangs.
+- Ctrl-C works even when the main thread is stuck in C code: a watchdog process
+  (crawler/watchdog.py) learns of each signal without the GIL and kills a crawler that does not
+  answer the first within BITEXT_SIGNAL_BUSY_S, or is still there 14 s after a second.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.ossignal import install_shutdown_handlers
 
 from crawler.lock import CrawlLocked, acquire_crawl_lock, wait_for_writer_lock
+from crawler.watchdog import BUSY_AFTER_S, HEARTBEAT_S, Watchdog
 
 # finish reason -> exit status; any other reason (writer_died, extraction_worker_died, ...) is 1
 EXIT_STATUS = {
@@ -94,6 +98,7 @@ class Command(ScrapyCrawl):
         process: Any = self.crawler_process
         # Scrapy's own second-Ctrl-C handler stops the reactor and leaves helpers running.
         process._signal_kill = lambda signum, _frame: self._force_stop(crawler, signum)
+        self._start_watchdog()  # before process.crawl: its handlers are wrapped
         process.crawl(crawler, **opts.spargs)
         process.start()
         if process.bootstrap_failed:
@@ -101,6 +106,28 @@ class Command(ScrapyCrawl):
             return
         reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
         self.exitcode = exit_status(reason)
+
+    def _start_watchdog(self) -> None:
+        from twisted.internet import reactor, task
+
+        assert self.settings is not None
+        watchdog = Watchdog(
+            busy_after=self.settings.getfloat("BITEXT_SIGNAL_BUSY_S", BUSY_AFTER_S),
+            forced_after=FORCED_EXIT_AFTER_S - 1,
+        )
+        # Scrapy installs its handlers at startup (replacing faulthandler's at the C level), and
+        # each handler installs the next: faulthandler goes back on after each, and every beat
+        beat = task.LoopingCall(watchdog.beat)
+        reactor.callWhenRunning(reactor.callLater, 0, beat.start, HEARTBEAT_S)  # after startup
+        process: Any = self.crawler_process
+        shutdown = process._signal_shutdown
+
+        def shutdown_and_rearm(signum: int, frame: Any) -> None:
+            shutdown(signum, frame)
+            watchdog.arm()
+
+        process._signal_shutdown = shutdown_and_rearm
+        self.watchdog = watchdog
 
     def _force_stop(self, crawler: Crawler, signum: int) -> None:
         """Second Ctrl-C, in the signal handler: only signal-safe steps here; the rest runs in
@@ -110,11 +137,14 @@ class Command(ScrapyCrawl):
         from crawler.resources import CrawlResources
 
         install_shutdown_handlers(signal.SIG_IGN)
+        self.watchdog.arm()
         resources = crawler.get_extension(CrawlResources)
         writer = resources.started_writer if resources is not None else None
         if writer is not None:
             writer.abort()  # ends its current transaction, closes the WARC file, exits
-        threading.Thread(target=_last_resort, args=(FORCED_EXIT_AFTER_S,), daemon=True).start()
+        # before the watchdog's kill (crawler/watchdog.py), which comes when this thread cannot run
+        after = FORCED_EXIT_AFTER_S - 3
+        threading.Thread(target=_last_resort, args=(after,), daemon=True).start()
         reactor.callFromThread(_finish_forced, crawler, signum)
 
 
