@@ -16,6 +16,8 @@ Config keys (all optional):
   long_translation: bool    / also links a translation whose URL is over 2,083 characters
   catastrophic_paragraph: bool   every English page has a paragraph on which ^(\\w+\\s?)*$
                             backtracks for years
+  backtracking_link: bool   / links /en/news/wordword...word!/ (2,000 characters of words):
+                            ^/en/news/([\\w-]+)*/$ would backtrack on it for years
   stuck: bool               / links /en/news/stuck/, whose page sends the crawler's main
                             thread into that backtracking (StuckMainThread, if loaded)
 Every request's path is appended to requests.log beside the config.
@@ -90,6 +92,8 @@ class Site:
                 hrefs.append(self.en_path(0))
             if self.config.get("stuck"):
                 hrefs.append("/en/news/stuck/")
+            if self.config.get("backtracking_link"):
+                hrefs.append("/en/news/" + "word" * 500 + "!/")
             nxt = (
                 '<a class="next" href="/page/2/">Older</a>'
                 if self.config.get("endless_pages")

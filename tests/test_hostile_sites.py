@@ -187,7 +187,24 @@ def test_a_catastrophic_boilerplate_pattern_costs_each_page_its_time_budget_only
     assert "took over BITEXT_EXTRACT_TIMEOUT (6 s)" in result.stderr
 
 
-# -- case 4: Ctrl-C with the main thread stuck in C code -----------------------------------------
+# -- case 4: an article path that would backtrack, and Ctrl-C with the main thread stuck ---------
+
+
+def test_an_article_path_that_would_backtrack_runs_in_linear_time(hostile, tmp_path: Path) -> None:
+    """Python's re would take years on the long link (RE2 matches in linear time), and the
+    crawler's main thread is where article paths are matched."""
+    site = hostile(articles=3, backtracking_link=True)
+    profile = profile_file(
+        tmp_path, site.base, "[sides.en]\narticle_path = '^/en/news/([\\w-]+)*/$'\n"
+    )
+    data = tmp_path / "out"
+    result = crawl(data, profile, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert stored(data)[0] == {"paired": 3}
+    assert not [p for p in site.requested() if "word" in p]  # not an article: not requested
+
+
+# ------------------------------------------------------------------------------------------------
 
 
 def _family(process: subprocess.Popen[str]) -> list[psutil.Process]:
