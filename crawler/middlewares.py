@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import (
@@ -59,6 +59,19 @@ class RequestLimitsMiddleware(BaseSpiderMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.maxlength = crawler.settings.getint("URLLENGTH_LIMIT")
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
+
+    def request_dropped(self, request: Request) -> None:
+        """The scheduler refused a request (its duplicate filter): said and counted, never
+        silent. On one machine the spider's requests bypass the filter, so this is a redirect
+        to a page already fetched, or, on a shared frontier, a page another crawler has."""
+        self.crawler.stats.inc_value("bitext/not_sent/request_dropped")
+        shared = bool(self.crawler.settings.get("BITEXT_REDIS_URL"))  # routine there: quiet
+        logger.log(
+            logging.DEBUG if shared else logging.INFO,
+            "request dropped by the scheduler (a duplicate): %s",
+            request.url[:300],
+        )
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         async for o in start:
