@@ -29,6 +29,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from crawler.supervision import die_with_parent, stop_crawl
+from crawler.watchdog import helpers_born_deaf
 from pipeline.boilerplate import SiteBoilerplate
 from pipeline.extract import text_votes
 from pipeline.stages.read import PageJob, PageReading, read_fetched_page
@@ -93,7 +94,8 @@ class PageReader:
             return read_fetched_page(job)
         failure = ("worker_died", "the extraction worker process died")
         if not self.pool_broken:
-            future = self.pool.schedule(read_fetched_page, args=(job,), timeout=self.timeout)
+            with helpers_born_deaf():  # the pool starts its workers and threads on first use
+                future = self.pool.schedule(read_fetched_page, args=(job,), timeout=self.timeout)
             try:
                 reading = await asyncio.wrap_future(future)
             except TimeoutError:  # pebble killed the worker and started another

@@ -31,7 +31,9 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 HEADER = b"(most recent call first)"  # faulthandler writes one per dump, so one per signal
@@ -69,6 +71,29 @@ class Watchdog:
         with contextlib.suppress(OSError):
             os.write(self._beat_write, b".")
         self.arm()
+
+
+# called after helpers_born_deaf puts the crawler's own SIGINT handler back (the watchdog re-arms)
+AFTER_HANDLER_RESTORED: list[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def helpers_born_deaf() -> Iterator[None]:
+    """Start helper processes in this block: they are born ignoring SIGINT (a disposition that
+    survives fork and exec), so a Ctrl-C while one is still importing its modules, before it
+    could ignore SIGINT itself, does not kill it. Only the main thread can change handlers:
+    elsewhere (a pool's thread starting a replacement worker) the block does nothing. A Ctrl-C
+    in the block's few milliseconds is not seen by the crawler (press it again)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+        for callback in AFTER_HANDLER_RESTORED:
+            callback()
 
 
 def watch(pid: int, signal_fd: int, beat_fd: int, busy_after: float, forced_after: float) -> int:

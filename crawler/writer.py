@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.watchdog import helpers_born_deaf
 from pipeline.models import ArticlePair, CrawlError, WarcCapture
 from pipeline.store.interface import CorpusStore
 from pipeline.warc import HttpExchange, PreviousCapture, WarcArchive
@@ -87,7 +88,8 @@ class StoreWriter:
             ),
             name="bitext-writer",
         )
-        self._process.start()
+        with helpers_born_deaf():
+            self._process.start()
         self.report = WriterReport()
         self.dead = False
         _live.add(self)

@@ -29,7 +29,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.ossignal import install_shutdown_handlers
 
 from crawler.lock import CrawlLocked, acquire_crawl_lock, wait_for_writer_lock
-from crawler.watchdog import BUSY_AFTER_S, HEARTBEAT_S, Watchdog
+from crawler.watchdog import AFTER_HANDLER_RESTORED, BUSY_AFTER_S, HEARTBEAT_S, Watchdog
 
 # finish reason -> exit status; any other reason (writer_died, extraction_worker_died, ...) is 1
 EXIT_STATUS = {
@@ -127,6 +127,7 @@ class Command(ScrapyCrawl):
             watchdog.arm()
 
         process._signal_shutdown = shutdown_and_rearm
+        AFTER_HANDLER_RESTORED.append(watchdog.arm)
         self.watchdog = watchdog
 
     def _force_stop(self, crawler: Crawler, signum: int) -> None:
