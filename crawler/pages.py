@@ -20,6 +20,7 @@ here as the crawl goes (pages read before a paragraph is learned keep it: `bitex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing as mp
 from dataclasses import replace
@@ -65,6 +66,7 @@ class PageReader:
         )
         self.pool_broken = False
         self.deaths_in_a_row = 0
+        self.pool_started = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PageReader:
@@ -94,8 +96,10 @@ class PageReader:
             return read_fetched_page(job)
         failure = ("worker_died", "the extraction worker process died")
         if not self.pool_broken:
-            with helpers_born_deaf():  # the pool starts its workers and threads on first use
+            # the pool starts its workers and threads on first use
+            with helpers_born_deaf() if not self.pool_started else contextlib.nullcontext():
                 future = self.pool.schedule(read_fetched_page, args=(job,), timeout=self.timeout)
+            self.pool_started = True
             try:
                 reading = await asyncio.wrap_future(future)
             except TimeoutError:  # pebble killed the worker and started another
