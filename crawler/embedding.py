@@ -54,6 +54,10 @@ def encoder_setting(crawler: Crawler) -> bool:
 class EmbeddingPipeline:
     def __init__(self, crawler: Crawler) -> None:
         if not encoder_setting(crawler):
+            if crawler.settings.getbool("BITEXT_ALIGN", True):  # alignment degraded: said
+                logger.warning(
+                    "sentence encoder off (BITEXT_ENCODER=off): pairs are aligned without it"
+                )
             raise NotConfigured("BITEXT_ENCODER is off")
         encoder = load_encoder(1)  # here: which languages, which id (no model run)
         if encoder is None:
