@@ -126,6 +126,11 @@ class StoreWriter:
         """Sentences the crawl decoded, by source sentence hash: cached in the store."""
         self._put(("translations", (engine, translations)))
 
+    def embeddings(self, encoder: str, embeddings: dict[str, bytes]) -> None:
+        """Sentences the crawl's embedding worker embedded, by sentence hash: cached in the
+        store."""
+        self._put(("embeddings", (encoder, embeddings)))
+
     def _put(self, task: tuple[str, Any]) -> None:
         while True:
             if self.dead or self._abort.value or not self._process.is_alive():
@@ -313,5 +318,9 @@ def apply(
         engine, translations = payload
         store.save_translations(engine, translations)
         stats["bitext/writer/translations"] += len(translations)
+    elif kind == "embeddings":
+        encoder, embeddings = payload
+        store.save_embeddings(encoder, embeddings)
+        stats["bitext/writer/embeddings"] += len(embeddings)
     else:
         raise ValueError(f"unknown writer task {kind!r}")

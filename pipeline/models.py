@@ -249,7 +249,11 @@ class PairAlignment(Record):
     tgt_language: LanguageCode
     src_sha256: Sha256
     tgt_sha256: Sha256
-    mode: str = Field(description="translation | supplied | none: what the similarity rested on")
+    mode: str = Field(
+        description="What the similarity rested on (pipeline/modes.py): translation | supplied "
+        "| encoder | translation+encoder | supplied+encoder | none (neither translation nor "
+        "sentence encoder); a later version may name others"
+    )
     aligner: str
     src_sentences: list[str]
     tgt_sentences: list[str]

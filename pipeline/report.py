@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.align import NO_TRANSLATION_PARAMS, TRANSLATION_PARAMS, lexicon_words
+from pipeline import modes
+from pipeline.align import TRANSLATION_PARAMS, default_params, lexicon_words
 from pipeline.evidence import similarity_items
 from pipeline.exports import atomic_writer
 from pipeline.models import BEAD_FLAGS, ArticleVersion, ExportedPair, PairAlignment, WarcCapture
@@ -220,7 +221,7 @@ def _page_data(pair: ExportedPair, alignment: PairAlignment) -> dict[str, Any]:
             translations=translations,
         )
         items = {"src": src_items, "tgt": tgt_items}
-    params = TRANSLATION_PARAMS if alignment.src_translation else NO_TRANSLATION_PARAMS
+    params = default_params(bool(alignment.src_translation), modes.encoded(alignment.mode))
     return {
         "review": review.model_dump(mode="json"),
         "rows": [
@@ -304,7 +305,7 @@ def write_report(
         alignment = pair.alignment
         if alignment is None:
             continue
-        degraded += alignment.mode == "none"
+        degraded += modes.degraded(alignment.mode)  # neither translation nor encoder
         published = pair.translation.published or pair.original.published
         beads = []
         flags: Counter[str] = Counter()

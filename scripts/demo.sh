@@ -42,7 +42,7 @@ PY
 echo "== bitext translate: Arabic<->English needs an Argos package (none can be had here)"
 bitext translate --data-dir "$out" || true
 
-echo "== bitext align: sentence alignment and divergence flags (no translation here: degraded)"
+echo "== bitext align: sentence alignment and divergence flags (no translation here: the sentence encoder, a word list, lengths; embeddings from the crawl, none made again)"
 bitext align --data-dir "$out"
 
 echo "== bitext review: a translator's round trip (the report's review tools write the same file)"

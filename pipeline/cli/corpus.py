@@ -30,6 +30,7 @@ COUNTED = (  # the rows of the Corpus table, articles_<language> after "articles
     "texts_wrong_language",
     "translations",
     "alignments",
+    "embeddings",
     "stage_failures",
 )
 
@@ -93,13 +94,19 @@ def _aligned_table(summary: AlignmentSummary) -> Table:
     aligned.add_column("count", justify="right")
     aligned.add_row("pairs aligned", str(sum(summary.modes.values())))
     for mode, n in sorted(summary.modes.items()):
-        aligned.add_row(
-            f"  mode {mode}" + (" (degraded: no translation)" if mode == "none" else ""), str(n)
-        )
+        aligned.add_row(f"  mode {mode}" + _mode_note(mode), str(n))
     aligned.add_row("beads", str(summary.beads))
     for flag, n in sorted(summary.flags.items()):
         aligned.add_row(f"  flagged {flag}", str(n))
     return aligned
+
+
+def _mode_note(mode: str) -> str:
+    from pipeline import modes
+
+    if modes.degraded(mode):
+        return " (degraded: no translation, no encoder)"
+    return "" if modes.known(mode) else " (a mode this version does not know)"
 
 
 def _breakdown_table(why: Breakdown) -> Table:

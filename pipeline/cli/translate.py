@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import Progress, TextColumn
+from rich.progress import Progress
 
 from pipeline.cli.app import CliError, progress_console
 from pipeline.cli.options import (
@@ -132,13 +132,11 @@ class _BarTask:
 
 @contextmanager
 def _bar(source: str, target: str, *, transient: bool) -> Iterator[_BarTask]:
-    with Progress(
-        *Progress.get_default_columns(),
-        TextColumn("{task.fields[rate]}"),
-        console=progress_console,
-        transient=transient,
-    ) as bar:
-        yield _BarTask(bar, source, target)
+    """A bar on a terminal; nothing when stderr is not one (pipeline.cli.progress)."""
+    from pipeline.cli.progress import bar
+
+    with bar(transient=transient) as shown:
+        yield _BarTask(shown, source, target)
 
 
 class _Shown:
@@ -149,5 +147,12 @@ class _Shown:
             f"[yellow]translation pending[/yellow] for {sentences} {source} sentences: {advice}"
         )
 
-    def direction(self, source: str, target: str) -> AbstractContextManager[_BarTask]:
+    def direction(self, source: str, target: str, todo: int) -> AbstractContextManager[_BarTask]:
+        progress_console.print(
+            f"translating {todo:,} sentences with {source}->{target}"
+            if todo
+            else f"{source}->{target}: every sentence is translated already",
+            markup=False,
+            highlight=False,
+        )
         return _bar(source, target, transient=False)

@@ -115,7 +115,9 @@ class Progress(Protocol):
 
 class StoreTranslationEvents(Protocol):
     def pending(self, source: str, target: str, sentences: int, advice: str) -> None: ...
-    def direction(self, source: str, target: str) -> AbstractContextManager[Progress]: ...
+    def direction(
+        self, source: str, target: str, todo: int
+    ) -> AbstractContextManager[Progress]: ...
 
 
 def no_route_advice(source: str, target: str) -> str:
@@ -133,7 +135,8 @@ def translate_store(
     chunk: int,
 ) -> None:
     """Translate every distinct sentence of the stored clean texts of paired articles that
-    still lacks a translation, in every direction the pairs need, `chunk` sentences at a time
+    still lacks a translation (how many, told to `events` first), in every direction the pairs
+    need, `chunk` sentences at a time
     (each chunk saved as it goes: memory is not corpus size); a direction no package serves is
     reported pending. Translating a direction whole settles the crawl's failures of it."""
     for source, target in store_directions(corpus.iter_pairs()):
@@ -143,10 +146,11 @@ def translate_store(
         except NoRoute:
             events.pending(source, target, len(set(sentences)), no_route_advice(source, target))
             continue
-        with events.direction(source, target) as shown:
-            for start in range(0, len(sentences), chunk):
-                part = sentences[start : start + chunk]
-                shown.more(len(set(part)))
+        todo = untranslated(engine.key, sentences, corpus.cached_translations)
+        with events.direction(source, target, len(todo)) as shown:  # said before it starts
+            for start in range(0, len(todo), chunk):
+                part = todo[start : start + chunk]
+                shown.more(len(part))
                 translate_texts(engine, part, corpus, progress=shown.advance)
         corpus.settle_stage_failures("translation", f"{source}-{target}")
 

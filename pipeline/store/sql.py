@@ -6,8 +6,9 @@ nothing), so a killed crawl leaves a consistent store. Versions are keyed by con
 unchanged article is never stored twice, an edited one gets a new version (edit history).
 
 The queries, by concern: crawl_records (runs, errors, captures, validators), pairs (articles,
-versions, pairs), outputs (texts, translations, alignments, reviews, stage failures), claims
-(the stage workers' queue), on core (engine, statements, guard) and tables (the schema).
+versions, pairs), outputs (texts, translations, alignments, reviews, stage failures),
+embeddings (the sentence encoder's cache), claims (the stage workers' queue), on core (engine,
+statements, guard) and tables (the schema).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, func, select
 
 from pipeline.models import PairStatus
 from pipeline.store.claims import ClaimQueue
+from pipeline.store.embeddings import StoredEmbeddings
 from pipeline.store.pages import default_warc_dir
 from pipeline.store.pairs import PairRecords
 from pipeline.store.tables import (
@@ -27,6 +29,7 @@ from pipeline.store.tables import (
     Base,
     CaptureRow,
     CrawlRow,
+    EmbeddingRow,
     ErrorRow,
     PairRow,
     StageFailureRow,
@@ -50,7 +53,7 @@ def open_store(location: str | Path, *, warc_dir: Path | None = None) -> SqlCorp
     )
 
 
-class SqlCorpusStore(PairRecords):
+class SqlCorpusStore(PairRecords, StoredEmbeddings):
     """Every concern's queries on one engine (pipeline.store.interface.CorpusStore)."""
 
     def counts(self) -> dict[str, int]:
@@ -78,6 +81,7 @@ class SqlCorpusStore(PairRecords):
                 "captures": count(CaptureRow),
                 "translations": count(TranslationRow),
                 "alignments": count(AlignmentRow),
+                "embeddings": count(EmbeddingRow),
                 "stage_failures": count(StageFailureRow),
                 "crawls": count(CrawlRow),
             }

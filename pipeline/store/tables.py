@@ -108,6 +108,18 @@ class TranslationRow(Base):
     target: Mapped[str] = mapped_column(Text)
 
 
+class EmbeddingRow(Base):
+    """What the sentence encoder keeps of a sentence (pipeline.stages.embed: its span parts,
+    packed), by encoder (id, version and stored form) and sentence hash: never embedded twice."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("encoder", "text_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    encoder: Mapped[str] = mapped_column(String(128))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    parts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class PairRow(Base):
     __tablename__ = "pairs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -134,7 +146,8 @@ class AlignmentRow(Base):
     src_sha256: Mapped[str] = mapped_column(String(64))
     tgt_sha256: Mapped[str] = mapped_column(String(64))
     aligner: Mapped[str] = mapped_column(String(64))
-    mode: Mapped[str] = mapped_column(String(16))
+    # pipeline.modes: "translation+encoder" is 19 characters (16 until migration 0008)
+    mode: Mapped[str] = mapped_column(String(32))
     aligned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     record: Mapped[dict] = mapped_column(JSON)  # PairAlignment
 
