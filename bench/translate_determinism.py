@@ -12,7 +12,9 @@ dispatch settings once, at load) under an emulated CPU:
 - CTranslate2's own kernels: `CT2_FORCE_CPU_ISA` (GENERIC, AVX, AVX2, AVX512);
 - the GEMM library: oneDNN (CTranslate2's choice on AMD and other non-Intel CPUs) limited by
   `ONEDNN_MAX_CPU_ISA`, or Intel MKL (its choice on Intel CPUs; `CT2_USE_MKL=1`) on the branch
-  `MKL_CBWR` names (and `MKL_CBWR=...,STRICT`: MKL's strict numerical reproducibility).
+  `MKL_CBWR` names (and `MKL_CBWR=...,STRICT`: MKL's strict numerical reproducibility). Off
+  Intel CPUs MKL's int8 path is about 30x slower (an AMD EPYC: 55 s of CPU for 4 sentences
+  against oneDNN's 1.8 s): there, run the MKL rows with `--compute-types float32`.
 
 In each process the real Argos package translates the sentences (first N lines of NTREX
 docs.zh) with argostranslate's decoding options, by each strategy:
