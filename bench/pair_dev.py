@@ -354,7 +354,7 @@ def main() -> None:
             f"{len(dev.truth)} pairs, {len(dev.singles)} without counterpart"
         )
     kinds = {
-        "encoder": ("encoder", "sequence", "anchors"),
+        "encoder": ("encoder", "sequence", "coverage", "anchors"),
         "mt": ("mt", "anchors", "length"),
         "dictionary": ("dictionary", "anchors", "length"),
         "anchors": ("anchors", "length"),

@@ -8,8 +8,10 @@ Evidence, each a number in [0, 1] for an (original, translation) pair:
   where they say similar things in a similar order.
 - `sequence`: the re-scoring of the best candidates: the sentence embeddings aligned in order (a
   monotone one-to-one path through the sentence similarities, as a light Vecalign), the share of
-  the shorter document that finds its counterpart. Same-event reports in the two languages are
-  close as documents and far apart here.
+  the shorter document that finds its counterpart; and `coverage`, the share of the longer one.
+  Same-event reports in the two languages are close as documents and far apart here; a short
+  report whose every sentence is in a longer one of the other language (a rewrite of the same
+  wire story) has a high `sequence` and a low `coverage`.
 - `lexical`: where no encoder is installed or covers the pair, or beside it: the original's
   words carried into the other language by a machine translation or the bundled word list
   (pipeline/dictionaries), compared with the translation's by TF-IDF cosine (Buck & Koehn 2016).
@@ -320,9 +322,16 @@ def document_vector(
 
 
 def sequence_score(similarity: np.ndarray, s: ScorerSettings) -> float:
-    """The best in-order one-to-one matching of the two documents' sentences (each cosine
-    mapped to a match value from 0 at `sequence_floor` to 1 at `sequence_full`), divided by
-    the shorter document's sentence count: the share of it that has its counterpart, in order."""
+    """The share of the shorter document whose sentences find their counterparts, in order
+    (sequence_match over its sentence count)."""
+    rows, cols = similarity.shape
+    return sequence_match(similarity, s) / min(rows, cols) if rows and cols else 0.0
+
+
+def sequence_match(similarity: np.ndarray, s: ScorerSettings) -> float:
+    """The best in-order one-to-one matching of the two documents' sentences, each cosine
+    mapped to a match value from 0 at `sequence_floor` to 1 at `sequence_full`: how many
+    sentences have their counterpart, in order."""
     rows, cols = similarity.shape
     if rows == 0 or cols == 0:
         return 0.0
@@ -337,7 +346,7 @@ def sequence_score(similarity: np.ndarray, s: ScorerSettings) -> float:
         current[0] = 0.0
         current[1:] = np.maximum.accumulate(step)
         previous = current
-    return float(previous[-1] / min(rows, cols))
+    return float(previous[-1])
 
 
 @dataclass
@@ -377,7 +386,7 @@ def encode_side(
 
 # -- the combination --------------------------------------------------------------------------
 
-FEATURES = ("encoder", "sequence", "mt", "dictionary", "anchors", "length")
+FEATURES = ("encoder", "sequence", "coverage", "mt", "dictionary", "anchors", "length")
 
 
 @dataclass(frozen=True)
@@ -472,9 +481,19 @@ def score_documents(
         cosine = np.clip(left.documents @ right.documents.T, 0.0, 1.0).astype(np.float64)
         evidence["encoder"] = np.where(allowed, cosine, np.nan)
         sequence = np.full(shape, np.nan, dtype=np.float64)
+        coverage = np.full(shape, np.nan, dtype=np.float64)
         for i, j in _candidates(cosine, allowed, s.candidates):
-            sequence[i, j] = sequence_score(left.sentences[i] @ right.sentences[j].T, s)
+            similarity = left.sentences[i] @ right.sentences[j].T
+            matched = sequence_match(similarity, s)
+            if matched > 0:
+                sequence[i, j] = matched / min(similarity.shape)
+                coverage[i, j] = matched / max(similarity.shape)
+            else:
+                sequence[i, j] = coverage[i, j] = 0.0
         evidence["sequence"] = sequence
+        # the share of the longer document matched: a same-event report in the other language
+        # matches a few sentences of a longer one (the shorter's share alone is high)
+        evidence["coverage"] = coverage
         notes.insert(0, f"encoder {embedder.encoder_id}")
         name = "encoder"
     elif translated is not None and all(shape):
