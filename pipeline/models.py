@@ -485,6 +485,12 @@ class ExportedPair(Record):
     alignment: PairAlignment | None = Field(
         default=None, description="None when the pair is not aligned yet, or its texts changed"
     )
+    pairing_method: PairingMethod | None = Field(
+        default=None, description="How the pair was found (None: stored before it was recorded)"
+    )
+    pairing_score: float | None = Field(
+        default=None, description="content pairing: the pair's score (0..1)"
+    )
 
 
 REVIEW_FORMAT: Final = "bitext-review/3"
