@@ -381,3 +381,125 @@ def machine_translations(
         out[doc.key] = "\n".join(flat[start : start + len(sentences)])
         start += len(sentences)
     return out
+
+
+# -- a user's own files (`bitext pair-docs`) ----------------------------------------------------
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+MAX_FILE_BYTES = 32 * 1024 * 1024  # a document bigger than this is refused, not read
+
+
+@dataclass
+class FilePairing:
+    """`pair_files`' outcome: the pairing by path, the files that could not be read (path ->
+    why), and the embedding's cost apart from the pairing's."""
+
+    result: PairingResult
+    unreadable: dict[str, str]
+    embedded: int = 0
+    embedding_seconds: float = 0.0
+    embedding_cpu_seconds: float = 0.0
+
+
+def document_files(folder: os.PathLike[str] | str) -> list[str]:
+    """The documents of a folder, one a file (hidden files and sub-folders skipped), sorted."""
+    from pathlib import Path
+
+    return sorted(
+        str(p) for p in Path(folder).iterdir() if p.is_file() and not p.name.startswith(".")
+    )
+
+
+def read_document(path: str, language: str) -> PairingDocument:
+    """One file as the scorer reads it: a saved page (HTML, gzip-compressed or not) through the
+    extractor (its title, its date, its clean text: boilerplate out, language checked), or plain
+    text (UTF-8: the first line its title, a blank line between paragraphs), cut into sentences.
+    OSError, ValueError: the file cannot be read (the caller lists it)."""
+    import gzip
+    import io
+    from pathlib import Path
+
+    from pipeline.pages import ParsedPage
+    from pipeline.segment import segment
+    from pipeline.stages.extract import PageInput, extract_page
+
+    file = Path(path)
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"over {MAX_FILE_BYTES} bytes; not read")
+    raw = file.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as unpacked:
+            raw = unpacked.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ValueError(f"over {MAX_FILE_BYTES} bytes once unpacked; not read")
+    head = raw[:2048].lstrip().lower()
+    if file.name.lower().endswith(HTML_SUFFIXES) or head.startswith((b"<!doctype", b"<html")):
+        page = ParsedPage.from_bytes(raw)
+        text = extract_page(PageInput(page, language=language, url=file.as_uri()))
+        return PairingDocument.of_text(path, language, text)
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at {exc.start})") from exc
+    if "\x00" in content:
+        raise ValueError("binary data, not text")
+    paragraphs = [p.strip() for p in content.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    sentences = [s.text for s in segment(paragraphs, language)]
+    if not sentences:
+        return PairingDocument(path, language, [], None, "the file has no text")
+    return PairingDocument(path, language, sentences)
+
+
+def pair_files(
+    originals: Sequence[str],
+    translations: Sequence[str],
+    languages: tuple[str, str],
+    *,
+    settings: PairingSettings | None = None,
+) -> FilePairing:
+    """`bitext pair-docs`: the files of two languages (paths; the originals' language first)
+    paired by content with the crawl's scorer: the encoder where it is installed and covers the
+    pair, else a machine translation (an installed package) or the bundled word list, and
+    anchors. A saved page's date narrows its candidates (the settings' window); plain text has
+    none, so every file of the other language is a candidate."""
+    unreadable: dict[str, str] = {}
+
+    def read_all(paths: Sequence[str], language: str) -> list[PairingDocument]:
+        docs = []
+        for path in paths:
+            try:
+                docs.append(read_document(path, language))
+            except (OSError, ValueError, EOFError) as exc:
+                unreadable[path] = str(exc.strerror if isinstance(exc, OSError) else exc) or (
+                    type(exc).__name__
+                )
+        return docs
+
+    source, target = languages
+    left, right = read_all(originals, source), read_all(translations, target)
+    embedder, degraded = default_embedder()
+    if embedder is not None and not (embedder.covers(source) and embedder.covers(target)):
+        degraded = f"the sentence encoder does not cover {source}-{target}"
+        embedder = None
+    translated = None
+    if embedder is None:
+        from pipeline.translate import engine_or_none
+
+        engine = engine_or_none(source, target)
+        if engine is not None:
+            translated = machine_translations([d for d in left if d.sentences], engine.translate)
+    result = pair_by_content(
+        left,
+        right,
+        settings=settings,
+        embedder=embedder,
+        degraded=degraded,
+        words=word_list(source, target),
+        translated=translated,
+    )
+    out = FilePairing(result, unreadable)
+    if embedder is not None:
+        out.embedded = embedder.embedded
+        out.embedding_seconds = embedder.seconds
+        out.embedding_cpu_seconds = embedder.cpu_seconds
+    return out
