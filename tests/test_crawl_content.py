@@ -116,6 +116,16 @@ def test_the_feed_and_the_export_carry_method_and_score(crawled: Path, furat: Hr
         assert path(by_en[en]["original"]["url"]) == ar
         assert by_en[en]["pairing_method"] == "content"
         assert by_en[en]["pairing_score"] >= 0.5
+    report = crawled / "report"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "report", "--data-dir", str(crawled),
+         "-o", str(report)],
+        cwd=REPO, env=crawl_env(crawled), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pages = list((report / "articles").glob("*.html"))
+    said = [p for p in pages if "paired by content (score " in p.read_text("utf-8")]
+    assert len(said) == len(pages) == len(furat.manifest["pairs"])
 
 
 def test_a_second_crawl_stores_nothing_new_and_pairs_nothing_differently(
