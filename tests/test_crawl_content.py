@@ -171,3 +171,16 @@ def test_an_english_article_published_later_pairs_on_the_next_crawl(
     singles = sorted(path(u.original.url) or "" for u in store.unpaired_originals())
     store.close()
     assert singles == later["arabic_only"]
+
+
+def test_without_the_encoder_the_crawl_pairs_degraded_and_says_so(
+    furat: HreflangSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BITEXT_ENCODER", "off")
+    done = crawl(furat, tmp_path, "feed.jsonl")
+    assert "content pairing degraded: the sentence encoder is turned off" in done.stderr
+    made = stored_pairs(tmp_path)
+    truth = {en: ar for ar, en in furat.manifest["pairs"].items()}
+    wrong = {en: ar for en, ar in made.items() if ar is not None and truth.get(en) != ar}
+    assert not wrong  # the bundled word list and anchors: fewer pairs, none wrong
+    assert any(ar is not None for ar in made.values())
