@@ -64,6 +64,7 @@ typecheck: venv
 sample-site: venv
 	$(PY) data/sample_site/build.py
 	$(PY) data/sample_site_hreflang/build.py
+	$(PY) data/sample_site_content/build.py
 
 bench: venv
 	$(PY) bench/crawl.py

@@ -13,7 +13,14 @@ from scrapy.settings import BaseSettings
 from crawler.resources import CrawlResources
 from crawler.supervision import stop_crawl
 from crawler.writer import WriterFailed, WriterReport
-from pipeline.models import ArticlePair, ArticleText, CrawlError, PairAlignment, PipelineStage
+from pipeline.models import (
+    ArticlePair,
+    ArticleText,
+    CrawlError,
+    PairAlignment,
+    PipelineStage,
+    UnpairedOriginal,
+)
 from pipeline.stages.align import EngineTranslations, align_with_texts
 from pipeline.stages.sides import directions, original, translation
 from pipeline.stages.translate import sentences_of, translate_texts
@@ -306,11 +313,15 @@ class CorpusStorePipeline:
 
     def process_item(self, item: object) -> object:
         writer = self.resources.writer
-        if isinstance(item, ArticlePair | CrawlError):
+        if isinstance(item, ArticlePair | CrawlError | UnpairedOriginal):
             self.stats.inc_value(f"bitext/feed/{item.type}")
         try:
             if isinstance(item, ArticlePair):
                 writer.pair(item)
+                if item.status.value == "paired" and item.pairing_method is not None:
+                    self.stats.inc_value(f"bitext/feed/pair/{item.pairing_method.value}")
+            elif isinstance(item, UnpairedOriginal):
+                writer.unpaired_original(item)
             elif isinstance(item, CrawlError):
                 writer.error(item)
                 logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
@@ -353,9 +364,24 @@ def feed_summary(stats: dict[str, Any], settings: BaseSettings) -> str:
     )
     unchanged = stats.get("bitext/pairs/unchanged", 0)
     feeds = ", ".join(str(uri) for uri in settings.getdict("FEEDS")) or "no feed (-O/-o)"
+    content = ""
+    if "bitext/content/paired" in stats:  # -a pairing=content: the pairing over the store too
+        originals = stats.get("bitext/feed/unpaired_original", 0)
+        unpaired += originals
+        unchanged += stats.get("bitext/unpaired_originals/unchanged", 0)
+        content = (
+            f" (content pairing, {stats.get('bitext/content/evidence', '?')}: "
+            f"{stats.get('bitext/feed/pair/content', 0)} pairs by content in this feed; "
+            f"the site now has {stats['bitext/content/paired']} content pairs, and "
+            f"{stats.get('bitext/content/unpaired_originals', 0)} originals and "
+            f"{stats.get('bitext/content/unpaired_translations', 0)} translations in reach "
+            f"stay unpaired; {stats.get('bitext/content/repaired', 0)} re-paired)"
+        )
+    elif stats.get("bitext/content/pairing_failed"):
+        content = " (content pairing failed: see the log)"
     return (
-        f"{feeds}: {pairs} pairs, {unpaired} unpaired articles and {errors} crawl errors; "
-        f"of the {pairs + unpaired} articles, {pairs + unpaired - unchanged} are new or changed "
-        f"since the last crawl and {unchanged} unchanged (checked again, included all the same); "
-        "the whole corpus: `bitext export`"
+        f"{feeds}: {pairs} pairs, {unpaired} unpaired articles and {errors} crawl errors"
+        f"{content}; of the {pairs + unpaired} articles, {pairs + unpaired - unchanged} are new "
+        f"or changed since the last crawl and {unchanged} unchanged (checked again, included "
+        "all the same); the whole corpus: `bitext export`"
     )

@@ -301,8 +301,9 @@ def exported_pairs(
         elif alignment is None:
             counts["not aligned yet (run bitext align)"] += 1
         record = ExportedPair(
-            site=pair.site, original=original, translation=translation, alignment=alignment
-        )
+            site=pair.site, original=original, translation=translation, alignment=alignment,
+            pairing_method=pair.pairing_method, pairing_score=pair.pairing_score,
+        )  # fmt: skip
         if not keep.keeps_language_pair(record):
             counts["other language pairs (see --languages)"] += 1
             continue

@@ -282,6 +282,17 @@ class PairStatus(StrEnum):
     unpaired = "unpaired"
 
 
+class PairingMethod(StrEnum):
+    """How a pair was found: the translation's page links to its original (`link`, Enab's
+    «النسخة العربية من المقال»), the two pages name each other as hreflang alternates
+    (`hreflang`), or no page says so and the two texts were paired by what they say
+    (`content`, pipeline/stages/pairing.py)."""
+
+    link = "link"
+    hreflang = "hreflang"
+    content = "content"
+
+
 class UnpairedReason(StrEnum):
     no_original_link = "no_original_link"
     original_link_offsite = "original_link_offsite"
@@ -294,6 +305,11 @@ class UnpairedReason(StrEnum):
     # (or none) as its translation
     original_wrong_language = "original_wrong_language"
     original_not_reciprocal = "original_not_reciprocal"
+    # content pairing: no article of the other language scored at or above the threshold (the
+    # best one and its score are kept: a later crawl may still bring the counterpart), or the
+    # article has no clean text to compare
+    no_counterpart_found = "no_counterpart_found"
+    no_comparable_text = "no_comparable_text"
 
 
 # Reasons that say something about the translation's page itself; the others are failures to
@@ -305,6 +321,8 @@ CONTENT_REASONS = frozenset(
         UnpairedReason.original_link_not_article,
         UnpairedReason.original_wrong_language,
         UnpairedReason.original_not_reciprocal,
+        UnpairedReason.no_counterpart_found,
+        UnpairedReason.no_comparable_text,
     }
 )
 
@@ -356,6 +374,16 @@ class ArticlePair(Record):
     stage_failures: list[StageFailure] = Field(
         default_factory=list, description="Stages that failed for this pair in the crawl"
     )
+    pairing_method: PairingMethod | None = Field(
+        default=None,
+        description="How the pair was found (link, hreflang, content); None: not recorded (a "
+        "pair stored before migration 0007 whose crawl's profile could not say)",
+    )
+    pairing_score: float | None = Field(
+        default=None,
+        description="Content pairing: the pair's score in [0, 1]; on an unpaired translation, "
+        "its best candidate's (below the threshold); None for link and hreflang pairs",
+    )
     # (stage, scope) that ran and succeeded in the crawl: the store clears their old failures.
     _stages_ok: set[tuple[str, str]] = PrivateAttr(default_factory=set)
 
@@ -389,6 +417,24 @@ class ArticlePair(Record):
                 raise ValueError(f"type {data['type']!r} contradicts status {data['status']!r}")
             data = {**data, "type": kind}
         return data
+
+
+class UnpairedOriginal(Record):
+    """An article of the original's language that content pairing left without a translation
+    (a translation left alone is an unpaired ArticlePair): stored with why, and how close its
+    best candidate came, so that a later crawl can still pair it."""
+
+    type: Literal["unpaired_original"] = Field(
+        default="unpaired_original", description="The record's type in the crawl feed"
+    )
+    site: str
+    original: ArticleVersion
+    reason: UnpairedReason
+    reason_detail: str | None = None
+    best_candidate: str | None = Field(
+        default=None, description="The best-scoring translation's article id (below threshold)"
+    )
+    best_score: float | None = None
 
 
 class CrawlErrorKind(StrEnum):
@@ -442,6 +488,12 @@ class ExportedPair(Record):
     translation: ArticleVersion
     alignment: PairAlignment | None = Field(
         default=None, description="None when the pair is not aligned yet, or its texts changed"
+    )
+    pairing_method: PairingMethod | None = Field(
+        default=None, description="How the pair was found (None: stored before it was recorded)"
+    )
+    pairing_score: float | None = Field(
+        default=None, description="content pairing: the pair's score (0..1)"
     )
 
 
@@ -500,7 +552,7 @@ class ReviewFile(Record):
 
 
 # One line of the crawl feed (`scrapy crawl enab -O feed.jsonl`), told apart by `type`.
-FeedRecord = Annotated[ArticlePair | CrawlError, Field(discriminator="type")]
+FeedRecord = Annotated[ArticlePair | UnpairedOriginal | CrawlError, Field(discriminator="type")]
 
 
 def json_schema() -> dict[str, Any]:
@@ -508,6 +560,7 @@ def json_schema() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         ArticleVersion,
         ArticlePair,
+        UnpairedOriginal,
         CrawlError,
         WarcCapture,
         ArticleText,

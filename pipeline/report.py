@@ -163,6 +163,15 @@ def _safe_url(url: str | None) -> str:
 PAGE_SLUG_CHARS = 60
 
 
+def _pairing_note(pair: ExportedPair) -> str:
+    """How the pair was found, as the article page says it ("" where that was not recorded)."""
+    if pair.pairing_method is None:
+        return ""
+    if pair.pairing_score is not None and pair.pairing_method.value == "content":
+        return f"paired by content (score {pair.pairing_score:.3f})"
+    return f"paired by {pair.pairing_method.value}"
+
+
 def _page_name(pair: ExportedPair) -> str:
     """articles/SITE-SLUG-HASH.html: a readable prefix of the site and article id (ASCII
     letters, digits, - and _), then 16 hex digits of a hash of both, so that any two articles
@@ -347,6 +356,7 @@ def write_report(
             date=published.date().isoformat() if published else "",
             mode=alignment.mode,
             aligner=alignment.aligner,
+            pairing=_pairing_note(pair),
             reviewer=alignment.reviewer,
             review_revision=alignment.review_revision,
             beads=beads,

@@ -612,7 +612,7 @@ def _store_at_0006_upgrades_to_head(url: str) -> None:
     with engine.begin() as c:
         command.upgrade(config(c), "head")  # what `alembic upgrade head` runs
     with engine.connect() as c:
-        assert current_revision(c) == head_revision() == "0008"
+        assert current_revision(c) == head_revision() >= "0008"
         assert "embeddings" in inspect(c).get_table_names()
         assert _mode_width(c) == 32
     engine.dispose()

@@ -8,6 +8,7 @@ adapter (parse the options, call a stage or the store, print). Each stage runs a
     models     models list/install/remove/check (Argos packages)
     translate  translate (a file, or the store; --worker/--workers)
     align      align (the store; --worker/--workers), align-files (a user's documents)
+    pairing    pair-docs (a user's documents of two languages, paired by content)
     export     export (JSONL, TMX, Moses, XLIFF), report (the review site)
     review     review export/import/schema
 
@@ -23,6 +24,7 @@ from pipeline.cli.corpus import schema, stats, warc_check
 from pipeline.cli.export import export_command, report_command
 from pipeline.cli.extract import extract
 from pipeline.cli.models import models_app
+from pipeline.cli.pairing import pair_docs
 from pipeline.cli.review import review_app
 from pipeline.cli.translate import translate
 
@@ -34,6 +36,7 @@ app.add_typer(models_app, name="models")
 app.command()(translate)
 app.command("align")(align_command)
 app.command("align-files")(align_files)
+app.command("pair-docs")(pair_docs)
 app.command("export")(export_command)
 app.command("report")(report_command)
 app.add_typer(review_app, name="review")

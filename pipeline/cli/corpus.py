@@ -63,7 +63,11 @@ def _counts_table(counts: dict[str, int]) -> Table:
     table.add_column("stage")
     table.add_column("count", justify="right")
     languages = sorted(k for k in counts if k.startswith("articles_"))
-    keys = [*COUNTED[:2], *languages, *COUNTED[2:]]
+    # pairs by how they were found (pairs_link, pairs_hreflang, pairs_content), after "pairs"
+    methods = sorted(k for k in counts if k.startswith("pairs_"))
+    keys = [*COUNTED[:2], *languages, *COUNTED[2:4], *methods, *COUNTED[4:]]
+    if "unpaired_originals" in counts:
+        keys.insert(keys.index("unpaired") + 1, "unpaired_originals")
     for key in keys:
         table.add_row(key, str(counts[key]))
     return table

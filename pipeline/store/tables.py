@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -132,6 +133,28 @@ class PairRow(Base):
     reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reason_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     original_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # how the pair was found, link / hreflang / content (migration 0007, which filled it in for
+    # older rows from their crawl's profile; None where that could not say), and the content
+    # pairing's score (an unpaired translation: its best candidate's)
+    pairing_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    pairing_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class UnpairedOriginalRow(Base):
+    """An original that content pairing left without a translation (an unpaired translation is
+    a `pairs` row): why, and its best candidate and score; deleted when the original is paired.
+    Migration 0007."""
+
+    __tablename__ = "unpaired_originals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    reason_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    best_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
+    best_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -6,7 +6,7 @@ re-aligning and the exports embed nothing twice. `alignments.mode` goes from 16 
 characters: align-9 names "translation+encoder" (19), which PostgreSQL refused in 16.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-08
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
