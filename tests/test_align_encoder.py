@@ -6,6 +6,8 @@ that hold by a wide margin on any CPU."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,21 @@ def test_without_an_encoder_the_aligner_is_as_before() -> None:
     result = align(Document(ZH, EN, src_mt=ZH_MT), src_language="zh", tgt_language="en",
                    supplied=True)  # fmt: skip
     assert result.mode == "supplied" and "encoder" not in result.signals
+
+
+def test_with_the_encoder_a_left_out_passage_is_priced_at_the_aligned_ratio(encoder) -> None:  # type: ignore[no-untyped-def]
+    """The same real NTREX document with three Arabic sentences left out (tests/test_align.py):
+    with the encoder too, the whole texts' ratio (0.67; ~0.8 over the aligned sentences) joined the
+    sentence before the passage to its neighbour; the aligned sentences' ratio leaves the passage
+    out where it is."""
+    from pipeline.align import ENCODER_PARAMS
+    from tests.test_align import cnn_passage_left_out
+
+    src, tgt, gold = cnn_passage_left_out()
+    en_ar = {"src_language": "en", "tgt_language": "ar", "diff": False, "encoder": encoder}
+    result = align_corpus([Document(src, tgt)], **en_ar)[0]
+    assert result.search == "summed"
+    assert [(b.src, b.tgt) for b in result.beads] == gold
+    whole = dataclasses.replace(ENCODER_PARAMS, ratio_gap=None)
+    before = align_corpus([Document(src, tgt)], params=whole, **en_ar)[0]
+    assert ([1, 2], [1]) in [(b.src, b.tgt) for b in before.beads]
