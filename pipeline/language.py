@@ -199,3 +199,32 @@ def script_language(text: str) -> str | None:
     the other-script check needs before the body is known and identified."""
     script, _ = _script_of(text)
     return {"ar": "ar", "zh": "zh", "latin": "en"}.get(script or "")
+
+
+_SCRIPT_NAMES = {"ar": "Arabic script", "zh": "Chinese characters", "latin": "Latin script"}
+
+
+def script_mismatch(src_text: str, tgt_text: str, src_lang: str, tgt_lang: str) -> str | None:
+    """Why the two texts do not look like `src_lang` and `tgt_lang`, or None: the files given
+    the wrong way round (each in the other's script), or one in a script its language is not
+    written in. Only where the scripts tell (Arabic, Han, Latin); a warning, never a refusal."""
+    from pipeline.language_tags import expected_script
+
+    expected = (expected_script(src_lang), expected_script(tgt_lang))
+    found = (_script_of(src_text[:5000])[0], _script_of(tgt_text[:5000])[0])
+    if None in found:
+        return None
+    if expected[0] != expected[1] and found == (expected[1], expected[0]):
+        return (
+            f"the two files look swapped: the source is in {_SCRIPT_NAMES[found[0] or '']} and "
+            f"the target in {_SCRIPT_NAMES[found[1] or '']}, but --src-lang is {src_lang} and "
+            f"--tgt-lang {tgt_lang}; give the original first, or swap the languages"
+        )
+    sides = (("source", "--src-lang", src_lang), ("target", "--tgt-lang", tgt_lang))
+    for (side, option, lang), want, got in zip(sides, expected, found, strict=True):
+        if want is not None and got != want:
+            return (
+                f"the {side} file is in {_SCRIPT_NAMES[got or '']}, which {lang} is not written "
+                f"in: check {option}"
+            )
+    return None
