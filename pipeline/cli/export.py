@@ -185,20 +185,34 @@ def _print_counts(counts: Counter[str], left_out: tuple[str, ...]) -> None:
 
 def report_command(
     output: Annotated[
-        Path | None, typer.Option("-o", help="Directory for the HTML site (DATA_DIR/report).")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="DIR",
+            help="Directory for the HTML site (default: DATA_DIR/report).",
+        ),
     ] = None,
     warc_dir: Annotated[
         Path | None,
-        typer.Option("--warc-dir", envvar="BITEXT_WARC_DIR", help="Default: DATA_DIR/warc."),
+        typer.Option(
+            "--warc-dir",
+            envvar="BITEXT_WARC_DIR",
+            metavar="DIR",
+            help="The crawl's WARC files, for the archived pages (default: DATA_DIR/warc).",
+        ),
     ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write the translators' review report: a static site, index plus one page per article,
+    """Write the translators' review report, a static site.
+
+    An index with charts (scores, flags, review progress, crawls) and one page per article
     where beads are reviewed (kept in the browser, saved as a review file for `bitext review
-    import`), with the archived captures of the WARC files in DATA_DIR/warc."""
+    import`), with the archived captures of the WARC files."""
     from pipeline.exports import exported_pairs
     from pipeline.report import WarcPages, write_report
+    from pipeline.stats import crawl_summary
 
     output = output or data_dir / "report"
     if output.exists() and not output.is_dir():
@@ -206,9 +220,16 @@ def report_command(
     corpus = open_corpus(data_dir, store, warc_dir=warc_dir)
     counts: Counter[str] = Counter()
     archive = WarcPages(warc_dir or data_dir / "warc", corpus.captures())
-    summary = write_report(exported_pairs(corpus, counts=counts), output, archive=archive)
+    crawls = [crawl_summary(run) for run in corpus.crawl_runs()]
+    summary = write_report(
+        exported_pairs(corpus, counts=counts), output, archive=archive, crawls=crawls
+    )
     corpus.close()
-    flags = ", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items())) or "none"
+    from pipeline.labels import FLAG_NAMES, in_words
+
+    flags = ", ".join(
+        f"{in_words(k, FLAG_NAMES).lower()} {v}" for k, v in summary.flags.most_common()
+    ) or "none"
     console.print(
         f"report: {summary.index.resolve()} ({summary.articles} articles, {summary.beads} beads, "
         f"{summary.divergent_beads} with divergences: {flags}; "
