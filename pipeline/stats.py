@@ -204,11 +204,12 @@ def breakdown(corpus: CorpusReader) -> Breakdown:
         failed_stages=Counter(
             (f.stage.value, f.scope, f.reason) for _, _, f in corpus.stage_failures()
         ),
-        # how each pair was found (link, hreflang, content): where the pairs record it
+        # how each pair was found (link, hreflang, content): ArticlePair does not record it yet
+        # (content pairing, issue 26, brings the field); until then every pair says so
         pairing_methods=Counter(
-            str(method)
+            str(getattr(p, "pairing_method", None) or "not recorded")
             for p in pairs
-            if p.status == "paired" and (method := getattr(p, "pairing_method", None))
+            if p.status == "paired"
         ),
     )
 

@@ -101,10 +101,12 @@ def _alignment_table(counts: Counter[str], summary: AlignmentSummary) -> Table:
     table.add_column("count", justify="right")
     for key, value in sorted(counts.items()):
         table.add_row(key, str(value))
+    from pipeline.labels import FLAG_NAMES, in_words, mode_words
+
     for mode, value in sorted(summary.modes.items()):
-        table.add_row(f"stored alignments, mode {mode}", str(value))
+        table.add_row(f"stored alignments, mode {mode_words(mode)}", str(value))
     for flag, value in sorted(summary.flags.items()):
-        table.add_row(f"beads flagged {flag}", str(value))
+        table.add_row(f"beads flagged: {in_words(flag, FLAG_NAMES)}", str(value))
     return table
 
 

@@ -94,7 +94,7 @@ def _stats_tables(o: dict[str, Any]) -> list[Table]:
     tables.append(_aligned_table(o))
     tables += _scores_and_review(o["alignment"])
     if o["pairing_methods"]:
-        methods = _table("Pairs by how they were paired", "pairing", ">pairs")
+        methods = _table("Pairing method", "how paired", ">pairs")
         for method, n in o["pairing_methods"].items():
             methods.add_row(method, str(n))
         tables.append(methods)
@@ -104,14 +104,11 @@ def _stats_tables(o: dict[str, Any]) -> list[Table]:
 
 
 def _sites_table(aligned: dict[str, Any]) -> Table:
-    table = _table("By site", "site", ">pairs", ">aligned", ">beads", ">flagged", ">approved",
-                   ">rejected", ">not reviewed", "published")  # fmt: skip
+    table = _table("By site", "site", ">pairs", ">aligned", ">beads", ">flagged", "published")
     for name, site in aligned["sites"].items():
-        review = site["review"]
         table.add_row(
             name, str(site["pairs"]), str(site["aligned"]), str(site["beads"]),
-            str(site["flagged_beads"]), str(review["approved"]), str(review["rejected"]),
-            str(review["pending"]), _date_range(site["published"]),
+            str(site["flagged_beads"]), _date_range(site["published"]),
         )  # fmt: skip
     return table
 
@@ -124,15 +121,17 @@ def _date_range(published: dict[str, Any]) -> str:
 
 
 def _crawls_table(runs: list[dict[str, Any]]) -> Table:
-    table = _table("By crawl", "crawl", "started (UTC)", ">took", "ended", ">pages",
-                   ">unchanged", ">new versions", ">new pairs", ">errors")  # fmt: skip
+    """One row a crawl; its counts in words, which wrap, so that the table fits 80 columns."""
+    table = _table("By crawl", "crawl", "when (UTC)", "what it did")
     for run in runs:
-        took = f"{run['seconds']:.0f} s" if run["seconds"] is not None else "-"
+        took = f"{run['seconds']:.0f} s" if run["seconds"] is not None else "?"
         table.add_row(
-            run["crawl"], (run["started"] or "")[:16], took, run["finish_reason"],
-            str(run["pages_fetched"]), str(run["not_modified"]), str(run["new_versions"]),
-            str(run["pairs_created"]), str(run["crawl_errors"]),
-        )  # fmt: skip
+            run["crawl"],
+            f"{run['started'] or '?'}, {took}, {run['finish_reason']}",
+            f"{run['pages_fetched']} pages fetched, {run['not_modified']} unchanged, "
+            f"{run['new_versions']} new versions, {run['pairs_created']} new pairs, "
+            f"{run['crawl_errors']} errors",
+        )
     return table
 
 
@@ -183,10 +182,13 @@ def _scores_and_review(aligned: dict[str, Any]) -> list[Table]:
     flagged = _table("Flagged beads per article", "flagged beads", ">articles")
     for group, n in aligned["flagged_per_article"].items():
         flagged.add_row(group, str(n))
-    review = _table("Review progress (beads)", "", ">beads")
+    sites = aligned["sites"]
+    review = _table("Review progress (beads)", "", ">all", *(f">{name}" for name in sites))
     for status, n in aligned["review"].items():
-        review.add_row(REVIEW_NAMES.get(status, status), str(n))
-    review.add_row("article pairs with a stored review", str(aligned["reviewed_pairs"]))
+        by_site = (str(site["review"].get(status, 0)) for site in sites.values())
+        review.add_row(REVIEW_NAMES.get(status, status), str(n), *by_site)
+    review.add_row("article pairs with a stored review", str(aligned["reviewed_pairs"]),
+                   *("" for _ in sites))  # fmt: skip
     return [scores, flagged, review]
 
 
