@@ -152,3 +152,12 @@ def test_translate_from_to_takes_that_direction_only(workdir: Path) -> None:
     both = _bitext(workdir, "translate", "--data-dir", "data")  # no filter: both, pending is ok
     assert both.returncode == 0
     assert " ar sentences" in both.stderr and " en sentences" in both.stderr
+
+
+def test_the_cli_reference_page_is_current() -> None:
+    """docs/cli.md is generated from the commands (python -m pipeline.cli.reference)."""
+    from pipeline.cli.reference import markdown
+
+    page = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert page == markdown(), "stale: python -m pipeline.cli.reference > docs/cli.md"
+    assert "<bool>" not in page and "<str>" not in page and "{SRC}" not in page

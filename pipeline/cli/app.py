@@ -128,8 +128,18 @@ def _plain_help(command: Any) -> None:
     if hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None
     for param in command.params:
+        descriptor = getattr(param, "type_descriptor", None)  # typer's, on its own params
+        choices = getattr(descriptor, "is_choice", False)  # shown as <jsonl|tmx|...>
         if getattr(param, "is_flag", False):
             param.metavar = ""  # "--dedup", not "--dedup <bool>"
+        elif param.param_type_name == "argument" and not choices:
+            # "FILE  A file to...", not "FILE <Path>  A file to..."
+            param.display_type_rich = lambda ctx: None
+            if hasattr(param, "_usage_display_name"):  # typer's: a required one as {FILE}
+                shown = param._usage_display_name().replace("{", "").replace("}", "")
+                param._usage_display_name = lambda shown=shown: shown
+        elif param.param_type_name == "option" and param.metavar is None and not choices:
+            param.metavar = param.name.upper()  # "--url URL", not "--url <str>"
     for sub in getattr(command, "commands", {}).values():
         _plain_help(sub)
 

@@ -33,7 +33,7 @@ def crawl_command(
         list[str] | None,
         typer.Argument(
             help="What you would give `scrapy crawl`: a spider's name and its -a/-s options.",
-            metavar="[NAME [OPTIONS]...]",
+            metavar="ARGS",
         ),
     ] = None,
 ) -> None:

@@ -25,7 +25,7 @@ def extract(
         list[Path] | None,
         typer.Argument(
             help="Saved HTML pages (.html or .html.gz); more than one: JSON Lines.",
-            metavar="[PAGE]...",
+            metavar="PAGE",
             show_default=False,
         ),
     ] = None,

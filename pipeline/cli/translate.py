@@ -41,7 +41,7 @@ def translate(
         Path | None,
         typer.Argument(
             help="A file to translate, one sentence a line (- for stdin); without it, the store.",
-            metavar="[FILE]",
+            metavar="FILE",
             show_default=False,
         ),
     ] = None,
