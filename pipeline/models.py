@@ -39,7 +39,10 @@ Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+    # defer_build: a model's validator is built when first used, not at import (start-up time)
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, validate_assignment=True, defer_build=True
+    )
 
 
 class Sentence(Record):
