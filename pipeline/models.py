@@ -39,7 +39,10 @@ Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+    # defer_build: a model's validator is built when first used, not at import (start-up time)
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, validate_assignment=True, defer_build=True
+    )
 
 
 class Sentence(Record):
@@ -463,6 +466,36 @@ class CrawlError(Record):
     at: datetime
 
 
+class CrawlRun(Record):
+    """One run of a crawl as the store recorded it (the `crawls` table)."""
+
+    id: int
+    spider: str
+    site: str = Field(description="The site's profile name (the spider's, where none)")
+    args: dict[str, Any] = Field(default_factory=dict)
+    started_at: datetime
+    finished_at: datetime | None = None
+    finish_reason: str | None = None
+    stats: dict[str, Any] = Field(
+        default_factory=dict, description="The crawl's counters (Scrapy's and bitext/...)"
+    )
+
+    @property
+    def crawl_id(self) -> str:
+        """The run's name in its WARC files' warcinfo (isPartOf): SITE-crawl-ID."""
+        return f"{self.site}-crawl-{self.id}"
+
+    def covers(self, moment: datetime) -> bool:
+        """Was the run going at `moment`? (a run with no end: one still going, or killed)"""
+        def utc(t: datetime) -> datetime:
+            return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+        started = utc(self.started_at)
+        return started <= utc(moment) and (
+            self.finished_at is None or utc(moment) <= utc(self.finished_at)
+        )
+
+
 class WarcCapture(Record):
     """Where one fetched page lies in the WARC archive."""
 
@@ -480,7 +513,8 @@ class WarcCapture(Record):
 
 class ExportedPair(Record):
     """One line of the JSONL export: an article pair with both clean texts, metadata,
-    provenance (URLs, fetch times, content hashes, WARC record ids) and its alignment."""
+    provenance (URLs, fetch times, content hashes, WARC record ids, crawls) and its
+    alignment."""
 
     schema_version: str = SCHEMA_VERSION
     site: str
@@ -494,6 +528,14 @@ class ExportedPair(Record):
     )
     pairing_score: float | None = Field(
         default=None, description="content pairing: the pair's score (0..1)"
+    )
+    original_crawl: str | None = Field(
+        default=None,
+        description="The crawl that captured the original's version, as its WARC file's "
+        "warcinfo names it (isPartOf, e.g. enab-crawl-3); None where unknown",
+    )
+    translation_crawl: str | None = Field(
+        default=None, description="The crawl that captured the translation's version"
     )
 
 

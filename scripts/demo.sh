@@ -111,7 +111,7 @@ echo "  crawl feeds    $out/pairs.jsonl (Enab-style), $out/pairs-hreflang.jsonl 
 echo "                 $out/pairs-content.jsonl (paired by content)"
 echo "  corpus (JSONL) $out/corpus.jsonl"
 echo "  TMX 1.4b       $out/corpus.tmx"
-echo "  Moses          $out/corpus.ar, $out/corpus.en"
+echo "  Moses          $out/corpus.ar, $out/corpus.en, $out/corpus.ids (where each line comes from)"
 echo "  XLIFF 2.0      $out/corpus.xlf"
 echo "  reviewed TMX   $out/reviewed.tmx (approved beads only)"
 echo "  review file    $out/review.json (bitext review import after editing)"

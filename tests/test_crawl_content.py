@@ -124,13 +124,12 @@ def test_the_feed_and_the_export_carry_method_and_score(crawled: Path, furat: Hr
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     stats = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "stats", "--data-dir", str(crawled)],
+        [sys.executable, "-m", "pipeline.cli", "stats", "--data-dir", str(crawled), "--json"],
         cwd=REPO, env=crawl_env(crawled), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
-            for line in stats.stdout.splitlines() if line.count("│") == 3}  # fmt: skip
-    assert rows["pairs_content"] == str(len(furat.manifest["pairs"]))
-    assert rows["unpaired_originals"] == str(len(furat.manifest["arabic_only"]))
+    overview = json.loads(stats.stdout)
+    assert overview["pairing_methods"] == {"content": len(furat.manifest["pairs"])}
+    assert overview["unpaired_originals"] == len(furat.manifest["arabic_only"])
     pages = list((report / "articles").glob("*.html"))
     said = [p for p in pages if "paired by content (score " in p.read_text("utf-8")]
     assert len(said) == len(pages) == len(furat.manifest["pairs"])

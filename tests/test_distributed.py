@@ -477,7 +477,7 @@ def test_a_store_made_before_alembic_is_stamped_and_upgraded_in_place(tmp_path: 
 
 def test_the_migrations_make_exactly_the_models_schema(tmp_path: Path) -> None:
     """Fails when a table or column is added to the classes without a migration: add one with
-    `python -m pipeline.store.migrations revision "..."` (README "Scaling out")."""
+    `python -m pipeline.store.migrations revision "..."` (docs/scale-out.md)."""
     open_store(tmp_path / "new.sqlite").close()
     assert _schema_matches_models(f"sqlite:///{tmp_path / 'new.sqlite'}") == []
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rich.console import Console
 
 from pipeline import modes
 from pipeline.align import ALIGNER_VERSION
@@ -68,16 +67,11 @@ def test_modes_are_named_and_read_and_an_unknown_one_is_shown_as_it_is() -> None
         assert not modes.known(odd) and not modes.degraded(odd) and not modes.encoded(odd)
         assert modes.describe(odd).startswith(f"{odd} (a mode this version does not know")
     assert modes.describe("translation+encoder") == "machine translation and sentence encoder"
-    # the table and the summary in `bitext stats` show any mode
-    from pipeline.cli.corpus import _aligned_table
-    from pipeline.stages.align import summarize
+    # `bitext stats`, `bitext align`, the report and the exports name any mode in words
+    from pipeline.labels import mode_words
 
-    pair = make_pair("one", ["نص."], ["Text."])
-    assert pair.alignment is not None
-    odd = pair.alignment.model_copy(update={"mode": "translation+llm"})
-    console = Console(record=True, width=120)
-    console.print(_aligned_table(summarize([odd])))
-    assert "mode translation+llm (a mode this version does not know)" in console.export_text()
+    assert mode_words("translation+llm") == "translation+llm (a mode this version does not know)"
+    assert mode_words("none") == "none: neither translation nor sentence encoder (degraded)"
 
 
 def test_the_redo_rule_knows_the_encoder_modes() -> None:

@@ -133,13 +133,14 @@ def translate_store(
     events: StoreTranslationEvents,
     *,
     chunk: int,
+    directions: Sequence[tuple[str, str]] | None = None,
 ) -> None:
     """Translate every distinct sentence of the stored clean texts of paired articles that
     still lacks a translation (how many, told to `events` first), in every direction the pairs
-    need, `chunk` sentences at a time
-    (each chunk saved as it goes: memory is not corpus size); a direction no package serves is
-    reported pending. Translating a direction whole settles the crawl's failures of it."""
-    for source, target in store_directions(corpus.iter_pairs()):
+    need (or only `directions`), `chunk` sentences at a time (each chunk saved as it goes:
+    memory is not corpus size); a direction no package serves is reported pending. Translating
+    a direction whole settles the crawl's failures of it."""
+    for source, target in directions or store_directions(corpus.iter_pairs()):
         sentences = paired_sentences(corpus, source)
         try:
             engine = Engine(source, target, settings=settings)
@@ -208,12 +209,18 @@ class _CountingCache:
 
 
 def translate_store_workers(
-    corpus: CorpusStore, settings: EngineSettings, *, worker: str, lease_s: float
+    corpus: CorpusStore,
+    settings: EngineSettings,
+    *,
+    worker: str,
+    lease_s: float,
+    directions: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, object]:
     """This process as one worker of the translate stage, every direction the stored pairs
-    need in turn: per direction, the units it claimed and its counts, or why it is pending."""
+    need in turn (or only `directions`): per direction, the units it claimed and its counts, or
+    why it is pending."""
     report: dict[str, object] = {}
-    for source, target in store_directions(corpus.iter_pairs()):
+    for source, target in directions or store_directions(corpus.iter_pairs()):
         try:
             engine = Engine(source, target, settings=settings)
         except NoRoute:
