@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[dev]"
+	@# setuptools' editable-install notice (a warning in the build backend) is no news to a user
+	PYTHONWARNINGS=ignore $(PY) -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 
 demo: venv
@@ -64,6 +65,7 @@ typecheck: venv
 sample-site: venv
 	$(PY) data/sample_site/build.py
 	$(PY) data/sample_site_hreflang/build.py
+	$(PY) data/sample_site_content/build.py
 
 bench: venv
 	$(PY) bench/crawl.py

@@ -71,7 +71,13 @@ BASELINE_COMMIT = ""  # an older aligner to compare with as well (e.g. 98fac46, 
 BEFORE_COMMIT = "dc7bf9d"  # align-8, main before #23
 MAC = SHARED / "data" / "align-dev" / "mac-dev"
 
-from pipeline.align import AlignParams, Document, align, align_corpus  # noqa: E402
+from pipeline.align import (  # noqa: E402
+    ALIGNER_VERSION,
+    AlignParams,
+    Document,
+    align,
+    align_corpus,
+)
 from pipeline.dictionary import bundled_dictionary  # noqa: E402
 from pipeline.encoder import SentenceEncoder, default_encoder  # noqa: E402
 
@@ -236,6 +242,22 @@ def ours(corpus: bool = True, **kwargs) -> Callable[[list[Document]], list]:  # 
         return [align(d, diff=False, **kwargs) for d in docs]
 
     return aligner
+
+
+def align9(aligner: Callable[[list[Document]], list]) -> Callable[[list[Document]], list]:
+    """The aligner as align-9 was: align-10 with its one change off (the length fit at the whole
+    texts' character ratio always; AlignParams.ratio_gap), so the two compare in one run."""
+    from pipeline.align.features import _Features
+
+    def run(docs: list[Document]) -> list:
+        measure = _Features.measure_ratio
+        _Features.measure_ratio = lambda self, beads: self.ratio  # type: ignore[method-assign]
+        try:
+            return aligner(docs)
+        finally:
+            _Features.measure_ratio = measure  # type: ignore[method-assign]
+
+    return run
 
 
 def per_document(
@@ -409,8 +431,10 @@ def real_suite(use: SentenceEncoder | None) -> None:
             supplied = label != "no MT"
             if use is not None:
                 aligner = ours(supplied=supplied, encoder=use, **zh_en)
-                run_system(f"ours (align-9 + encoder), {label}", (docs, golds),
+                run_system(f"ours ({ALIGNER_VERSION} + encoder), {label}", (docs, golds),
                            per_document(aligner, golds))  # fmt: skip
+                run_system(f"align-9 + encoder, {label}", (docs, golds),
+                           per_document(align9(aligner), golds))  # fmt: skip
             run_system(f"ours without the encoder, {label}", (docs, golds),
                        per_document(ours(supplied=supplied, **zh_en), golds))  # fmt: skip
             baselines(label, (docs, golds), supplied=supplied, **zh_en)
@@ -419,7 +443,7 @@ def real_suite(use: SentenceEncoder | None) -> None:
         run_system("Gale-Church (UTF-8 bytes, as Bertalign ran it)", (without, golds),
                    per_document(gale_church("bytes"), golds))  # fmt: skip
         if use is not None:  # the held-out set's size: 24 chapters (MAC-Dev's six, four times)
-            run_system("ours (align-9 + encoder), no MT, 24 chapters (MAC-Dev x4; time)",
+            run_system(f"ours ({ALIGNER_VERSION} + encoder), no MT, 24 chapters (MAC-Dev x4; time)",
                        (without * 4, golds * 4), ours(encoder=use, **zh_en))  # fmt: skip
     if not DEV.exists():
         print("(../shared/data/align-dev not here: real suites skipped)")
@@ -437,9 +461,10 @@ def real_suite(use: SentenceEncoder | None) -> None:
         docs = [Document(doc.src, doc.tgt, src_mt=lines[f"eval1957.{mt}.fr"],
                          tgt_mt=lines[f"eval1957.{mt}.de"]) if mt else doc]  # fmt: skip
         if use is not None:
-            run_system(f"ours (align-9 + encoder), {label}", (docs, [gold]),
-                       per_document(ours(supplied=mt is not None, encoder=use, **de_fr),
-                                    [gold]))  # fmt: skip
+            aligner = ours(supplied=mt is not None, encoder=use, **de_fr)
+            run_system(f"ours ({ALIGNER_VERSION} + encoder), {label}", (docs, [gold]),
+                       per_document(aligner, [gold]))  # fmt: skip
+            run_system(f"align-9 + encoder, {label}", (docs, [gold]), align9(aligner))
         run_system(f"ours without the encoder, {label}", (docs, [gold]),
                    ours(supplied=mt is not None, **de_fr))  # fmt: skip
         baselines(label, (docs, [gold]), supplied=mt is not None, **de_fr)
@@ -799,8 +824,10 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
                    ours(dictionary=dictionary, **en_ar))  # fmt: skip
         run_system("ours, en-ar, no MT: learned lexicon only", suite, ours(**en_ar))
         for use in ENCODER:
-            run_system("ours + encoder, en-ar, no MT (dictionary + lexicon)", suite,
-                       ours(dictionary=dictionary, encoder=use, **en_ar))  # fmt: skip
+            aligner = ours(dictionary=dictionary, encoder=use, **en_ar)
+            run_system("ours + encoder, en-ar, no MT (dictionary + lexicon)", suite, aligner)
+            run_system("align-9 + encoder, en-ar, no MT (dictionary + lexicon)", suite,
+                       align9(aligner))  # fmt: skip
         baselines("en-ar, dictionary + lexicon", suite, dictionary=dictionary, **en_ar)
         baselines("en-ar, learned lexicon only", suite, **en_ar)
         run_system("Gale-Church, en-ar", suite, gale_church(**en_ar))
@@ -818,6 +845,8 @@ def ntrex_rows(title: str, suites: dict[str, Suite], baseline: ModuleType | None
         run_system("ours, zh-en with zh->en MT", suite, ours(**zh_en))
         for use in ENCODER:
             run_system("ours + encoder, zh-en with zh->en MT", suite, ours(encoder=use, **zh_en))
+            run_system("align-9 + encoder, zh-en with zh->en MT", suite,
+                       align9(ours(encoder=use, **zh_en)))  # fmt: skip
         rescored("ours + the model's rescoring (score_batch), zh-en with MT", suite)
         baselines("zh-en with MT", suite, **zh_en)
     if "zh-en literary" in suites:

@@ -18,6 +18,14 @@ The article pages of the sample site read as the crawl reads them, in the code o
 (before: the spider's decode and parse, the pipeline's decode, extraction's own parse; after:
 pipeline.stages.read), interleaved: CPU milliseconds and HTML parses a page.
 
+    python bench/crawl.py --encoder [--pairs 300] [--repeat 3]
+
+The sentence encoder's cost in the crawl (issue 23): `scrapy crawl enab` of this checkout with
+BITEXT_ENCODER on (each new sentence embedded in the embedding worker process, the pairs aligned
+with it) and off (aligned without it), interleaved, on a fresh data directory each time (every
+sentence embedded: the worst case; a recrawl embeds nothing new). Prints pages/s, wall and CPU
+seconds of every process, sentences embedded and the alignment modes, and the ratios on / off.
+
     python bench/crawl.py --frontier [--pairs 60] [--repeat 3]
 
 One against two `scrapy crawl enab` processes on one Redis frontier (crawler/distributed.py),
@@ -300,6 +308,63 @@ def main() -> None:
         )
 
 
+def encoder_main(args: argparse.Namespace) -> None:
+    """Crawl throughput with the sentence encoder on and off, interleaved, in one run."""
+    work = Path(tempfile.mkdtemp(prefix="bench-encoder-"))
+    build_sample_site(work / "www", args.pairs)
+    c = str(args.concurrency)
+    labels = {"off": "encoder off (BITEXT_ENCODER=off)", "on": "encoder on (the default)"}
+    runs: dict[str, list[tuple[float, str, int, float]]] = {k: [] for k in labels}
+    site = start_site(work / "www")
+    try:
+        for n in range(args.repeat):  # interleaved: drift on a shared machine hits both alike
+            for setting in labels:
+                cmd = crawl_command(
+                    site, "-s", f"CONCURRENT_REQUESTS={c}", "-s",
+                    f"CONCURRENT_REQUESTS_PER_DOMAIN={c}", "-s", f"BITEXT_ENCODER={setting}",
+                )  # fmt: skip
+                env = dict(os.environ, BITEXT_DATA_DIR=str(work / f"out-{setting}-{n}"))
+                env["ARGOS_PACKAGES_DIR"] = str(work / "no-packages")  # no translation either
+                runs[setting].append(timed(cmd, env))
+    finally:
+        site.stop()
+    print(
+        f"\nsample site inflated to {args.pairs} pairs; concurrency {c}; no translation package; "
+        f"{os.cpu_count()} CPUs; median of {args.repeat} interleaved runs (range)\n"
+    )
+    print(
+        "| crawl | pages | pages/s | wall s | CPU s (all processes) | peak RSS MiB "
+        "| sentences embedded | alignments by mode |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    medians: dict[str, tuple[float, float, float]] = {}
+    for setting, results in runs.items():
+        rates = sorted(
+            stat(log, "downloader/response_count") / stat(log, "elapsed_time_seconds")
+            for _, log, _, _ in results
+        )
+        mid = len(results) // 2
+        walls, cpus = sorted(r[0] for r in results), sorted(r[3] for r in results)
+        medians[setting] = (rates[mid], walls[mid], cpus[mid])
+        log = results[-1][1]
+        aligned = ", ".join(
+            f"{m} {int(v)}" for m, v in re.findall(r"'bitext/alignment/([a-z+]+)': (\d+)", log)
+        )
+        print(
+            f"| {labels[setting]} | {stat(log, 'downloader/response_count'):.0f} "
+            f"| {rates[mid]:.1f} ({rates[0]:.1f}–{rates[-1]:.1f}) "
+            f"| {walls[mid]:.1f} ({walls[0]:.1f}–{walls[-1]:.1f}) "
+            f"| {cpus[mid]:.1f} ({cpus[0]:.1f}–{cpus[-1]:.1f}) "
+            f"| {max(r[2] for r in results) / 1024:.0f} "
+            f"| {stat(log, 'bitext/embedding/sentences'):.0f} | {aligned} |"
+        )
+    on, off = medians["on"], medians["off"]
+    print(
+        f"\non / off: pages/s {on[0] / off[0]:.2f}, wall {on[1] / off[1]:.2f}, "
+        f"CPU {on[2] / off[2]:.2f}"
+    )
+
+
 def frontier_main(args: argparse.Namespace) -> None:
     from tests.distributed import crawl_processes
     from tests.services import start_redis
@@ -361,6 +426,13 @@ if __name__ == "__main__":
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument("--before", default="dc7bf9d")
         reading_main(parser.parse_args())
+    elif "--encoder" in sys.argv:
+        parser = argparse.ArgumentParser(description="crawl with the sentence encoder on / off")
+        parser.add_argument("--encoder", action="store_true")
+        parser.add_argument("--pairs", type=int, default=300)
+        parser.add_argument("--concurrency", type=int, default=16)
+        parser.add_argument("--repeat", type=int, default=3)
+        encoder_main(parser.parse_args())
     elif "--frontier" in sys.argv:
         parser = argparse.ArgumentParser(description="one vs two crawlers on one frontier")
         parser.add_argument("--frontier", action="store_true")

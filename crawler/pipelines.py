@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
@@ -13,11 +13,21 @@ from scrapy.settings import BaseSettings
 from crawler.resources import CrawlResources
 from crawler.supervision import stop_crawl
 from crawler.writer import WriterFailed, WriterReport
-from pipeline.models import ArticlePair, CrawlError, PairAlignment, PipelineStage
+from pipeline.models import (
+    ArticlePair,
+    ArticleText,
+    CrawlError,
+    PairAlignment,
+    PipelineStage,
+    UnpairedOriginal,
+)
 from pipeline.stages.align import EngineTranslations, align_with_texts
 from pipeline.stages.sides import directions, original, translation
 from pipeline.stages.translate import sentences_of, translate_texts
 from pipeline.translate import Engine
+
+if TYPE_CHECKING:
+    from pipeline.stages.embed import CachedEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -203,17 +213,26 @@ class AlignmentPipeline:
     """Aligns each freshly extracted pair (the original as source, its translation as target) with
     whatever translations the crawl's cache holds (TranslationPipeline runs first), and attaches
     the alignment to the pair so the store saves both in one transaction: the alignment stage's
-    entry point (pipeline.stages.align.align_with_texts) on one pair. With no translation the
-    alignment is made in mode "none", one document at a time, with the bundled word list of the
-    language pair; `bitext align` later redoes it with the corpus-wide lexicon added, or with
-    translations once a package is installed. BITEXT_ALIGN=0 turns this off."""
+    entry point (pipeline.stages.align.align_with_texts) on one pair. The sentence encoder takes
+    part where the embedding stage (crawler/embedding.py) cached every sentence of the pair
+    (nothing is embedded here, in the crawler process: a pair it could not embed is aligned
+    without it, and its mode says so). With no translation the alignment is made in mode
+    "encoder" (or "none" without the encoder), one document at a time, with the bundled word
+    list of the language pair; `bitext align` later redoes it with the corpus-wide lexicon
+    added, or with translations once a package is installed. BITEXT_ALIGN=0 turns this off."""
 
     def __init__(self, crawler: Crawler) -> None:
+        from crawler.embedding import encoder_setting
+        from pipeline.stages.embed import load_encoder
+
         if not crawler.settings.getbool("BITEXT_ALIGN", True):
             raise NotConfigured("BITEXT_ALIGN is off")
         self.crawler = crawler
         self.resources = CrawlResources.of(crawler)
         self.translations: EngineTranslations | None = None
+        # the crawl's cache is made on the first pair (it starts the writer)
+        self.inner = load_encoder(1) if encoder_setting(crawler) else None
+        self.encoder: CachedEncoder | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AlignmentPipeline:
@@ -234,15 +253,18 @@ class AlignmentPipeline:
         def attach(alignment: PairAlignment) -> None:
             item.alignment = alignment
 
+        texts = (source_version.text, translation(item).text)
         try:
+            encoder = await asyncio.to_thread(self._embedded, texts)
             counts = await asyncio.to_thread(
                 align_with_texts,
-                [(item, source_version.text, translation(item).text)],
+                [(item, *texts)],
                 stored=lambda p: store.alignment_key(p.site, key),
                 translations=self.translations,
                 save=attach,
                 dictionary=bundled_dictionary,
                 together=False,
+                encoder=encoder,
             )
         except Exception as exc:  # this pair's failure; stored without an alignment
             _failed(
@@ -262,6 +284,19 @@ class AlignmentPipeline:
             self.crawler.stats.inc_value(f"bitext/alignment/{item.alignment.mode}")
         return item
 
+    def _embedded(
+        self, texts: tuple[ArticleText | None, ArticleText | None]
+    ) -> CachedEncoder | None:
+        """The encoder, where every sentence of both texts is in the crawl's cache."""
+        from pipeline.stages.embed import CachedEncoder, missing
+
+        if self.inner is None or any(t is None for t in texts):
+            return None
+        if self.encoder is None:
+            self.encoder = CachedEncoder(self.inner, self.resources.embeddings)
+        sentences = [s for t in texts if t is not None for s in sentences_of(t)]
+        return None if missing(self.encoder, sentences, self.encoder.cache) else self.encoder
+
 
 class CorpusStorePipeline:
     """Hands each pair (saved with both versions in one transaction) and each crawl error to
@@ -278,11 +313,15 @@ class CorpusStorePipeline:
 
     def process_item(self, item: object) -> object:
         writer = self.resources.writer
-        if isinstance(item, ArticlePair | CrawlError):
+        if isinstance(item, ArticlePair | CrawlError | UnpairedOriginal):
             self.stats.inc_value(f"bitext/feed/{item.type}")
         try:
             if isinstance(item, ArticlePair):
                 writer.pair(item)
+                if item.status.value == "paired" and item.pairing_method is not None:
+                    self.stats.inc_value(f"bitext/feed/pair/{item.pairing_method.value}")
+            elif isinstance(item, UnpairedOriginal):
+                writer.unpaired_original(item)
             elif isinstance(item, CrawlError):
                 writer.error(item)
                 logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
@@ -325,9 +364,24 @@ def feed_summary(stats: dict[str, Any], settings: BaseSettings) -> str:
     )
     unchanged = stats.get("bitext/pairs/unchanged", 0)
     feeds = ", ".join(str(uri) for uri in settings.getdict("FEEDS")) or "no feed (-O/-o)"
+    content = ""
+    if "bitext/content/paired" in stats:  # -a pairing=content: the pairing over the store too
+        originals = stats.get("bitext/feed/unpaired_original", 0)
+        unpaired += originals
+        unchanged += stats.get("bitext/unpaired_originals/unchanged", 0)
+        content = (
+            f" (content pairing, {stats.get('bitext/content/evidence', '?')}: "
+            f"{stats.get('bitext/feed/pair/content', 0)} pairs by content in this feed; "
+            f"the site now has {stats['bitext/content/paired']} content pairs, and "
+            f"{stats.get('bitext/content/unpaired_originals', 0)} originals and "
+            f"{stats.get('bitext/content/unpaired_translations', 0)} translations in reach "
+            f"stay unpaired; {stats.get('bitext/content/repaired', 0)} re-paired)"
+        )
+    elif stats.get("bitext/content/pairing_failed"):
+        content = " (content pairing failed: see the log)"
     return (
-        f"{feeds}: {pairs} pairs, {unpaired} unpaired articles and {errors} crawl errors; "
-        f"of the {pairs + unpaired} articles, {pairs + unpaired - unchanged} are new or changed "
-        f"since the last crawl and {unchanged} unchanged (checked again, included all the same); "
-        "the whole corpus: `bitext export`"
+        f"{feeds}: {pairs} pairs, {unpaired} unpaired articles and {errors} crawl errors"
+        f"{content}; of the {pairs + unpaired} articles, {pairs + unpaired - unchanged} are new "
+        f"or changed since the last crawl and {unchanged} unchanged (checked again, included "
+        "all the same); the whole corpus: `bitext export`"
     )

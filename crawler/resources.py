@@ -1,4 +1,5 @@
-"""The store, the writer and the translation cache of one crawl, shared by its components.
+"""The store, the writer and the translation and embedding caches of one crawl, shared by its
+components.
 
 `CrawlResources` is a Scrapy extension (EXTENSIONS, before every other bitext one): one per
 crawler, made by Scrapy, holding one of each, created on first use. Middlewares and item
@@ -51,6 +52,43 @@ class CrawlTranslations:
                 self.recent.popitem(last=False)
 
 
+class CrawlEmbeddings:
+    """The crawl's sentence-embedding cache (pipeline.stages.embed.EmbeddingCache), as
+    CrawlTranslations: saves go to the writer process; until it has written them, lookups find
+    them here (the alignment stage asks right after the embedding stage), then in the store.
+    The most recent KEEP sentences are kept (3 KB each): what the items in flight need; one the
+    writer has not written yet and this no longer holds is a miss, and the pair is aligned
+    without the encoder (its mode says so; `bitext align` redoes it)."""
+
+    KEEP = 20_000
+
+    def __init__(self, store: CorpusReader, writer: StoreWriter) -> None:
+        self.store, self.writer = store, writer
+        self.recent: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self.lock = threading.Lock()  # saved and read from the pipelines' threads
+
+    def embedding_keys(self, encoder: str, text_keys: list[str]) -> set[str]:
+        with self.lock:
+            found = {k for k in text_keys if (encoder, k) in self.recent}
+        rest = [k for k in text_keys if k not in found]
+        return found | (self.store.embedding_keys(encoder, rest) if rest else set())
+
+    def cached_embeddings(self, encoder: str, text_keys: list[str]) -> dict[str, bytes]:
+        with self.lock:
+            found = {k: self.recent[encoder, k] for k in text_keys if (encoder, k) in self.recent}
+        rest = [k for k in text_keys if k not in found]
+        if rest:
+            found.update(self.store.cached_embeddings(encoder, rest))
+        return found
+
+    def save_embeddings(self, encoder: str, embeddings: dict[str, bytes]) -> None:
+        self.writer.embeddings(encoder, embeddings)
+        with self.lock:
+            self.recent.update(((encoder, k), v) for k, v in embeddings.items())
+            while len(self.recent) > self.KEEP:
+                self.recent.popitem(last=False)
+
+
 def store_location(settings: BaseSettings) -> str:
     return settings.get("BITEXT_STORE") or str(data_dir(settings) / "corpus.sqlite")
 
@@ -65,13 +103,15 @@ def warc_dir(settings: BaseSettings) -> Path:
 
 class CrawlResources:
     """One crawl's store (read only, checked: every record goes through the writer process;
-    the crawler process writes nothing but its own run's row), writer and translation cache."""
+    the crawler process writes nothing but its own run's row), writer, translation cache and
+    embedding cache."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._store: SqlCorpusStore | None = None
         self._writer: StoreWriter | None = None
         self._translations: CrawlTranslations | None = None
+        self._embeddings: CrawlEmbeddings | None = None
         self.stopping: str | None = None  # why the crawl is being stopped (the first reason)
 
     @classmethod
@@ -126,6 +166,14 @@ class CrawlResources:
         return self._translations
 
     @property
+    def embeddings(self) -> CrawlEmbeddings:
+        """Where the crawl's embedding and alignment stages look sentence embeddings up and
+        the embedding stage saves them."""
+        if self._embeddings is None:
+            self._embeddings = CrawlEmbeddings(self.store, self.writer)
+        return self._embeddings
+
+    @property
     def site(self) -> str:
         """The name of the site crawled: its profile's (`scrapy crawl bilingual` takes any
         site), the spider's until the spider is made."""
@@ -160,6 +208,7 @@ class CrawlResources:
         """Close what the crawl opened (the writer is closed earlier, by the store pipeline)."""
         self.close_writer()
         self._translations = None
+        self._embeddings = None
         store, self._store = self._store, None
         if store is not None:
             store.close()

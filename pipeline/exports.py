@@ -12,7 +12,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -21,7 +21,17 @@ from typing import IO
 import psutil  # pid_exists: a killed writer's leftovers are stale
 from lxml import etree
 
+from pipeline.labels import mode_words
 from pipeline.models import ArticlePair, Bead, ExportedPair, PairAlignment, ReviewStatus
+from pipeline.provenance import (
+    CrawlOf,
+    PairProvenance,
+    SideProvenance,
+    crawl_lookup,
+    iso,
+    no_crawls,
+    readable_iri,
+)
 from pipeline.store.interface import AlignmentKey, CorpusReader
 
 try:
@@ -246,6 +256,9 @@ class Segment:
     status: str | None = None  # pending | approved (rejected beads are not exported as segments)
     comment: str | None = None
     reviewer: str | None = None
+    bead: int = 0  # the bead's index in its alignment
+    provenance: PairProvenance | None = None
+    changed_at: datetime | None = None  # when a translator last changed the bead (review)
 
 
 def language_pair(pair: ExportedPair | ArticlePair) -> tuple[str, str]:
@@ -301,8 +314,9 @@ def exported_pairs(
         elif alignment is None:
             counts["not aligned yet (run bitext align)"] += 1
         record = ExportedPair(
-            site=pair.site, original=original, translation=translation, alignment=alignment
-        )
+            site=pair.site, original=original, translation=translation, alignment=alignment,
+            pairing_method=pair.pairing_method, pairing_score=pair.pairing_score,
+        )  # fmt: skip
         if not keep.keeps_language_pair(record):
             counts["other language pairs (see --languages)"] += 1
             continue
@@ -318,9 +332,18 @@ def exported_pairs(
 
 
 def segments(
-    pairs: Iterable[ExportedPair], *, dedup: bool = False, counts: Counter[str] | None = None
+    pairs: Iterable[ExportedPair],
+    *,
+    dedup: bool = False,
+    counts: Counter[str] | None = None,
+    crawl_of: CrawlOf = no_crawls,
+    keep: ExportFilter | None = None,
 ) -> Iterator[Segment]:
-    """The beads with text on both sides, as segment pairs (duplicates dropped if `dedup`)."""
+    """The beads with text on both sides that `keep` keeps, as segment pairs (duplicates
+    dropped if `dedup`), each with its pair's provenance (`crawl_of` names the crawl of a WARC
+    record) and its bead's index in the pair's alignment: give `keep` here, not to
+    exported_pairs, so that the indices are the stored ones (a tuid or a .ids line names the
+    same bead whatever the filters)."""
     from pipeline.stages.align import bead_text
 
     counts = counts if counts is not None else Counter()
@@ -329,7 +352,11 @@ def segments(
         alignment = pair.alignment
         if alignment is None:
             continue
+        provenance = PairProvenance.of(pair, alignment, crawl_of)
         for number, bead in enumerate(alignment.beads):
+            if keep is not None and not keep.keeps_bead(bead):
+                counts["beads filtered out"] += 1
+                continue
             if not (bead.src and bead.tgt):
                 continue
             if bead.status == ReviewStatus.rejected:
@@ -354,8 +381,19 @@ def segments(
                 article=f"{pair.site}:{pair.translation.site_article_id}",
                 status=bead.status.value if bead.status else None,
                 comment=bead.comment,
-                reviewer=alignment.reviewer,
+                reviewer=bead.reviewer or alignment.reviewer,
+                bead=number,
+                provenance=provenance,
+                changed_at=bead.reviewed_at or alignment.reviewed_at,
             )
+
+
+def with_crawls(pairs: Iterable[ExportedPair], crawl_of: CrawlOf) -> Iterator[ExportedPair]:
+    """Each pair with the crawls that captured its two versions."""
+    for pair in pairs:
+        pair.original_crawl = crawl_of(pair.original.warc_record_id)
+        pair.translation_crawl = crawl_of(pair.translation.warc_record_id)
+        yield pair
 
 
 def _refuse_empty(written: int, allow_empty: bool, path: Path, unit: str) -> None:
@@ -373,12 +411,61 @@ def write_jsonl(pairs: Iterable[ExportedPair], path: Path, *, allow_empty: bool 
     return written
 
 
+def tmx_date(moment: datetime) -> str:
+    """TMX's date form: ISO 8601 basic, UTC (20240601T080000Z)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def provenance_fields(seg: Segment) -> list[tuple[str, str]]:
+    """A segment's provenance as (name, value) pairs, exact values (URLs as stored), empty ones
+    left out: TMX props (`x-` + name) and the XLIFF unit's metadata carry the same fields."""
+    p = seg.provenance
+    fields = [("pair", p.pair_id if p else seg.article), ("bead", str(seg.bead))]
+    if p is not None:
+        for side, version in (("source", p.original), ("target", p.translation)):
+            fields += side_fields(side, version)
+        fields += [
+            ("alignment-mode", p.mode),
+            ("aligner", p.aligner),
+            ("aligned-at", iso(p.aligned_at)),
+            ("review-revision", str(p.review_revision or "")),
+        ]
+    return [(name, value) for name, value in fields if value]
+
+
+def side_fields(side: str, version: SideProvenance) -> list[tuple[str, str]]:
+    """One version's provenance fields, each name prefixed with its side."""
+    return [
+        (f"{side}-url", version.url),
+        (f"{side}-warc-record-id", version.warc_record_id or ""),
+        (f"{side}-crawl", version.crawl or ""),
+        (f"{side}-published", iso(version.published)),
+        (f"{side}-fetched", iso(version.fetched)),
+    ]
+
+
+def readable_note(seg: Segment) -> str | None:
+    """The two URLs as a person reads them (decoded slugs), where they differ from the exact
+    URLs the props carry; None where they do not."""
+    readable = [(name, url, readable_iri(url)) for name, url in
+                (("original", seg.src_url), ("translation", seg.url))]  # fmt: skip
+    if all(url == shown for _, url, shown in readable):
+        return None
+    return "; ".join(f"{name}: {shown}" for name, _, shown in readable)
+
+
 def write_tmx(
     segs: Iterable[Segment], path: Path, *, src_lang: str, tgt_lang: str, allow_empty: bool = True
 ) -> int:
     """TMX 1.4b through translate-toolkit, with the header attributes OmegaT and Okapi read
-    (creationtool, creationtoolversion, segtype, o-tmf, adminlang, srclang, datatype). A review
-    travels as `<prop type="x-bitext-status">` and its comment as a `<note>`."""
+    (creationtool, creationtoolversion, segtype, o-tmf, adminlang, srclang, datatype). Each
+    <tu> has a `tuid` (SITE-ID-BEAD), `creationdate` (when it was aligned), `changedate` and
+    `changeid` once a translator changed it, and props for its provenance (`x-pair`,
+    `x-bead`, both sides' URL, WARC record id, crawl, publication and fetch dates; the
+    alignment's mode and aligner), its score and flags; a review travels as `<prop
+    type="x-bitext-status">` and its comment as a `<note>`, readable URLs as another."""
     from translate.storage.tmx import tmxfile
 
     store = tmxfile(sourcelanguage=src_lang, targetlanguage=tgt_lang)
@@ -386,7 +473,7 @@ def write_tmx(
     header = next(store.document.getroot().iterchildren(store.namespaced("header")))
     header.set("creationtool", "bitext")
     header.set("creationtoolversion", TOOL_VERSION)
-    header.set("creationdate", datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    header.set("creationdate", tmx_date(datetime.now(UTC)))
     # o-tmf names the format of the memory the file was made from (toolkit default: "UTF-8",
     # an encoding): ours is the bitext corpus store.
     header.set("o-tmf", "bitext")
@@ -394,11 +481,20 @@ def write_tmx(
     for seg in segs:
         unit = store.addsourceunit(xml_safe(seg.src))
         unit.target = xml_safe(seg.tgt)
-        tuv = unit.xmlelement.find(store.namespaced("tuv"))
-        if seg.comment:
-            note = etree.Element("note")
-            note.text = xml_safe(seg.comment)
-            tuv.addprevious(note)
+        tu = unit.xmlelement
+        tu.set("tuid", xml_safe(seg.key))
+        if seg.provenance is not None:
+            tu.set("creationdate", tmx_date(seg.provenance.aligned_at))
+        if seg.changed_at is not None:
+            tu.set("changedate", tmx_date(seg.changed_at))
+            if seg.reviewer:
+                tu.set("changeid", xml_safe(seg.reviewer))
+        tuv = tu.find(store.namespaced("tuv"))
+        for text in (seg.comment, readable_note(seg)):
+            if text:
+                note = etree.Element("note")
+                note.text = xml_safe(text)
+                tuv.addprevious(note)
         for kind, value in (
             ("x-url", seg.url),
             ("x-source-url", seg.src_url),
@@ -407,7 +503,9 @@ def write_tmx(
             ("x-id", seg.key),
             ("x-bitext-status", seg.status or ""),
             ("x-bitext-reviewer", seg.reviewer or ""),
-        ):
+            *((f"x-{name}", value) for name, value in provenance_fields(seg)
+              if name not in ("source-url", "target-url")),
+        ):  # fmt: skip
             if not value:
                 continue
             prop = etree.Element("prop", type=kind)
@@ -423,21 +521,35 @@ def write_tmx(
 def write_moses(
     segs: Iterable[Segment], prefix: Path, *, src_lang: str, tgt_lang: str, allow_empty: bool = True
 ) -> int:
-    """Two files, PREFIX.<src> and PREFIX.<tgt>, one segment a line, line for line; both
-    replaced or neither (`atomic_writers`)."""
+    """Three files, line for line: PREFIX.<src> and PREFIX.<tgt>, one segment a line, and
+    PREFIX.ids, where each line says where the segment pair came from (MOSES_IDS_COLUMNS,
+    tab-separated: pair id, bead index, the original's and the translation's exact URLs); all
+    three replaced or none (`atomic_writers`)."""
     src_path = prefix.with_name(f"{prefix.name}.{src_lang}")
     tgt_path = prefix.with_name(f"{prefix.name}.{tgt_lang}")
     written = 0
-    with atomic_writers([src_path, tgt_path]) as (src_out, tgt_out):
+    with atomic_writers([src_path, tgt_path, moses_ids_path(prefix)]) as (src_out, tgt_out, ids):
         for seg in segs:
             src_out.write(one_line(seg.src) + "\n")
             tgt_out.write(one_line(seg.tgt) + "\n")
+            pair_id = seg.provenance.pair_id if seg.provenance else seg.article
+            columns = (pair_id, str(seg.bead), seg.src_url, seg.url)
+            ids.write("\t".join(_TABS.sub(" ", one_line(c)) for c in columns) + "\n")
             written += 1
         _refuse_empty(written, allow_empty, prefix, "segment pairs")
     return written
 
 
+MOSES_IDS_COLUMNS = ("pair", "bead", "original_url", "translation_url")
+_TABS = re.compile("\t")
+
+
+def moses_ids_path(prefix: Path) -> Path:
+    return prefix.with_name(f"{prefix.name}.ids")
+
+
 XLIFF2 = "urn:oasis:names:tc:xliff:document:2.0"
+XLIFF_MDA = "urn:oasis:names:tc:xliff:metadata:2.0"  # the Metadata module
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 # XLIFF 2.0 segment states: a bead the machine made is "translated", one a translator approved
 # "reviewed".
@@ -448,14 +560,39 @@ def nmtoken(text: str) -> str:
     return re.sub(r"[^\w.\-]", "_", text, flags=re.ASCII) or "_"
 
 
+def _metadata(parent: etree._Element, category: str, fields: list[tuple[str, str]]) -> None:
+    """An XLIFF 2.0 Metadata module block (mda:metadata > mda:metaGroup > mda:meta type=...):
+    the exact values, for programs; the notes beside it are for people."""
+    if not fields:
+        return
+    metadata = etree.SubElement(parent, f"{{{XLIFF_MDA}}}metadata")
+    group = etree.SubElement(metadata, f"{{{XLIFF_MDA}}}metaGroup", category=category)
+    for name, value in fields:
+        meta = etree.SubElement(group, f"{{{XLIFF_MDA}}}meta", type=name)
+        meta.text = xml_safe(value)
+
+
+def _notes(parent: etree._Element, notes: list[tuple[str, str]]) -> None:
+    notes = [(category, value) for category, value in notes if value]
+    if not notes:
+        return
+    element = etree.SubElement(parent, f"{{{XLIFF2}}}notes")
+    for category, value in notes:
+        note = etree.SubElement(element, f"{{{XLIFF2}}}note", category=category)
+        note.text = xml_safe(value)
+
+
 def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> tuple[bytes, int]:
-    """XLIFF 2.0 core: one <file> per article (`original` its translation's URL), one <unit> per
-    bead with notes for score, flags, URLs and the reviewer's comment, its segment's state
-    "reviewed" when approved. Built with lxml: translate-toolkit's Xliff2File writes a single
-    <file> and puts xml:space on <segment>, which the OASIS core schema forbids."""
+    """XLIFF 2.0 core: one <file> per article (`original` its translation's exact URL), with
+    its provenance in the Metadata module (both sides' URL, WARC record id, crawl, dates; the
+    alignment's mode, aligner and date) and notes for people (readable URLs); one <unit> per
+    bead, its metadata the bead (index, score, flags, review), notes for score, flags, the URL
+    and the reviewer's comment, its segment's state "reviewed" when approved. Built with lxml:
+    translate-toolkit's Xliff2File writes a single <file> and puts xml:space on <segment>,
+    which the OASIS core schema forbids."""
     root = etree.Element(
         f"{{{XLIFF2}}}xliff",
-        nsmap={None: XLIFF2},
+        nsmap={None: XLIFF2, "mda": XLIFF_MDA},
         version="2.0",
         srcLang=src_lang,
         trgLang=tgt_lang,
@@ -470,10 +607,27 @@ def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> 
             file = etree.SubElement(
                 root, f"{{{XLIFF2}}}file", id=f"f{len(files) + 1}", original=xml_safe(seg.url)
             )
-            file_notes = etree.SubElement(file, f"{{{XLIFF2}}}notes")
-            for category, value in (("article", article), ("source-url", seg.src_url)):
-                note = etree.SubElement(file_notes, f"{{{XLIFF2}}}note", category=category)
-                note.text = xml_safe(value)
+            pair_fields = [
+                (name, value)
+                for name, value in provenance_fields(seg)
+                if name not in ("bead", "review-revision")
+            ]
+            if seg.provenance is not None and seg.provenance.reviewed_at is not None:
+                pair_fields += [
+                    ("reviewer", seg.provenance.reviewer or ""),
+                    ("reviewed-at", iso(seg.provenance.reviewed_at)),
+                    ("review-revision", str(seg.provenance.review_revision or "")),
+                ]
+            _metadata(file, "provenance", [(n, v) for n, v in pair_fields if v])
+            _notes(
+                file,
+                [
+                    ("article", article),
+                    ("source-url", readable_iri(seg.src_url)),
+                    ("url", readable_iri(seg.url)),
+                    ("alignment", mode_words(seg.provenance.mode) if seg.provenance else ""),
+                ],
+            )
             files[article] = file
         # a unique, non-empty NMTOKEN (ASCII: "²" is a word character but not a name character)
         unit_id = nmtoken(seg.key)
@@ -481,18 +635,33 @@ def xliff_document(segs: Iterable[Segment], *, src_lang: str, tgt_lang: str) -> 
             unit_id += "_"
         ids.add(unit_id)
         unit = etree.SubElement(file, f"{{{XLIFF2}}}unit", id=unit_id)
-        notes = etree.SubElement(unit, f"{{{XLIFF2}}}notes")
-        for category, value in (
-            ("score", f"{seg.score:.4f}"),
-            ("flags", " ".join(seg.flags)),
-            ("url", seg.url),
-            ("review-status", seg.status or ""),
-            ("reviewer", seg.reviewer or ""),
-            ("comment", seg.comment or ""),
-        ):
-            if value:
-                note = etree.SubElement(notes, f"{{{XLIFF2}}}note", category=category)
-                note.text = xml_safe(value)
+        _metadata(
+            unit,
+            "bead",
+            [
+                (name, value)
+                for name, value in (
+                    ("bead", str(seg.bead)),
+                    ("score", f"{seg.score:.4f}"),
+                    ("flags", " ".join(seg.flags)),
+                    ("review-status", seg.status or ""),
+                    ("reviewer", seg.reviewer or ""),
+                    ("changed-at", iso(seg.changed_at)),
+                )
+                if value
+            ],
+        )
+        _notes(
+            unit,
+            [
+                ("score", f"{seg.score:.4f}"),
+                ("flags", " ".join(seg.flags)),
+                ("url", readable_iri(seg.url)),
+                ("review-status", seg.status or ""),
+                ("reviewer", seg.reviewer or ""),
+                ("comment", seg.comment or ""),
+            ],
+        )
         segment = etree.SubElement(
             unit, f"{{{XLIFF2}}}segment", id="s1", state=XLIFF_STATE.get(seg.status, "translated")
         )
@@ -540,15 +709,21 @@ def write_export(
     dedup: bool = False,
     allow_empty: bool = False,
     counts: Counter[str] | None = None,
+    warc_dir: Path | None = None,
 ) -> int:
     """Write the store's exported pairs in one of FORMATS (JSONL: article pairs; the others:
-    segment pairs of `languages`, original's first); how many were written. EmptyExport when
-    there are none and not `allow_empty`."""
+    segment pairs of `languages`, original's first, with their provenance, crawls named from
+    the WARC files in `warc_dir`); how many were written. EmptyExport when there are none and
+    not `allow_empty`."""
     counts = counts if counts is not None else Counter()
-    pairs = exported_pairs(corpus, keep, counts)
+    crawl_of = crawl_lookup(corpus.captures(), corpus.crawl_runs(), warc_dir)
     if format == "jsonl":
-        return write_jsonl(pairs, output, allow_empty=allow_empty)
-    segs = segments(pairs, dedup=dedup, counts=counts)
+        pairs = exported_pairs(corpus, keep, counts)
+        return write_jsonl(with_crawls(pairs, crawl_of), output, allow_empty=allow_empty)
+    # the beads are filtered as segments, keeping their indices in the alignment
+    every_bead = replace(keep, min_score=None, skip_flagged=False, reviewed_only=False)
+    pairs = exported_pairs(corpus, every_bead, counts)
+    segs = segments(pairs, dedup=dedup, counts=counts, crawl_of=crawl_of, keep=keep)
     writer = {"tmx": write_tmx, "moses": write_moses, "xliff": write_xliff}[format]
     src_lang, tgt_lang = languages
     return writer(segs, output, src_lang=src_lang, tgt_lang=tgt_lang, allow_empty=allow_empty)

@@ -39,7 +39,10 @@ Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, validate_assignment=True)
+    # defer_build: a model's validator is built when first used, not at import (start-up time)
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, validate_assignment=True, defer_build=True
+    )
 
 
 class Sentence(Record):
@@ -249,7 +252,11 @@ class PairAlignment(Record):
     tgt_language: LanguageCode
     src_sha256: Sha256
     tgt_sha256: Sha256
-    mode: str = Field(description="translation | supplied | none: what the similarity rested on")
+    mode: str = Field(
+        description="What the similarity rested on (pipeline/modes.py): translation | supplied "
+        "| encoder | translation+encoder | supplied+encoder | none (neither translation nor "
+        "sentence encoder); a later version may name others"
+    )
     aligner: str
     src_sentences: list[str]
     tgt_sentences: list[str]
@@ -278,6 +285,17 @@ class PairStatus(StrEnum):
     unpaired = "unpaired"
 
 
+class PairingMethod(StrEnum):
+    """How a pair was found: the translation's page links to its original (`link`, Enab's
+    «النسخة العربية من المقال»), the two pages name each other as hreflang alternates
+    (`hreflang`), or no page says so and the two texts were paired by what they say
+    (`content`, pipeline/stages/pairing.py)."""
+
+    link = "link"
+    hreflang = "hreflang"
+    content = "content"
+
+
 class UnpairedReason(StrEnum):
     no_original_link = "no_original_link"
     original_link_offsite = "original_link_offsite"
@@ -290,6 +308,11 @@ class UnpairedReason(StrEnum):
     # (or none) as its translation
     original_wrong_language = "original_wrong_language"
     original_not_reciprocal = "original_not_reciprocal"
+    # content pairing: no article of the other language scored at or above the threshold (the
+    # best one and its score are kept: a later crawl may still bring the counterpart), or the
+    # article has no clean text to compare
+    no_counterpart_found = "no_counterpart_found"
+    no_comparable_text = "no_comparable_text"
     original_url_too_long = "original_url_too_long"  # its link is over URLLENGTH_LIMIT
 
 
@@ -302,6 +325,8 @@ CONTENT_REASONS = frozenset(
         UnpairedReason.original_link_not_article,
         UnpairedReason.original_wrong_language,
         UnpairedReason.original_not_reciprocal,
+        UnpairedReason.no_counterpart_found,
+        UnpairedReason.no_comparable_text,
     }
 )
 
@@ -353,6 +378,16 @@ class ArticlePair(Record):
     stage_failures: list[StageFailure] = Field(
         default_factory=list, description="Stages that failed for this pair in the crawl"
     )
+    pairing_method: PairingMethod | None = Field(
+        default=None,
+        description="How the pair was found (link, hreflang, content); None: not recorded (a "
+        "pair stored before migration 0007 whose crawl's profile could not say)",
+    )
+    pairing_score: float | None = Field(
+        default=None,
+        description="Content pairing: the pair's score in [0, 1]; on an unpaired translation, "
+        "its best candidate's (below the threshold); None for link and hreflang pairs",
+    )
     # (stage, scope) that ran and succeeded in the crawl: the store clears their old failures.
     _stages_ok: set[tuple[str, str]] = PrivateAttr(default_factory=set)
 
@@ -388,6 +423,24 @@ class ArticlePair(Record):
         return data
 
 
+class UnpairedOriginal(Record):
+    """An article of the original's language that content pairing left without a translation
+    (a translation left alone is an unpaired ArticlePair): stored with why, and how close its
+    best candidate came, so that a later crawl can still pair it."""
+
+    type: Literal["unpaired_original"] = Field(
+        default="unpaired_original", description="The record's type in the crawl feed"
+    )
+    site: str
+    original: ArticleVersion
+    reason: UnpairedReason
+    reason_detail: str | None = None
+    best_candidate: str | None = Field(
+        default=None, description="The best-scoring translation's article id (below threshold)"
+    )
+    best_score: float | None = None
+
+
 class CrawlErrorKind(StrEnum):
     http_error = "http_error"
     network_error = "network_error"
@@ -415,6 +468,36 @@ class CrawlError(Record):
     at: datetime
 
 
+class CrawlRun(Record):
+    """One run of a crawl as the store recorded it (the `crawls` table)."""
+
+    id: int
+    spider: str
+    site: str = Field(description="The site's profile name (the spider's, where none)")
+    args: dict[str, Any] = Field(default_factory=dict)
+    started_at: datetime
+    finished_at: datetime | None = None
+    finish_reason: str | None = None
+    stats: dict[str, Any] = Field(
+        default_factory=dict, description="The crawl's counters (Scrapy's and bitext/...)"
+    )
+
+    @property
+    def crawl_id(self) -> str:
+        """The run's name in its WARC files' warcinfo (isPartOf): SITE-crawl-ID."""
+        return f"{self.site}-crawl-{self.id}"
+
+    def covers(self, moment: datetime) -> bool:
+        """Was the run going at `moment`? (a run with no end: one still going, or killed)"""
+        def utc(t: datetime) -> datetime:
+            return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+        started = utc(self.started_at)
+        return started <= utc(moment) and (
+            self.finished_at is None or utc(moment) <= utc(self.finished_at)
+        )
+
+
 class WarcCapture(Record):
     """Where one fetched page lies in the WARC archive."""
 
@@ -432,7 +515,8 @@ class WarcCapture(Record):
 
 class ExportedPair(Record):
     """One line of the JSONL export: an article pair with both clean texts, metadata,
-    provenance (URLs, fetch times, content hashes, WARC record ids) and its alignment."""
+    provenance (URLs, fetch times, content hashes, WARC record ids, crawls) and its
+    alignment."""
 
     schema_version: str = SCHEMA_VERSION
     site: str
@@ -440,6 +524,20 @@ class ExportedPair(Record):
     translation: ArticleVersion
     alignment: PairAlignment | None = Field(
         default=None, description="None when the pair is not aligned yet, or its texts changed"
+    )
+    pairing_method: PairingMethod | None = Field(
+        default=None, description="How the pair was found (None: stored before it was recorded)"
+    )
+    pairing_score: float | None = Field(
+        default=None, description="content pairing: the pair's score (0..1)"
+    )
+    original_crawl: str | None = Field(
+        default=None,
+        description="The crawl that captured the original's version, as its WARC file's "
+        "warcinfo names it (isPartOf, e.g. enab-crawl-3); None where unknown",
+    )
+    translation_crawl: str | None = Field(
+        default=None, description="The crawl that captured the translation's version"
     )
 
 
@@ -498,7 +596,7 @@ class ReviewFile(Record):
 
 
 # One line of the crawl feed (`scrapy crawl enab -O feed.jsonl`), told apart by `type`.
-FeedRecord = Annotated[ArticlePair | CrawlError, Field(discriminator="type")]
+FeedRecord = Annotated[ArticlePair | UnpairedOriginal | CrawlError, Field(discriminator="type")]
 
 
 def json_schema() -> dict[str, Any]:
@@ -506,6 +604,7 @@ def json_schema() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         ArticleVersion,
         ArticlePair,
+        UnpairedOriginal,
         CrawlError,
         WarcCapture,
         ArticleText,

@@ -93,8 +93,10 @@ class LanguageSite:
 
 # How a translation's page names its original: a link with a known text on the page ("link",
 # Enab Baladi), or <link rel="alternate" hreflang="..."> in its head ("hreflang", WordPress
-# with WPML or Polylang and most multilingual news CMSs).
-Pairing = Literal["link", "hreflang"]
+# with WPML or Polylang and most multilingual news CMSs); or it does not, and the two editions'
+# articles are paired by what they say ("content": pipeline/stages/pairing.py).
+Pairing = Literal["link", "hreflang", "content"]
+PAIRINGS: tuple[Pairing, ...] = ("link", "hreflang", "content")
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ class SiteProfile:
     next_page: tuple[str, ...] = ()
     user_agent_name: str = "bitext"
     site_names: tuple[str, ...] = ()  # as og:site_name gives them, in each language
+    # "content": how many days after its original a translation may appear (None: the crawl's
+    # setting, BITEXT_PAIRING_WINDOW_DAYS)
+    pairing_window_days: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
     # How to make this profile again, stored with each crawl (plain JSON): {"registered": NAME}
     # for a profile of pipeline/profiles, {"profile_file": {...}} for one read from a file or

@@ -27,14 +27,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.align import NO_TRANSLATION_PARAMS, TRANSLATION_PARAMS, lexicon_words
+from pipeline import modes
+from pipeline.align import TRANSLATION_PARAMS, default_params, lexicon_words
+from pipeline.charts import report_charts
 from pipeline.evidence import similarity_items
 from pipeline.exports import atomic_writer
+from pipeline.labels import FLAG_NAMES, mode_words
 from pipeline.models import BEAD_FLAGS, ArticleVersion, ExportedPair, PairAlignment, WarcCapture
+from pipeline.provenance import readable_iri
 from pipeline.review import review_of_pair
 from pipeline.stages.align import bead_text
+from pipeline.stats import AlignmentTally
 
 TEMPLATES = Path(__file__).parent / "report_templates"
 FLAG_KINDS = BEAD_FLAGS
@@ -52,19 +58,12 @@ def _side(version: Any, archived: dict[str, str]) -> dict[str, Any]:
         "lang": version.language,
         "dir": text_direction(version.language),
         "url": _safe_url(version.canonical_url),
+        "shown_url": readable_iri(version.canonical_url),  # the exact one is the link's href
         "archived": archived.get(version.language),
     }
 
 
-# What a translator reads for each flag: a name and one line of explanation.
-FLAG_NAMES = {
-    "omitted": "Missing in translation",
-    "added": "Added in translation",
-    "number_mismatch": "Numbers differ",
-    "name_mismatch": "Names differ",
-    "low_similarity": "Meaning differs",
-    "doubtful": "Doubtful pairing",
-}
+# What a translator reads for each flag: a name (pipeline.labels) and one line of explanation.
 FLAG_HELP = {
     "omitted": "A sentence of the original with no counterpart: the translation leaves it out.",
     "added": "A sentence of the translation with no counterpart in the original: it adds it.",
@@ -162,6 +161,15 @@ def _safe_url(url: str | None) -> str:
 PAGE_SLUG_CHARS = 60
 
 
+def _pairing_note(pair: ExportedPair) -> str:
+    """How the pair was found, as the article page says it ("" where that was not recorded)."""
+    if pair.pairing_method is None:
+        return ""
+    if pair.pairing_score is not None and pair.pairing_method.value == "content":
+        return f"paired by content (score {pair.pairing_score:.3f})"
+    return f"paired by {pair.pairing_method.value}"
+
+
 def _page_name(pair: ExportedPair) -> str:
     """articles/SITE-SLUG-HASH.html: a readable prefix of the site and article id (ASCII
     letters, digits, - and _), then 16 hex digits of a hash of both, so that any two articles
@@ -220,7 +228,7 @@ def _page_data(pair: ExportedPair, alignment: PairAlignment) -> dict[str, Any]:
             translations=translations,
         )
         items = {"src": src_items, "tgt": tgt_items}
-    params = TRANSLATION_PARAMS if alignment.src_translation else NO_TRANSLATION_PARAMS
+    params = default_params(bool(alignment.src_translation), modes.encoded(alignment.mode))
     return {
         "review": review.model_dump(mode="json"),
         "rows": [
@@ -256,6 +264,7 @@ class ReportSummary:
     index: Path
     archived_pages: int = 0
     reviewed_articles: int = 0
+    tally: AlignmentTally | None = None  # every count of the index (as `bitext stats` has them)
 
 
 def _write_archived(
@@ -268,7 +277,7 @@ def _write_archived(
     relative = f"archive/{name}"
     rendered = env.get_template("archived.html").render(
         url=_safe_url(page.url),
-        shown_url=page.url,
+        shown_url=readable_iri(page.url),
         language=version.language,
         fetched_at=page.fetched_at,
         record_id=page.record_id,
@@ -288,23 +297,24 @@ def write_report(
     out_dir: Path,
     *,
     archive: WarcPages | Callable[[str | None], ArchivedPage | None] | None = None,
+    crawls: list[dict[str, Any]] | None = None,
 ) -> ReportSummary:
-    """Write index.html, one page per aligned article (with the review tools), the archived
-    captures the WARC holds (`archive`), and the CSS and JS beside them."""
+    """Write index.html (a summary and charts: scores, flags per article, review progress, the
+    `crawls` as pipeline.stats.crawl_summary gives them), one page per aligned article (with
+    the review tools), the archived captures the WARC holds (`archive`), and the CSS and JS
+    beside them. Its counts are an AlignmentTally's, as `bitext stats` counts."""
     env = _environment()
     article_template = env.get_template("article.html")
     (out_dir / "articles").mkdir(parents=True, exist_ok=True)
     lookup = archive.page if isinstance(archive, WarcPages) else archive
-    archived_pages = reviewed_articles = 0
+    archived_pages = 0
     rows: list[dict[str, Any]] = []
-    totals: Counter[str] = Counter()
-    beads_total = divergent_total = 0
-    degraded = 0
+    tally = AlignmentTally()
     for pair in pairs:
+        tally.add(pair)
         alignment = pair.alignment
         if alignment is None:
             continue
-        degraded += alignment.mode == "none"
         published = pair.translation.published or pair.original.published
         beads = []
         flags: Counter[str] = Counter()
@@ -323,11 +333,6 @@ def write_report(
                     "key": f"{','.join(map(str, bead.src))}|{','.join(map(str, bead.tgt))}",
                 }
             )
-        reviewed_articles += alignment.reviewer is not None or alignment.reviewed_at is not None
-        divergent = sum(1 for b in alignment.beads if b.flags)
-        beads_total += len(alignment.beads)
-        divergent_total += divergent
-        totals.update(flags)
         text = pair.translation.text
         title = pair.translation.title or (text.title if text else None) or "(no title)"
         page = _page_name(pair)
@@ -345,7 +350,9 @@ def write_report(
             translation=_side(pair.translation, archived),
             date=published.date().isoformat() if published else "",
             mode=alignment.mode,
+            mode_words=mode_words(alignment.mode),
             aligner=alignment.aligner,
+            pairing=_pairing_note(pair),
             reviewer=alignment.reviewer,
             review_revision=alignment.review_revision,
             beads=beads,
@@ -381,14 +388,15 @@ def write_report(
             }
         )
     rows.sort(key=lambda r: r["date_sort"], reverse=True)
+    charts = report_charts(tally, crawls or [])
     index = env.get_template("index.html").render(
         articles=rows,
         kinds=FLAG_KINDS,
         names=FLAG_NAMES,
         help=FLAG_HELP,
-        total_beads=beads_total,
-        total_divergent=divergent_total,
-        degraded=degraded,
+        tally=tally,
+        degraded=sum(n for mode, n in tally.modes.items() if modes.degraded(mode)),
+        charts=[{"title": c.title, "summary": c.summary, "svg": Markup(c.svg)} for c in charts],
         site_names=", ".join(sorted({r["site"] for r in rows})),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     )
@@ -401,11 +409,12 @@ def write_report(
     with atomic_writer(out_dir / "index.html") as out:
         out.write(index)
     return ReportSummary(
-        len(rows),
-        beads_total,
-        divergent_total,
-        totals,
+        tally.aligned,
+        tally.beads,
+        tally.flagged_beads,
+        tally.flags,
         out_dir / "index.html",
         archived_pages=archived_pages,
-        reviewed_articles=reviewed_articles,
+        reviewed_articles=tally.reviewed_pairs,
+        tally=tally,
     )

@@ -2,10 +2,18 @@
 
 Our sentences go straight to CTranslate2 with the package's SentencePiece model and Argos's
 decoding options (beam 4, length penalty 0.2, replace_unknowns, the package's target prefix),
-and are decoded the way argostranslate decodes, so a sentence comes out as argostranslate's
-`translate()` gives it. What is skipped is argostranslate's sentence splitting (Stanza or
-MiniSBD, which fetch resources at run time) and its one-text-at-a-time loop: sentences of many
-documents share batches. Nothing here opens a socket.
+and are decoded the way argostranslate decodes. What is skipped is argostranslate's sentence
+splitting (Stanza or MiniSBD, which fetch resources at run time) and its one-text-at-a-time
+loop: sentences of many documents share batches.
+
+A batch holds sentences of one token count only ("exact" batching, the default): CTranslate2
+on CPU is not batch-invariant, a padded batch changes the shapes (so the summing order) of the
+attention's float matrix products, and with int8 weights that flips a close beam choice now and
+then on some instruction sets. Unpadded, each sentence comes out as it does alone, which is as
+argostranslate's `translate()` gives it on the same machine with the same compute type
+(measured under every instruction set and GEMM library we could force; docs/translation.md).
+The wording is NOT the same on every CPU: int8 kernels differ between instruction sets.
+"padded" batching trades the promise for speed. Nothing here opens a socket.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from pipeline.argos import PackageInfo, find_route, installed_packages
 
 BEAM_SIZE = 4  # argostranslate: max(num_hypotheses, ARGOS_BEAM_SIZE=4)
 LENGTH_PENALTY = 0.2
-SENTENCES_PER_CALL = 16  # batches handed to CTranslate2 at once
+SENTENCES_PER_CALL = 16  # batches' worth translated per call: the pool grouped by length
+BATCHING = ("exact", "padded")
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,29 @@ class EngineSettings:
     inter_threads: int = 1
     intra_threads: int = 0  # 0: CTranslate2 picks
     batch_size: int = 32  # sentences per translate_batch call; bounds memory, not corpus size
+    # "exact": a batch holds sentences of one token count, so each comes out as it does alone
+    # (as argostranslate's translate() gives it). "padded": CTranslate2's own length-sorted
+    # batches, about 3.5x less CPU where a call holds few sentences of each length (one
+    # article), but a sentence's wording may change with its batch (docs/translation.md).
+    batching: str = "exact"
+
+    def __post_init__(self) -> None:
+        if self.batching not in BATCHING:
+            raise ValueError(f"batching={self.batching!r}: one of {', '.join(BATCHING)}")
+
+
+def equal_length_batches(lengths: Sequence[int], size: int) -> list[list[int]]:
+    """Indices of the inputs grouped by length, shortest first, in batches of at most `size`:
+    no batch needs padding, so each input is computed as it would be alone (the module's
+    docstring says why that matters). The larger the pool, the fuller the batches."""
+    groups: dict[int, list[int]] = {}
+    for index, length in enumerate(lengths):
+        groups.setdefault(length, []).append(index)
+    return [
+        group[start : start + size]
+        for _, group in sorted(groups.items())
+        for start in range(0, len(group), size)
+    ]
 
 
 class PackageTranslator:
@@ -99,16 +131,20 @@ class PackageTranslator:
         return [r.hypotheses[0] for r in results]
 
     def translate(self, sentences: Sequence[str]) -> list[str]:
-        out: list[str] = []
-        # CTranslate2 sorts a call's inputs by length and cuts them into batch_size batches;
-        # giving it many batches' worth per call saves padding (bench/translate.py).
-        size = self.settings.batch_size * SENTENCES_PER_CALL
-        for start in range(0, len(sentences), size):
-            chunk = list(sentences[start : start + size])
-            tokens = self.translate_tokens(self.tokenize(chunk))
-            out.extend(
-                self.decode(t) if src.strip() else "" for t, src in zip(tokens, chunk, strict=True)
-            )
+        """Batched as `settings.batching` says: "exact", each sentence as it translates alone
+        (batches of equal token counts, no padding); "padded", all of them in one call that
+        CTranslate2 sorts by length and cuts into batches."""
+        out = [""] * len(sentences)
+        todo = [k for k, s in enumerate(sentences) if s.strip()]
+        tokens = self.tokenize([sentences[k] for k in todo])
+        if self.settings.batching == "padded":
+            batches = [list(range(len(tokens)))] if tokens else []
+        else:
+            batches = equal_length_batches([len(t) for t in tokens], self.settings.batch_size)
+        for batch in batches:
+            translated = self.translate_tokens([tokens[b] for b in batch])
+            for b, pieces in zip(batch, translated, strict=True):
+                out[todo[b]] = self.decode(pieces)
         return out
 
     @cached_property
@@ -251,7 +287,11 @@ def translate_cached(
     if progress:
         progress(len(result))
     todo = [s for s in unique if s not in result]
-    size = engine.steps[0].settings.batch_size * SENTENCES_PER_CALL
+    first = engine.steps[0]
+    if first.settings.batching == "exact":  # a chunk of like lengths fills equal-length batches
+        lengths = dict(zip(todo, map(len, first.tokenize(todo)), strict=True))
+        todo.sort(key=lengths.__getitem__)
+    size = first.settings.batch_size * SENTENCES_PER_CALL
     for start in range(0, len(todo), size):
         chunk = todo[start : start + size]
         translated = engine.translate(chunk)

@@ -392,6 +392,18 @@ def record_offsets(path: Path) -> dict[str, int]:
     return offsets
 
 
+def warcinfo_of(path: Path) -> dict[str, str]:
+    """The fields of the warcinfo record opening a WARC file ({} where it opens otherwise)."""
+    try:
+        with open(path, "rb") as f:
+            record = next(iter(ArchiveIterator(f)))
+            if record.rec_type != "warcinfo":
+                return {}
+            return dict(parse_warc_fields(record.content_stream().read()))
+    except Exception:  # an unreadable or damaged file names no crawl
+        return {}
+
+
 def record_at(path: Path, offset: int) -> StoredRecord | None:
     """The record that starts at `offset` of a WARC file (None: no record there)."""
     with open(path, "rb") as f:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The demo: serve the two bundled sample sites on 127.0.0.1 (Enab-style, and a WordPress-style
-# site with hreflang alternates), run `scrapy crawl enab` and `scrapy crawl bilingual` against
-# them, then show what was stored and where. Run from the repository root (make demo does).
+# The demo: serve the three bundled sample sites on 127.0.0.1 (Enab-style, a WordPress-style
+# site with hreflang alternates, and one whose editions do not link to each other), run
+# `scrapy crawl enab` and `scrapy crawl bilingual` against them, then show what was stored and where. Run from the repository root (make demo does).
 set -euo pipefail
 out="${BITEXT_DATA_DIR:-data/output}"
 ready="$(mktemp -d)/ready.json"
@@ -11,9 +11,13 @@ python data/sample_site/serve.py --ready-file "$ready" >/dev/null &
 server=$!
 python data/sample_site_hreflang/serve.py --ready-file "$ready2" >/dev/null &
 server2=$!
-trap 'kill $server $server2 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$ready" ] && [ -s "$ready2" ] && break; sleep 0.1; done
+ready3="$(dirname "$ready")/ready-content.json"
+python data/sample_site_content/serve.py --ready-file "$ready3" >/dev/null &
+server3=$!
+trap 'kill $server $server2 $server3 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$ready" ] && [ -s "$ready2" ] && [ -s "$ready3" ] && break; sleep 0.1; done
 site=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['site'])" "$ready2")
+site3=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['site'])" "$ready3")
 en=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['en'])" "$ready")
 ar=$(python -c "import json,sys; print(json.load(open(sys.argv[1]))['ar'])" "$ready")
 echo "== sample site: English $en  Arabic $ar"
@@ -39,10 +43,21 @@ kinds = collections.Counter(r.get("reason") or r["type"] for r in records)
 print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
 PY
 
+echo "== a third site whose editions do not link to each other: pairing by content"
+echo "== scrapy crawl bilingual -a site=$site3 -a languages=ar,en -a pairing=content ${fast[*]} -O $out/pairs-content.jsonl"
+BITEXT_DATA_DIR="$out" scrapy crawl bilingual -a site="$site3" -a languages=ar,en \
+    -a pairing=content "${fast[@]}" -O "$out/pairs-content.jsonl" -s LOG_LEVEL=WARNING
+python - "$out/pairs-content.jsonl" <<'PY'
+import collections, json, sys
+records = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+kinds = collections.Counter(r.get("reason") or r["type"] for r in records)
+print("  " + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
+PY
+
 echo "== bitext translate: Arabic<->English needs an Argos package (none can be had here)"
 bitext translate --data-dir "$out" || true
 
-echo "== bitext align: sentence alignment and divergence flags (no translation here: degraded)"
+echo "== bitext align: sentence alignment and divergence flags (no translation here: the sentence encoder, a word list, lengths; embeddings from the crawl, none made again)"
 bitext align --data-dir "$out"
 
 echo "== bitext review: a translator's round trip (the report's review tools write the same file)"
@@ -92,10 +107,11 @@ echo
 echo "Outputs:"
 echo "  corpus store   $out/corpus.sqlite"
 echo "  raw captures   $out/warc/ ($(ls "$out"/warc/*.warc.gz | wc -l) WARC files)"
-echo "  crawl feeds    $out/pairs.jsonl (Enab-style), $out/pairs-hreflang.jsonl (hreflang)"
+echo "  crawl feeds    $out/pairs.jsonl (Enab-style), $out/pairs-hreflang.jsonl (hreflang),"
+echo "                 $out/pairs-content.jsonl (paired by content)"
 echo "  corpus (JSONL) $out/corpus.jsonl"
 echo "  TMX 1.4b       $out/corpus.tmx"
-echo "  Moses          $out/corpus.ar, $out/corpus.en"
+echo "  Moses          $out/corpus.ar, $out/corpus.en, $out/corpus.ids (where each line comes from)"
 echo "  XLIFF 2.0      $out/corpus.xlf"
 echo "  reviewed TMX   $out/reviewed.tmx (approved beads only)"
 echo "  review file    $out/review.json (bitext review import after editing)"

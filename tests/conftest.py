@@ -253,6 +253,44 @@ def start_hreflang_site(root: Path) -> HreflangSite:
     return HreflangSite(root, base, manifest, process)
 
 
+# -- the third sample site: two editions with no links between them (data/sample_site_content) --
+
+CONTENT_SITE = REPO / "data" / "sample_site_content"
+
+
+def build_content_site(out: Path, *, later: bool = False, timeout: float = 120) -> Path:
+    """The content-pairing sample site built afresh in `out` (data/sample_site_content); `later`:
+    as it is once one more English article is out."""
+    subprocess.run(
+        [sys.executable, str(CONTENT_SITE / "build.py"), "--out", str(out),
+         *(["--later"] if later else [])],
+        cwd=REPO, check=True, capture_output=True, timeout=timeout,
+    )  # fmt: skip
+    return out
+
+
+def start_content_site(root: Path) -> HreflangSite:
+    """Served like the hreflang site (its server, this site's host rewritten)."""
+    ready = root.parent / "ready-content.json"
+    ready.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, str(CONTENT_SITE / "serve.py"), "--root", str(root),
+         "--ready-file", str(ready)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            stderr = process.stderr.read().decode() if process.stderr else ""
+            raise RuntimeError(f"content sample site did not start: {stderr}")
+        time.sleep(0.05)
+    base = json.loads(ready.read_text())["site"]
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    return HreflangSite(root, base, manifest, process)
+
+
 def bilingual_crawl(
     data_dir: Path, *args: str, timeout: int = 180
 ) -> subprocess.CompletedProcess[str]:

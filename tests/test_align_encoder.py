@@ -6,6 +6,10 @@ that hold by a wide margin on any CPU."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -186,3 +190,67 @@ def test_without_an_encoder_the_aligner_is_as_before() -> None:
     result = align(Document(ZH, EN, src_mt=ZH_MT), src_language="zh", tgt_language="en",
                    supplied=True)  # fmt: skip
     assert result.mode == "supplied" and "encoder" not in result.signals
+
+
+def test_with_the_encoder_a_left_out_passage_is_priced_at_the_aligned_ratio(encoder) -> None:  # type: ignore[no-untyped-def]
+    """The same real NTREX document with three Arabic sentences left out (tests/test_align.py):
+    with the encoder too, the whole texts' ratio (0.67; ~0.8 over the aligned sentences) joined the
+    sentence before the passage to its neighbour; the aligned sentences' ratio leaves the passage
+    out where it is."""
+    from pipeline.align import ENCODER_PARAMS
+    from tests.test_align import cnn_passage_left_out
+
+    src, tgt, gold = cnn_passage_left_out()
+    en_ar = {"src_language": "en", "tgt_language": "ar", "diff": False, "encoder": encoder}
+    result = align_corpus([Document(src, tgt)], **en_ar)[0]
+    assert result.search == "summed"
+    assert [(b.src, b.tgt) for b in result.beads] == gold
+    whole = dataclasses.replace(ENCODER_PARAMS, ratio_gap=None)
+    before = align_corpus([Document(src, tgt)], params=whole, **en_ar)[0]
+    assert ([1, 2], [1]) in [(b.src, b.tgt) for b in before.beads]
+
+
+MAC_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "align-dev" / "mac-dev"
+
+
+def mac_excerpt(chapter: str, src: range, tgt: range) -> tuple[Document, list]:
+    """Sentences of a MAC-Dev chapter (real Chinese fiction, its published English translation,
+    Google MT of the Chinese; ../shared, not in the repository) and their hand-aligned beads."""
+    zh = (MAC_DEV / "zh" / chapter).read_text(encoding="utf-8").splitlines()
+    en = (MAC_DEV / "en" / chapter).read_text(encoding="utf-8").splitlines()
+    mt = (MAC_DEV / "zh" / f"{chapter}.trans").read_text(encoding="utf-8").splitlines()
+    gold = []
+    for line in (MAC_DEV / "gold" / f"{chapter}.align").read_text(encoding="utf-8").splitlines():
+        left, right = (json.loads(side) for side in line.split(":"))
+        if left and left[0] in src:
+            gold.append(([i - src.start for i in left], [j - tgt.start for j in right]))
+    doc = Document(
+        zh[src.start : src.stop], en[tgt.start : tgt.stop], src_mt=mt[src.start : src.stop]
+    )
+    return doc, gold
+
+
+@pytest.mark.parametrize(
+    "chapter, src, tgt",
+    [("002", range(44, 50), range(72, 81)), ("003", range(50, 56), range(74, 83))],
+)
+def test_with_a_free_translation_the_last_piece_of_a_split_stays_in_its_bead(  # type: ignore[no-untyped-def]
+    encoder, chapter: str, src: range, tgt: range
+) -> None:
+    """Two real MAC-Dev excerpts with their MT, where the English splits sentences in two: with
+    Bertalign's full length fit (align-9) the sum moved a split's last piece into the next bead
+    (the pieces' lengths outweighed the cosines, which already say a span lacks a piece); with
+    its square root (align-10, with a translation) every bead is the hand-aligned one. Robust to
+    1% noise on the encoder's pooled features (checked when it was written)."""
+    if not MAC_DEV.exists():
+        pytest.skip("../shared absent: MAC-Dev, the real hand-aligned literary chapters")
+    from pipeline.align import ENCODER_TRANSLATION_PARAMS
+
+    doc, gold = mac_excerpt(chapter, src, tgt)
+    encoded = (encoder.encode(doc.src), encoder.encode(doc.tgt))
+    zh_en = {"src_language": "zh", "tgt_language": "en", "supplied": True, "diff": False}
+    found = align(doc, params=ENCODER_TRANSLATION_PARAMS, encoded=encoded, **zh_en)
+    assert beads(found) == gold
+    full_fit = dataclasses.replace(ENCODER_TRANSLATION_PARAMS, length_power=1.0)
+    before = align(doc, params=full_fit, encoded=encoded, **zh_en)
+    assert beads(before) != gold

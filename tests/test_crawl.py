@@ -188,17 +188,24 @@ def test_with_packages_installed_the_crawl_translates_both_ways(
     assert "'bitext/translation/en-ar/done'" in log
     store = store_of(env_dir)
     assert store.counts()["translations"] > 0
-    # aligned in the crawl with those translations
-    assert "'bitext/alignment/translation': 2" in log
-    assert {a.mode for a in store.iter_alignments()} == {"translation"}
+    # aligned in the crawl with those translations and the sentence encoder
+    assert "'bitext/alignment/translation+encoder': 2" in log
+    assert {a.mode for a in store.iter_alignments()} == {"translation+encoder"}
 
 
 def test_the_crawl_aligns_every_pair_and_bitext_align_realigns(full_crawl) -> None:
     data = full_crawl[0]
     store = store_of(data)
     alignments = {a.translation_article_id: a for a in store.iter_alignments()}
-    assert "'bitext/alignment/none': 40" in full_crawl[1]
-    assert len(alignments) == 40 and {a.mode for a in alignments.values()} == {"none"}
+    log = full_crawl[1]
+    # no translation: the sentence encoder, its embeddings made in the crawl's worker process
+    # and written by the writer, each distinct sentence once
+    assert "'bitext/alignment/encoder': 40" in log
+    assert len(alignments) == 40 and {a.mode for a in alignments.values()} == {"encoder"}
+    written = re.search(r"'bitext/writer/embeddings': (\d+)", log)
+    assert written, log[-3000:]
+    assert store.counts()["embeddings"] == int(written.group(1)) > 0
+    assert f"'bitext/embedding/sentences': {written.group(1)}" in log
     for pair in store.iter_pairs():
         if pair.status != "paired":
             continue
@@ -222,8 +229,36 @@ def test_the_crawl_aligns_every_pair_and_bitext_align_realigns(full_crawl) -> No
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "aligned: none" in result.stdout and "40" in result.stdout
-    assert "degraded" in result.stdout
+    # realigned (no translation: the lexicon grows with the corpus) from the cached embeddings
+    assert "aligned: encoder" in result.stdout and "40" in result.stdout
+    assert "degraded" not in result.stdout and "embedding" not in result.stderr
+    assert store_of(data).counts()["embeddings"] == int(written.group(1))
+
+
+def test_with_the_encoder_off_the_crawl_aligns_without_it_and_says_so(
+    sample_site: Site, tmp_path: Path
+) -> None:
+    m = sample_site.manifest
+    urls = ",".join(f"{sample_site.en}{m[k]['en_path']}" for k in ("pair-01", "pair-02"))
+    log = run_crawl(sample_site, tmp_path, "-a", f"urls={urls}", "-s", "BITEXT_ENCODER=off").stderr
+    assert "sentence encoder off (BITEXT_ENCODER=off): pairs are aligned without it" in log
+    assert "'bitext/alignment/none': 2" in log and "bitext/embedding" not in log
+    store = store_of(tmp_path)
+    assert store.counts()["embeddings"] == 0
+    assert {a.mode for a in store.iter_alignments()} == {"none"}
+    store.close()
+    # `bitext align` with the encoder on again: embeds the 2 pairs' sentences, redoes them
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "align", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=300, env=crawl_env(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"embedding \d+ sentences with use-m3/", result.stderr), result.stderr
+    assert re.search(r"aligned: encoder\s+│\s+2", result.stdout), result.stdout
+    store = store_of(tmp_path)
+    assert store.counts()["embeddings"] > 0
+    assert {a.mode for a in store.iter_alignments()} == {"encoder"}
+    store.close()
 
 
 def test_every_page_is_archived_in_warc(full_crawl) -> None:

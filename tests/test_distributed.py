@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy.engine import Connection
 
 from pipeline.store import now, open_store
 from tests.conftest import REPO, Site, copy_site, snapshot, start_site, store_at_revision
@@ -424,7 +425,7 @@ def test_two_align_workers_align_every_pair_once(
     ]
     done = reports(workers)
     assert sum(r["claimed"] for r in done) == pairs
-    assert sum(r.get("aligned: none", 0) for r in done) == pairs
+    assert sum(r.get("aligned: encoder", 0) for r in done) == pairs  # no translation
     assert all(r["claimed"] > 0 for r in done)
     corpus = open_store(store)
     assert corpus.counts()["alignments"] == pairs
@@ -476,7 +477,7 @@ def test_a_store_made_before_alembic_is_stamped_and_upgraded_in_place(tmp_path: 
 
 def test_the_migrations_make_exactly_the_models_schema(tmp_path: Path) -> None:
     """Fails when a table or column is added to the classes without a migration: add one with
-    `python -m pipeline.store.migrations revision "..."` (README "Scaling out")."""
+    `python -m pipeline.store.migrations revision "..."` (docs/scale-out.md)."""
     open_store(tmp_path / "new.sqlite").close()
     assert _schema_matches_models(f"sqlite:///{tmp_path / 'new.sqlite'}") == []
 
@@ -581,3 +582,60 @@ def test_the_migrations_make_exactly_the_models_schema_on_postgresql(
     url = postgres.create_database("schema_check")
     open_store(url).close()
     assert _schema_matches_models(url) == []
+
+
+def _mode_width(connection: Connection) -> int:
+    [mode] = [x for x in inspect(connection).get_columns("alignments") if x["name"] == "mode"]
+    return int(mode["type"].length)
+
+
+def _store_at_0006_upgrades_to_head(url: str) -> None:
+    """Migration 0008 (issue 23) on a store an earlier release left at 0006, holding a pair and
+    its alignment: `alembic upgrade head` adds the embeddings table and widens alignments.mode
+    (align-9's "translation+encoder" is 19 characters); nothing stored is lost; down again to
+    0006 and back up works."""
+    from alembic import command
+
+    from pipeline.store.migrations import config, current_revision, head_revision
+    from tests.test_exports import AR_PARAGRAPHS, EN_PARAGRAPHS, make_pair
+
+    store = open_store(url)
+    pair = make_pair("one", AR_PARAGRAPHS, EN_PARAGRAPHS)
+    store.save_pair(pair)
+    store.close()
+    store_at_revision(url, "0006")
+    engine = create_engine(url)
+    with engine.connect() as c:
+        assert current_revision(c) == "0006"
+        assert "embeddings" not in inspect(c).get_table_names()
+        assert _mode_width(c) == 16
+    with engine.begin() as c:
+        command.upgrade(config(c), "head")  # what `alembic upgrade head` runs
+    with engine.connect() as c:
+        assert current_revision(c) == head_revision() >= "0008"
+        assert "embeddings" in inspect(c).get_table_names()
+        assert _mode_width(c) == 32
+    engine.dispose()
+    assert _schema_matches_models(url) == []
+    store = open_store(url)
+    kept = store.alignment_of("enab", "one")
+    assert kept is not None and pair.alignment is not None
+    assert [b.src for b in kept.beads] == [b.src for b in pair.alignment.beads]
+    wider = pair.model_copy(
+        update={"alignment": pair.alignment.model_copy(update={"mode": "translation+encoder"})}
+    )
+    store.save_pair(wider)
+    assert {a.mode for a in store.iter_alignments()} == {"translation+encoder"}
+    store.save_embeddings("use-m3/0.2.1/parts-f16", {"a" * 64: b"\x01\x02"})
+    assert store.cached_embeddings("use-m3/0.2.1/parts-f16", ["a" * 64]) == {"a" * 64: b"\x01\x02"}
+    store.close()
+
+
+def test_a_store_at_0006_upgrades_to_head_with_the_embeddings_cache(tmp_path: Path) -> None:
+    _store_at_0006_upgrades_to_head(f"sqlite:///{tmp_path / 'at-0006.sqlite'}")
+
+
+def test_a_store_at_0006_upgrades_to_head_with_the_embeddings_cache_on_postgresql(
+    postgres: PostgresServer,
+) -> None:
+    _store_at_0006_upgrades_to_head(postgres.create_database("at_0006"))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
 from langdetect.detector import Detector
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
 from pipeline.language import MAX_TEXT, _model, _VectorisedDetector, detect_language
 
@@ -36,20 +40,38 @@ def _prepared(detector: Detector, text: str) -> Detector:
     return detector
 
 
+@lru_cache(maxsize=1)
+def _langdetect() -> DetectorFactory:
+    """langdetect's own factory, its profiles loaded its own way."""
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.seed = 0
+    return factory
+
+
+def test_the_profiles_are_read_as_langdetect_reads_them() -> None:
+    """Our loader (a matrix, for start-up time) holds langdetect's n-grams, rows, languages and
+    probabilities exactly."""
+    model, theirs = _model(), _langdetect()
+    grams = list(theirs.word_lang_prob_map)
+    assert list(model.rows) == grams and model.factory.langlist == theirs.langlist
+    expected = np.array([theirs.word_lang_prob_map[g] for g in grams], dtype=np.float32)
+    assert np.array_equal(model.table, expected)
+
+
 def test_same_ngrams_as_langdetect() -> None:
     model = _model()
     for text in [*TEXTS.values(), *TRICKY]:
         ours = _prepared(_VectorisedDetector(model), text)
-        theirs = _prepared(model.factory.create(), text)
+        theirs = _prepared(_langdetect().create(), text)
         assert ours.text == theirs.text
         expected = [model.rows[g] for g in Detector._extract_ngrams(theirs)]
         assert ours._ngram_rows().tolist() == expected
 
 
 def test_same_language_as_langdetect_and_deterministic() -> None:
-    model = _model()
     for language, text in TEXTS.items():
-        theirs = model.factory.create()
+        theirs = _langdetect().create()
         theirs.append(text)
         assert theirs.detect() == language
         guess = detect_language(text)

@@ -99,7 +99,46 @@ CASES: dict[str, Case] = {
     "export without -o": Case(
         ["export", "--data-dir", "data"],
         2,
-        "error: Missing option '-o'. (see: bitext export --help)",
+        "error: Missing option '-o' / '--output'. (see: bitext export --help)",
+    ),
+    # a newcomer's mistakes (issue 28)
+    "export --min-score out of 0..1": Case(
+        ["export", "--data-dir", "data", "-o", "x.tmx", "--min-score", "5"],
+        2,
+        "re:error: Invalid value for '--min-score': .*1.* \\(see: bitext export --help\\)\n",
+    ),
+    "export --format not one of them": Case(
+        ["export", "--data-dir", "data", "-o", "x.tsv", "--format", "tsv"],
+        2,
+        "re:error: Invalid value for '--format': .*'jsonl', 'tmx', 'moses', 'xliff'.*\n",
+    ),
+    "align-files, a language name for a code": Case(
+        [*ALIGN[:3], "--src-lang", "arabic", "--tgt-lang", "en", "-o", "b.jsonl"],
+        2,
+        "error: --src-lang 'arabic' is not a language code (BCP 47): did you mean ar?",
+    ),
+    "models check, language names": Case(
+        ["models", "check", "arabic", "english"],
+        2,
+        "error: FROM 'arabic' is not a language code (BCP 47): did you mean ar?; "
+        "TO 'english' is not a language code (BCP 47): did you mean en?",
+    ),
+    "translate, a mistyped code": Case(
+        ["translate", "src.txt", "--from", "ra", "--to", "en"],
+        2,
+        "error: --from 'ra' is not a language code (BCP 47): did you mean ar?",
+    ),
+    "crawl is scrapy's": Case(
+        ["crawl", "enab", "-a", "limit=3"],
+        2,
+        "re:error: crawling is Scrapy's command, not bitext's: run `scrapy crawl enab -a "
+        "limit=3` in the project folder \\(spiders: bilingual, enab\\).*\n",
+    ),
+    "translate the store, a direction it does not need": Case(
+        ["translate", "--data-dir", "data", "--from", "fr"],
+        2,
+        "error: the store's pairs need no fr->any translation; the directions they need: "
+        "ar->en, en->ar",
     ),
     "a misspelled option": Case(
         ["stats", "--dat-dir", "data"],
@@ -241,7 +280,11 @@ def test_every_operator_mistake_gets_one_line_and_its_exit_status(workdir: Path)
     assert (workdir / "good.jsonl").read_text() == '{"a good": "export"}\n'
     assert "Usage: bitext [OPTIONS] COMMAND" in results["-h"].stdout
     assert "--allow-empty" in results["export -h"].stdout
-    assert re.search(r"│ pairs +│ +2 │", results["stats, BITEXT_DATA_DIR"].stdout)
+    # the stats' labels are in words (issue 28)
+    assert re.search(
+        r"│ article pairs \(a translation with its original\) +│ +2 │",
+        results["stats, BITEXT_DATA_DIR"].stdout,
+    )
 
 
 def test_export_with_allow_empty_writes_the_empty_file(workdir: Path, tmp_path: Path) -> None:

@@ -152,7 +152,7 @@ def test_the_crawl_writes_translations_through_its_writer(translated_crawls) -> 
     store = store_of(data)
     # every translation in the store came through the writer process
     assert store.counts()["translations"] == int(written.group(1)) > 0
-    assert {a.mode for a in store.iter_alignments()} == {"translation"}
+    assert {a.mode for a in store.iter_alignments()} == {"translation+encoder"}
 
 
 def test_translation_rule_from_the_crawl_and_the_cli(translated_crawls) -> None:
@@ -166,17 +166,19 @@ def test_translation_rule_from_the_crawl_and_the_cli(translated_crawls) -> None:
         "ar-en": True,
         "en-ar": True,
     }
-    cli("translate", "--data-dir", str(data), env=env)
+    said = cli("translate", "--data-dir", str(data), env=env).stderr
+    assert "ar->en: every sentence is translated already" in said and "translating" not in said
     assert store_of(data).counts()["translations"] == before
 
 
 def test_alignment_rule_from_the_crawl_and_the_cli(translated_crawls) -> None:
     data, first, second, env = translated_crawls
-    assert "'bitext/alignment/translation': 2" in first
+    assert "'bitext/alignment/translation+encoder': 2" in first
     # fetched again, unchanged, aligned with translation by this aligner: not aligned again
     assert "'bitext/not_modified/en'" not in second
     assert "'bitext/alignment/unchanged': 2" in second
     assert "bitext/alignment/translation" not in second
+    assert "bitext/embedding/sentences" not in second  # every sentence embedded already
     out = cli("align", "--data-dir", str(data), env=env).stdout
     assert re.search(r"unchanged\s+│\s+2", out), out
     assert "aligned:" not in out
@@ -184,7 +186,7 @@ def test_alignment_rule_from_the_crawl_and_the_cli(translated_crawls) -> None:
     with sqlite3.connect(data / "corpus.sqlite") as db:
         db.execute("UPDATE alignments SET aligner = 'bitext-align/0'")
     out = cli("align", "--data-dir", str(data), env=env).stdout
-    assert re.search(r"aligned: translation\s+│\s+2", out), out
+    assert re.search(r"aligned: translation\+encoder\s+│\s+2", out), out
     assert {a.aligner for a in store_of(data).iter_alignments()} == {ALIGNER_VERSION}
 
 

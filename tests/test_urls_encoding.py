@@ -25,6 +25,9 @@ AR = "https://www.enabbaladi.net"
             "http://127.0.0.1:8701",
             "http://127.0.0.1:8701/archives/2024/04/a-b/",
         ),
+        # a file name keeps its form: /story.html/ is another URL (a 404 on most servers)
+        (f"{EN}/en/stories/a-b.html?utm=x", EN, f"{EN}/en/stories/a-b.html"),
+        (f"{EN}/news/view.php", EN, f"{EN}/news/view.php"),
     ],
 )
 def test_canonical_url(url: str, base: str, expected: str) -> None:

@@ -6,10 +6,14 @@ The site, one of:
                                               the original's language first
   -a profile=FILE                             a profile file (TOML or JSON: ProfileFile in
                                               pipeline/profiles/files.py)
+  -a pairing=content                          with either: the editions do not link to each
+                                              other; both are crawled and their articles paired
+                                              by what they say (crawler/content.py)
   (a profile in pipeline/profiles is a spider of its own name: `scrapy crawl enab`)
 Arguments (all optional):
   -a since=YYYY-MM-DD -a until=YYYY-MM-DD   only articles published in that window
-  -a limit=N                                 at most N translated articles
+  -a limit=N                                 at most N translated articles (content pairing:
+                                             N articles of each language)
   -a urls=URL,URL                            just these translated articles (no discovery)
   -a base_url_<language>=...                 a mirror, or a bundled sample site
 
@@ -39,6 +43,7 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.content import ContentEditions
 from crawler.discovery import STALE_META, DiscoveryBounds, UnreadableSitemap, read_sitemap
 from crawler.middlewares import OffsiteRequest, RequestNotSent
 from crawler.pages import PageReader
@@ -49,12 +54,13 @@ from pipeline.models import (
     ArticleVersion,
     CrawlError,
     CrawlErrorKind,
+    PairingMethod,
     PairStatus,
     UnpairedReason,
 )
 from pipeline.pages import links, parse_page
 from pipeline.pairing import NoOriginal
-from pipeline.profile import LanguageSite, SiteProfile
+from pipeline.profile import PAIRINGS, LanguageSite, SiteProfile
 from pipeline.profiles.files import ProfileRefused, hreflang_profile, load_profile_file
 from pipeline.stages.read import PageJob, PageReading, Role, in_window
 from pipeline.store.interface import CorpusReader
@@ -101,22 +107,31 @@ class BilingualSpider(scrapy.Spider):
         "until",
         "limit",
         "urls",
+        "pairing",
         "base_url_<language>",
     )
 
     @classmethod
     def site_profile(cls, arguments: dict[str, str]) -> SiteProfile:
         """The profile this crawl is for; ValueError (one line) when the arguments name none."""
+        pairing = arguments.get("pairing") or None
+        if pairing is not None and pairing not in PAIRINGS:
+            raise ValueError(f"-a pairing= takes {', '.join(PAIRINGS)}, got {pairing!r}")
         if cls.registered_profile is not None:
+            if pairing not in (None, cls.registered_profile.pairing):
+                raise ValueError(
+                    f"-a pairing= is for -a site= or -a profile=; {cls.name} pairs by "
+                    f"{cls.registered_profile.pairing}"
+                )
             return cls.registered_profile
         site, languages, file = (arguments.get(k) for k in ("site", "languages", "profile"))
         if file and (site or languages):
             raise ValueError("give -a profile=FILE, or -a site= with -a languages=, not both")
         try:
             if file:
-                return load_profile_file(Path(file))
+                return load_profile_file(Path(file), pairing=pairing)
             if site and languages:
-                return hreflang_profile(site, languages)
+                return hreflang_profile(site, languages, pairing or "hreflang")
         except ProfileRefused as exc:
             raise ValueError(str(exc)) from None
         raise ValueError(
@@ -164,7 +179,7 @@ class BilingualSpider(scrapy.Spider):
         self.check_arguments(arguments)
         profile = self.site_profile(arguments)
         bases = {k: kwargs.pop(k) for k in list(kwargs) if BASE_URL_ARGUMENT.match(k)}
-        for k in ("site", "languages", "profile"):
+        for k in ("site", "languages", "profile", "pairing"):
             kwargs.pop(k, None)
         if self.registered_profile is None:
             # named by its site, so that crawls of two sites never share a Redis frontier's keys
@@ -195,11 +210,17 @@ class BilingualSpider(scrapy.Spider):
             "until": until,
             "limit": self.limit,
             "urls": self.urls,
-            **{k: v for k, v in arguments.items() if k in ("site", "languages", "profile")},
+            **{
+                k: v
+                for k, v in arguments.items()
+                if k in ("site", "languages", "profile", "pairing")
+            },
             f"base_url_{self.source.language}": self.source.base_url,
             f"base_url_{self.original.language}": self.original.base_url,
         }
         self.state: dict[str, Any] = {}
+        # the editions do not link to each other: both crawled, paired by content at the end
+        self.content = ContentEditions(self) if profile.pairing == "content" else None
 
     @property
     def store(self) -> CorpusReader:
@@ -219,11 +240,17 @@ class BilingualSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self.reconcile_with_store()
+        if self.content is not None:
+            self.content.connect()
         if self.urls:
             for url in self.urls:
                 request = self.article_request(url, source="urls")
                 if request is not None:
                     yield request
+            return
+        if self.content is not None:
+            for request in self.content.discovery():
+                yield request
             return
         base = self.source.base_url
         for path in self.profile.feed_paths:
@@ -379,6 +406,8 @@ class BilingualSpider(scrapy.Spider):
             request = self.article_request(url, source="listing")
             if request is not None:
                 yield request
+        if self.content is not None:
+            yield from self.content.listing_links(response)
         if found and older_than_window == len(found):
             return  # newest first: every later page is older still
         stale = self.discovery_bounds.next_stale(
@@ -406,6 +435,8 @@ class BilingualSpider(scrapy.Spider):
     # -- translated articles --------------------------------------------------------------------
 
     def is_article_url(self, url: str) -> bool:
+        if self.content is not None:
+            return self.content.is_article_url(url)
         return (
             same_site(url, self.source.base_url)
             and self.source.article_path.match(urlsplit(url).path) is not None
@@ -431,6 +462,8 @@ class BilingualSpider(scrapy.Spider):
 
     def article_request(self, url: str, *, source: str) -> scrapy.Request | None:
         """A request for a translated article, once per canonical URL, in window and limit."""
+        if self.content is not None:
+            return self.content.article_request(url, source=source)
         if not self.is_article_url(url):
             if source == "urls":
                 self.logger.error("not an article URL of %s: %s", self.source.base_url, url)
@@ -496,6 +529,8 @@ class BilingualSpider(scrapy.Spider):
         side: LanguageSite,
         role: Role,
         translation_urls: tuple[str, ...] = (),
+        *,
+        check_language: bool | None = None,
     ) -> PageReading:
         """The page, read once (crawler/pages.py): the spider's reading, and its clean text."""
         other = self.original if side is self.source else self.source
@@ -510,8 +545,11 @@ class BilingualSpider(scrapy.Spider):
             site=self.profile.name,
             # where both languages' URLs look alike, discovery also finds originals and pages
             # in other languages (by <html lang>); a body that is not text is for version()
-            check_language=role == "translation"
-            and self.profile.pairing == "hreflang"
+            check_language=(
+                check_language
+                if check_language is not None
+                else role == "translation" and self.profile.pairing == "hreflang"
+            )
             and isinstance(response, scrapy.http.TextResponse),
             translation_urls=translation_urls,
             since=self.since,
@@ -682,6 +720,7 @@ class BilingualSpider(scrapy.Spider):
             translation=translation,
             original=original,
             original_url=link,
+            pairing_method=PairingMethod(self.profile.pairing),
         )
 
     def unpaired(
@@ -698,6 +737,7 @@ class BilingualSpider(scrapy.Spider):
             original_url=link,
             reason=reason,
             reason_detail=detail,
+            pairing_method=PairingMethod(self.profile.pairing),
         )
 
     def crawl_error(self, url: str, failure: Failure, *, language: str) -> CrawlError:

@@ -197,6 +197,8 @@ def _align_corpus(
                 features[k] = _Features(
                     docs[k], chosen[k], lexicon, **languages, encoded=encoded[k]
                 )
+    for f, path in zip(features, first, strict=True):
+        f.measure_ratio((x.i, x.a, x.j, x.b) for x in path)
     rates: dict[bool, _NullEstimate] = {}
     for estimate in range(max(p.null_passes for p in chosen) if chosen else 0):
         if estimate:  # again at the prices the last estimate gave

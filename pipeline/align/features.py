@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import numpy as np
 
 from pipeline.align.cosine import _ngram_pair, _pair, _SpanCosine
@@ -71,6 +74,8 @@ class _Features:
         self.names += ["length", "anchors", "position"]
         self.src_len = np.array([len(comparison_form(s)) for s in doc.src], dtype=np.float64)
         self.tgt_len = np.array([len(comparison_form(t)) for t in doc.tgt], dtype=np.float64)
+        # the character ratio the length fit expects: the whole texts', until a first pass has
+        # said which sentences are aligned (measure_ratio)
         self.ratio = float(self.tgt_len.sum() or 1) / float(self.src_len.sum() or 1)
         # which sentences have a translation line with something on it
         self.src_translated = np.array(
@@ -82,6 +87,24 @@ class _Features:
         lexical = bool(self.mt) or self.lexicon is not None or self.encoder is not None
         self._scores: dict[tuple[int, int, int, int], _Scores] = {}
         self.types = params.bead_types() if lexical else params.length_only_types
+
+    def measure_ratio(self, beads: Iterable[tuple[int, int, int, int]]) -> float:
+        """The character ratio over the sentences a first pass aligned, as (i, a, j, b) beads,
+        taken in place of the whole texts' where the two differ by more than
+        `params.ratio_gap` (a log ratio): text one side leaves out (a passage, a caption,
+        boilerplate) is no part of what the other side's length says of it, and in the whole
+        texts' ratio it skews every bead's length fit. Returns the ratio used."""
+        src = tgt = 0.0
+        for i, a, j, b in beads:
+            if a and b:
+                src += float(self.src_len[i : i + a].sum())
+                tgt += float(self.tgt_len[j : j + b].sum())
+        if src > 0 and tgt > 0 and self.params.ratio_gap is not None:
+            measured = tgt / src
+            if abs(math.log(measured / self.ratio)) > self.params.ratio_gap:
+                self.ratio = measured
+                self._scores = {}
+        return self.ratio
 
     def scores(self, i0: int, i1: int, j0: int, j1: int) -> _Scores:
         """Every bead type's scores in the window (computed once per window)."""

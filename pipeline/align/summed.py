@@ -4,8 +4,9 @@ A bead scores the evidence it has, added up: the encoder's cosine of the two spa
 less its neighbours' margin (always there), the translation's character n-gram cosine (where a
 translation is), or the dictionary and learned lexicon's (where none is), each by its weight;
 then times the length fit, log2(1 + shorter / longer) of the two spans' lengths at the document's
-character ratio (Bertalign's penalty). The search maximises the sum over the path (its cost is
-the negated score): one bead of a merge scores once, so a merge wins only where the joined spans
+character ratio (Bertalign's penalty; its square root with a translation, whose cosine speaks for
+the lengths too: AlignParams.length_power). The search maximises the sum over the path (its cost
+is the negated score): one bead of a merge scores once, so a merge wins only where the joined spans
 match better than the pieces would apart; an unaligned sentence costs its run's opening once and
 its extension each (pipeline.align.dp), priced from the first pass's estimate of how common they
 are. On MAC-Dev this beat the weighted mean of the same signals under align-8's relative costs
@@ -64,7 +65,10 @@ def _summed_scores(features: _Features, i0: int, i1: int, j0: int, j1: int) -> _
         lt = (np.convolve(tgt_len, np.ones(b), "valid") + (b - 1)).astype(f32)
         shorter = np.minimum(ls[:, None], lt[None, :])
         longer = np.maximum(np.maximum(ls[:, None], lt[None, :]), f32(1))
-        score = evidence * np.log2(f32(1) + shorter / longer)
+        fit = np.log2(f32(1) + shorter / longer)
+        if params.length_power != 1:
+            fit = fit ** f32(params.length_power)
+        score = evidence * fit
         if params.merge_penalty:
             score -= f32(params.merge_penalty * (a + b - 2))
         if doc.src_paragraphs and a > 1:  # a bead does not join across paragraphs

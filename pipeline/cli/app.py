@@ -12,10 +12,12 @@ import os
 import signal
 import sys
 import traceback
-from typing import Annotated, Any, NoReturn, Protocol, TypeGuard
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol, TypeGuard, cast
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 FAILED, USAGE = 1, 2  # exit statuses: the command failed; the command line is wrong
 
@@ -98,7 +100,7 @@ class BitextApp(typer.Typer):
         argv = [a for a in argv if a != "--debug"]
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             signal.signal(signal.SIGTERM, _terminate)
-        command = typer.main.get_command(self)
+        command = build_command(self)
         try:
             status = command.main(args=argv, prog_name=prog_name, standalone_mode=False)
         except Exception as exc:
@@ -113,20 +115,82 @@ class BitextApp(typer.Typer):
         sys.exit(status if isinstance(status, int) else 0)
 
 
+def build_command(typer_app: typer.Typer) -> Any:  # click's Command (typer's own copy of it)
+    """The click command `bitext` runs (and docs/cli.md is generated from): typer's, with plain
+    help on every command (typer's rich help imports Markdown and traceback rendering: a third
+    of a second before `--help` prints a line) and no value shown for on/off flags."""
+    command = typer.main.get_command(typer_app)
+    _plain_help(command)
+    return command
+
+
+def _plain_help(command: Any) -> None:
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    for param in command.params:
+        descriptor = getattr(param, "type_descriptor", None)  # typer's, on its own params
+        choices = getattr(descriptor, "is_choice", False)  # shown as <jsonl|tmx|...>
+        if getattr(param, "is_flag", False):
+            param.metavar = ""  # "--dedup", not "--dedup <bool>"
+        elif param.param_type_name == "argument" and not choices:
+            # "FILE  A file to...", not "FILE <Path>  A file to..."
+            param.display_type_rich = lambda ctx: None
+            if hasattr(param, "_usage_display_name"):  # typer's: a required one as {FILE}
+                shown = param._usage_display_name().replace("{", "").replace("}", "")
+                param._usage_display_name = lambda shown=shown: shown
+        elif param.param_type_name == "option" and param.metavar is None and not choices:
+            param.metavar = param.name.upper()  # "--url URL", not "--url <str>"
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
 app = BitextApp(
-    help="Bilingual news corpus pipeline.",
+    help="Bilingual news sites into clean, aligned, reviewable parallel corpora. "
+    "Crawling is `scrapy crawl NAME`; these commands work on what it stored "
+    "(DATA_DIR/corpus.sqlite and its WARC files).",
     no_args_is_help=True,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-console = Console()
-progress_console = Console(stderr=True)  # progress and notices; stdout carries the data
+
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich costs more than `bitext --help` does."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def _real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    # `with console:` (rich's Live and progress bars): special methods bypass __getattr__
+    def __enter__(self) -> Console:
+        return self._real().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._real().__exit__(*exc)
+
+
+console = cast("Console", _LazyConsole())
+progress_console = cast("Console", _LazyConsole(stderr=True))  # notices; stdout has the data
 
 
 def _version(value: bool) -> None:
     if value:
-        from pipeline.exports import TOOL_VERSION
+        from importlib.metadata import PackageNotFoundError, version
 
-        typer.echo(f"bitext {TOOL_VERSION}")
+        try:
+            typer.echo(f"bitext {version('bitext')}")
+        except PackageNotFoundError:  # run from a checkout without installing
+            typer.echo("bitext (not installed)")
         raise typer.Exit()
 
 
@@ -144,4 +208,4 @@ def _global_options(
         ),
     ] = False,
 ) -> None:
-    """Bilingual news corpus pipeline."""
+    """Bilingual news sites into clean, aligned, reviewable parallel corpora."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -17,53 +17,111 @@ from pipeline.cli.options import (
     open_corpus,
     output_file,
     parse_day,
+    store_languages,
     store_location,
+    warc_location,
 )
+
+ExportFormat = Literal["jsonl", "tmx", "moses", "xliff"]
 
 
 def export_command(
     output: Annotated[
-        Path, typer.Option("-o", help="File (Moses: a prefix, the two language codes added).")
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="FILE",
+            help="The file to write; for moses a prefix: PREFIX.<lang> twice and PREFIX.ids.",
+        ),
     ],
-    format: Annotated[str, typer.Option("--format", help="jsonl, tmx, moses or xliff.")] = "jsonl",
-    min_score: Annotated[float | None, typer.Option("--min-score")] = None,
-    skip_flagged: Annotated[bool, typer.Option("--skip-flagged")] = False,
-    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (publication).")] = None,
-    dedup: Annotated[bool, typer.Option("--dedup", help="Drop repeated segment pairs.")] = False,
+    format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="jsonl: article pairs with everything; tmx 1.4b, xliff 2.0, moses: segment "
+            "pairs (one a bead).",
+        ),
+    ] = "jsonl",
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score",
+            min=0.0,
+            max=1.0,
+            metavar="SCORE",
+            help="Leave out beads the aligner scored below this (0 to 1).",
+        ),
+    ] = None,
+    skip_flagged: Annotated[
+        bool,
+        typer.Option(
+            "--skip-flagged/--keep-flagged",
+            help="Leave out beads with a divergence flag (omitted, added, numbers...).",
+        ),
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", metavar="DATE", help="Only articles published on or after YYYY-MM-DD."
+        ),
+    ] = None,
+    dedup: Annotated[
+        bool,
+        typer.Option("--dedup/--no-dedup", help="Drop repeated segment pairs (not for jsonl)."),
+    ] = False,
     reviewed_only: Annotated[
-        bool, typer.Option("--reviewed-only", help="Only beads a translator approved.")
+        bool,
+        typer.Option(
+            "--reviewed-only/--all-beads", help="Only beads a translator approved in review."
+        ),
     ] = False,
     languages: Annotated[
         str | None,
         typer.Option(
             "--languages",
-            help="ORIGINAL,TRANSLATION (e.g. ar,en): the language pair to export; needed for "
-            "TMX, Moses and XLIFF when the store holds more than one.",
+            metavar="ORIGINAL,TRANSLATION",
+            help="The language pair to export (e.g. ar,en); needed for TMX, Moses and XLIFF "
+            "when the store holds more than one.",
         ),
     ] = None,
     allow_empty: Annotated[
         bool,
         typer.Option(
-            "--allow-empty",
+            "--allow-empty/--refuse-empty",
             help="Write the files even with 0 pairs to export (refused by default, so that a "
             "wrong or empty store never replaces a good export).",
         ),
     ] = False,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
+    warc_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--warc-dir",
+            envvar="BITEXT_WARC_DIR",
+            metavar="DIR",
+            help="The crawl's WARC files, for each unit's crawl id (default: DATA_DIR/warc).",
+        ),
+    ] = None,
 ) -> None:
-    """Export the aligned corpus: JSONL (one article pair a line, everything kept), TMX 1.4b,
-    Moses parallel text or XLIFF 2.0 (one segment pair a bead). Written atomically (Moses: both
-    files or neither); nothing is written when there is nothing to export (see --allow-empty).
-    A pair's review (bitext review import) replaces its machine alignment and travels with it;
+    """Export the aligned corpus: JSONL, TMX, Moses or XLIFF.
+
+    JSONL holds one article pair a line, everything kept; TMX 1.4b, Moses parallel text and
+    XLIFF 2.0 one segment pair a bead, each with its provenance (pair, bead, URLs, WARC record
+    ids, crawl, dates, alignment mode; Moses in PREFIX.ids). Written atomically (Moses: all
+    files or none); nothing is written when there is nothing to export (see --allow-empty). A
+    pair's review (bitext review import) replaces its machine alignment and travels with it;
     beads a translator rejected are left out of TMX, Moses and XLIFF."""
     from pipeline import exports
 
-    if format not in exports.FORMATS:
-        raise typer.BadParameter("--format must be jsonl, tmx, moses or xliff")
-    chosen = language_pair_option(languages)
     output_file(output)
-    corpus = open_corpus(data_dir, store)
+    corpus = open_corpus(data_dir, store, warc_dir=warc_dir)
+    try:
+        chosen = language_pair_option(languages, store_languages(corpus))
+    except CliError:
+        corpus.close()
+        raise
     if chosen is None and format != "jsonl":  # one language pair a file: the store's, if one
         chosen = _one_language_pair(exports.language_pairs(corpus), format, corpus.close)
     keep = exports.ExportFilter(
@@ -76,6 +134,7 @@ def export_command(
     if format == "moses" and chosen is not None:
         for language in chosen:
             output_file(output.with_name(f"{output.name}.{language}"))
+        output_file(exports.moses_ids_path(output))
     if format == "jsonl" and dedup:
         progress_console.print("[yellow]--dedup applies to segment formats; ignored[/]")
     counts: Counter[str] = Counter()
@@ -84,6 +143,7 @@ def export_command(
         written = exports.write_export(
             corpus, format, output, keep, languages=(src_lang, tgt_lang), dedup=dedup,
             allow_empty=allow_empty, counts=counts,
+            warc_dir=warc_location(data_dir, store, warc_dir),
         )  # fmt: skip
     except exports.EmptyExport as exc:
         found = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if v) or "no pairs"
@@ -94,7 +154,11 @@ def export_command(
     finally:
         corpus.close()
     unit = "article pairs" if format == "jsonl" else "segment pairs"
-    where = f"{output}.{src_lang} and {output}.{tgt_lang}" if format == "moses" else str(output)
+    where = (
+        f"{output}.{src_lang}, {output}.{tgt_lang} and {exports.moses_ids_path(output)}"
+        if format == "moses"
+        else str(output)
+    )
     console.print(f"{written} {unit} written to {where}")
     _print_counts(counts, ("pairs", "segments"))
 
@@ -121,20 +185,34 @@ def _print_counts(counts: Counter[str], left_out: tuple[str, ...]) -> None:
 
 def report_command(
     output: Annotated[
-        Path | None, typer.Option("-o", help="Directory for the HTML site (DATA_DIR/report).")
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="DIR",
+            help="Directory for the HTML site (default: DATA_DIR/report).",
+        ),
     ] = None,
     warc_dir: Annotated[
         Path | None,
-        typer.Option("--warc-dir", envvar="BITEXT_WARC_DIR", help="Default: DATA_DIR/warc."),
+        typer.Option(
+            "--warc-dir",
+            envvar="BITEXT_WARC_DIR",
+            metavar="DIR",
+            help="The crawl's WARC files, for the archived pages (default: DATA_DIR/warc).",
+        ),
     ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write the translators' review report: a static site, index plus one page per article,
+    """Write the translators' review report, a static site.
+
+    An index with charts (scores, flags, review progress, crawls) and one page per article
     where beads are reviewed (kept in the browser, saved as a review file for `bitext review
-    import`), with the archived captures of the WARC files in DATA_DIR/warc."""
+    import`), with the archived captures of the WARC files."""
     from pipeline.exports import exported_pairs
     from pipeline.report import WarcPages, write_report
+    from pipeline.stats import crawl_summary
 
     output = output or data_dir / "report"
     if output.exists() and not output.is_dir():
@@ -142,9 +220,16 @@ def report_command(
     corpus = open_corpus(data_dir, store, warc_dir=warc_dir)
     counts: Counter[str] = Counter()
     archive = WarcPages(warc_dir or data_dir / "warc", corpus.captures())
-    summary = write_report(exported_pairs(corpus, counts=counts), output, archive=archive)
+    crawls = [crawl_summary(run) for run in corpus.crawl_runs()]
+    summary = write_report(
+        exported_pairs(corpus, counts=counts), output, archive=archive, crawls=crawls
+    )
     corpus.close()
-    flags = ", ".join(f"{k} {v}" for k, v in sorted(summary.flags.items())) or "none"
+    from pipeline.labels import FLAG_NAMES, in_words
+
+    flags = ", ".join(
+        f"{in_words(k, FLAG_NAMES).lower()} {v}" for k, v in summary.flags.most_common()
+    ) or "none"
     console.print(
         f"report: {summary.index.resolve()} ({summary.articles} articles, {summary.beads} beads, "
         f"{summary.divergent_beads} with divergences: {flags}; "

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import track
 
 from pipeline.cli.app import CliError, console, progress_console
-from pipeline.cli.options import DataDir, StoreOpt, input_file, open_corpus
+from pipeline.cli.options import DataDir, StoreOpt, input_file, language_option, open_corpus
 
 if TYPE_CHECKING:
     from pipeline.pages import ParsedPage
@@ -23,29 +22,53 @@ GUNZIP_MAX = 64 * 1024 * 1024  # bytes: a saved page bigger than this unpacked i
 
 def extract(
     pages: Annotated[
-        list[Path] | None, typer.Argument(help="Saved HTML pages (more than one: JSON Lines).")
+        list[Path] | None,
+        typer.Argument(
+            help="Saved HTML pages (.html or .html.gz); more than one: JSON Lines.",
+            metavar="PAGE",
+            show_default=False,
+        ),
     ] = None,
     lang: Annotated[
-        str | None, typer.Option("--lang", help="The pages' language (default: detected).")
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="CODE",
+            help="The pages' language, a BCP 47 code (default: detected).",
+        ),
     ] = None,
     site: Annotated[
         str,
         typer.Option(
-            "--site", help="Site profile: a name (e.g. enab), auto (found from the page), none."
+            "--site",
+            metavar="NAME",
+            help="Site profile: a name (e.g. enab), auto (found from the page) or none.",
         ),
     ] = "auto",
-    url: Annotated[str | None, typer.Option("--url", help="Where the page came from.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="Where the page came from (its canonical URL, for the record)."),
+    ] = None,
     from_store: Annotated[
-        bool, typer.Option("--from-store", help="Extract every stored version lacking text.")
+        bool,
+        typer.Option(
+            "--from-store/--from-files",
+            help="Extract every stored version lacking clean text, instead of PAGE files.",
+        ),
     ] = False,
-    redo: Annotated[bool, typer.Option("--redo", help="With --from-store: all versions.")] = False,
+    redo: Annotated[
+        bool,
+        typer.Option("--redo/--no-redo", help="With --from-store: every version, again."),
+    ] = False,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Clean body text (boilerplate out, language checked, sentences): of one page as JSON; of
-    several as JSON Lines, one object a page in the order given, each with its "path", the
-    boilerplate each site repeats across them learned and taken out; or of the stored versions
-    (--from-store), e.g. after a crawl with -s BITEXT_EXTRACT=0."""
+    """Clean body text of saved pages, or of the stored versions.
+
+    Boilerplate out, language checked, sentences: of one page as JSON; of several as JSON
+    Lines, one object a page in the order given, each with its "path", the boilerplate each
+    site repeats across them learned and taken out; or of the stored versions (--from-store),
+    e.g. after a crawl with -s BITEXT_EXTRACT=0."""
     from pipeline.stages.extract import PageInput, extract_batch
 
     if from_store:
@@ -53,6 +76,8 @@ def extract(
         return
     if not pages:
         raise typer.BadParameter("give one PAGE or more, or --from-store")
+    if lang is not None:
+        lang = language_option(lang, "--lang")
     side, site_name, profiles = _chosen_site(site, lang)
     read = _read_pages(pages, side.fallback_encodings if side else _all_fallbacks())
     inputs = [
@@ -168,4 +193,6 @@ def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
 
 
 def _reading(pages: Sequence[PageInput]) -> Iterable[PageInput]:
+    from rich.progress import track
+
     return track(pages, description="reading", console=progress_console)

@@ -4,7 +4,6 @@ checks on files and values given on the command line."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,35 +14,53 @@ import typer
 from pipeline.cli.app import USAGE, CliError
 
 if TYPE_CHECKING:  # SQLAlchemy loads where a command opens a store, not at start
+    from collections.abc import Iterable
+
+    from pipeline.store.interface import CorpusReader
     from pipeline.store.sql import SqlCorpusStore
 
 WorkerOpt = Annotated[
     bool,
     typer.Option(
-        "--worker",
+        "--worker/--no-worker",
         help="Run as one of several workers sharing the store's work by row claims "
         "(any number, on any machines, with a PostgreSQL store; SQLite: one). "
         "Prints a JSON report.",
     ),
 ]
 WorkersOpt = Annotated[
-    int, typer.Option("--workers", help="Start this many --worker processes here and wait.")
+    int,
+    typer.Option(
+        "--workers",
+        min=0,
+        metavar="N",
+        help="Start N --worker processes here and wait for them (0: work in this process).",
+    ),
 ]
 LeaseOpt = Annotated[
-    float, typer.Option("--lease", help="Seconds a dead worker's claims stay held.")
+    float,
+    typer.Option(
+        "--lease", min=1.0, metavar="SECONDS", help="How long a dead worker's claims stay held."
+    ),
 ]
 
 
 DataDir = Annotated[
     Path,
-    typer.Option("--data-dir", envvar="BITEXT_DATA_DIR", help="Where the crawl wrote its output."),
+    typer.Option(
+        "--data-dir",
+        envvar="BITEXT_DATA_DIR",
+        metavar="DIR",
+        help="Where the crawl wrote its output (corpus.sqlite, warc/).",
+    ),
 ]
 StoreOpt = Annotated[
     str | None,
     typer.Option(
         "--store",
         envvar="BITEXT_STORE",
-        help="SQLAlchemy URL or SQLite path. Default: DATA_DIR/corpus.sqlite.",
+        metavar="URL",
+        help="The corpus store: a SQLAlchemy URL or a SQLite file (DATA_DIR/corpus.sqlite).",
     ),
 ]
 
@@ -169,13 +186,54 @@ def run_workers(n: int) -> None:
         raise typer.Exit(max(codes))
 
 
-def language_pair_option(value: str | None) -> tuple[str, str] | None:
+def language_option(value: str, option: str, known: Iterable[str] = ()) -> str:
+    """A language code given on the command line, as the pipeline keys it (`ar-SY` -> `ar`);
+    not a BCP 47 tag: a usage error with the code probably meant (`arabic` -> ar)."""
+    from pipeline.language_tags import LanguageRefused, language_code
+
+    try:
+        return language_code(value, known)
+    except LanguageRefused as exc:
+        raise CliError(f"{option} {exc}", USAGE) from None
+
+
+def language_options(given: list[tuple[str, str]], known: Iterable[str] = ()) -> list[str]:
+    """Several language options at once, (value, option) each: every bad one said in one line."""
+    codes, problems = [], []
+    for value, option in given:
+        try:
+            codes.append(language_option(value, option, known))
+        except CliError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CliError("; ".join(problems), USAGE)
+    return codes
+
+
+def installed_languages() -> set[str]:
+    """The languages the installed Argos packages translate from or into."""
+    from pipeline.argos import installed_packages
+
+    return {code for p in installed_packages() for code in (p.from_code, p.to_code)}
+
+
+def store_languages(corpus: CorpusReader) -> set[str]:
+    """The languages of the store's articles."""
+    return {k.removeprefix("articles_") for k in corpus.counts() if k.startswith("articles_")}
+
+
+def language_pair_option(value: str | None, known: Iterable[str] = ()) -> tuple[str, str] | None:
+    """--languages ORIGINAL,TRANSLATION: two language codes."""
     if value is None:
         return None
-    parts = tuple(p.strip().lower() for p in value.split(","))
-    if len(parts) != 2 or not all(re.fullmatch(r"[a-z]{2,3}", p) for p in parts):
-        raise typer.BadParameter(
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) != 2:
+        raise CliError(
             f"--languages takes two language codes, the original's first (e.g. ar,en), "
-            f"got {value!r}"
+            f"got {value!r}",
+            USAGE,
         )
-    return (parts[0], parts[1])
+    return (
+        language_option(parts[0], "--languages", known),
+        language_option(parts[1], "--languages", known),
+    )

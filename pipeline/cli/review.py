@@ -12,22 +12,33 @@ from pipeline.cli.app import CliError, console
 from pipeline.cli.options import DataDir, StoreOpt, open_corpus
 
 review_app = typer.Typer(
-    help="Translators' reviews: review files out of the store and back in.", no_args_is_help=True
+    help="Translators' review files: out of the store and back in.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
 @review_app.command("export")
 def review_export(
-    output: Annotated[Path, typer.Option("-o", help="The review file (JSON) to write.")],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="FILE", help="The review file (JSON) to write."),
+    ],
     pair: Annotated[
         list[str] | None,
-        typer.Option("--pair", help="SITE:TRANSLATION_ARTICLE_ID; repeat it. Default: every pair."),
+        typer.Option(
+            "--pair",
+            metavar="SITE:ID",
+            help="A pair, as SITE:TRANSLATION_ARTICLE_ID; repeat it. Default: every pair.",
+        ),
     ] = None,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Write a review file (format bitext-review/3) of the current alignments: a reviewed pair
-    with its statuses and comments, the others with every bead pending."""
+    """Write a review file of the current alignments.
+
+    Format bitext-review/3: a reviewed pair with its statuses and comments, the others with
+    every bead pending. The report's review tools read and write the same file."""
     from pipeline.exports import atomic_writer, exported_pairs
     from pipeline.review import ReviewRefused, export_reviews
 
@@ -46,14 +57,22 @@ def review_export(
 
 @review_app.command("import")
 def review_import(
-    file: Annotated[Path, typer.Argument(help="A review file (format bitext-review/3 or older).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A review file (format bitext-review/3 or older).",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ],
     reviewer: Annotated[
-        str | None, typer.Option("--reviewer", help="Who reviewed (kept with the review).")
+        str | None,
+        typer.Option("--reviewer", metavar="NAME", help="Who reviewed (kept with the review)."),
     ] = None,
     realign: Annotated[
         bool,
         typer.Option(
-            "--realign",
+            "--realign/--no-realign",
             help="Align again the rows between the translator's fixed rows (approved, rejected, "
             "changed by hand, commented) before storing; fixed rows are never touched.",
         ),
@@ -61,9 +80,12 @@ def review_import(
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
 ) -> None:
-    """Check the whole file against the store (every sentence in exactly one bead, in order;
-    pairs and sentences as stored), then store each pair's review as a new revision beside the
-    machine alignment. Nothing is written if any pair is wrong. Importing twice changes nothing."""
+    """Check a review file against the store and store its reviews.
+
+    The whole file is checked (every sentence in exactly one bead, in order; pairs and
+    sentences as stored), then each pair's review is stored as a new revision beside the
+    machine alignment. Nothing is written if any pair is wrong. Importing twice changes
+    nothing."""
     from pipeline.review import ReviewRefused, import_reviews
 
     corpus = open_corpus(data_dir, store)
@@ -82,7 +104,14 @@ def review_import(
 
 
 @review_app.command("schema")
-def review_schema_command(output: Annotated[Path | None, typer.Option("-o")] = None) -> None:
+def review_schema_command(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="FILE", help="Where to write it (default: stdout)."
+        ),
+    ] = None,
+) -> None:
     """The JSON Schema of the review file, generated from its pydantic model."""
     from pipeline.review import review_schema
 

@@ -8,18 +8,19 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
-from rich.progress import Progress, TextColumn
 
-from pipeline.cli.app import CliError, progress_console
+from pipeline.cli.app import USAGE, CliError, progress_console
 from pipeline.cli.options import (
     DataDir,
     LeaseOpt,
     StoreOpt,
     WorkerOpt,
     WorkersOpt,
+    installed_languages,
+    language_options,
     open_corpus,
     output_file,
     read_text_file,
@@ -29,29 +30,75 @@ from pipeline.cli.options import (
 )
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from pipeline.store.interface import CorpusReader
     from pipeline.translate import EngineSettings
 
 
 def translate(
-    file: Annotated[Path | None, typer.Argument(help="One sentence a line; - for stdin.")] = None,
-    from_code: Annotated[str | None, typer.Option("--from")] = None,
-    to_code: Annotated[str | None, typer.Option("--to")] = None,
-    output: Annotated[Path | None, typer.Option("-o", help="Default: stdout.")] = None,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
-    compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type.")] = "auto",
-    threads: Annotated[int, typer.Option(help="Threads per translation (0: auto).")] = 0,
-    batch_size: Annotated[int, typer.Option(help="Sentences per batch.")] = 32,
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A file to translate, one sentence a line (- for stdin); without it, the store.",
+            metavar="FILE",
+            show_default=False,
+        ),
+    ] = None,
+    from_code: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="CODE",
+            help="The language to translate from (BCP 47, e.g. ar). With FILE: needed; with "
+            "the store: only this direction.",
+        ),
+    ] = None,
+    to_code: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="CODE",
+            help="The language to translate into (e.g. en). With FILE: needed; with the "
+            "store: only this direction.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", metavar="FILE", help="With FILE: where to write (default: stdout)."
+        ),
+    ] = None,
+    device: Annotated[
+        Literal["cpu", "cuda"], typer.Option("--device", help="Where to decode.")
+    ] = "cpu",
+    compute_type: Annotated[
+        str,
+        typer.Option(
+            "--compute-type",
+            metavar="TYPE",
+            help="CTranslate2 compute type (auto, int8, float16, ...).",
+        ),
+    ] = "auto",
+    threads: Annotated[
+        int,
+        typer.Option("--threads", min=0, metavar="N", help="Threads per translation (0: auto)."),
+    ] = 0,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, metavar="N", help="Sentences per batch.")
+    ] = 32,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
     worker: WorkerOpt = False,
     workers: WorkersOpt = 0,
     lease: LeaseOpt = 120.0,
 ) -> None:
-    """Translate sentences with the installed packages, offline; cached in the store.
+    """Translate a file's lines, or the store's texts, offline.
 
-    With FILE: its lines, FROM -> TO. Without: every stored clean text that still lacks a
-    translation, in both directions of each language pair the store holds, where a package
-    serves them. --worker / --workers N: the same, shared by worker processes, each sentence
+    With FILE: its lines, --from -> --to. Without: every stored clean text that still lacks a
+    translation, in both directions of each language pair the store holds (or only --from /
+    --to), where an installed package serves them; cached in the store, so no sentence is
+    decoded twice. --worker / --workers N: the same, shared by worker processes, each sentence
     decoded once."""
     from pipeline.stages.translate import translate_store, translate_store_workers
     from pipeline.translate import EngineSettings
@@ -63,24 +110,65 @@ def translate(
     if output is not None:
         output_file(output)
     if file is not None:
-        _translate_file(file, from_code, to_code, output, settings, data_dir, store)
-    elif workers:
+        if not (from_code and to_code):
+            raise typer.BadParameter("--from and --to are needed with FILE")
+        source, target = language_options(
+            [(from_code, "--from"), (to_code, "--to")], installed_languages()
+        )
+        _translate_file(file, source, target, output, settings, data_dir, store)
+        return
+    if workers:
         run_workers(workers)
-    elif worker:
-        corpus = open_corpus(data_dir, store)
-        report = translate_store_workers(corpus, settings, worker=worker_name(), lease_s=lease)
+        return
+    corpus = open_corpus(data_dir, store)
+    try:
+        only = _directions(corpus, from_code, to_code)
+        if worker:
+            report = translate_store_workers(
+                corpus, settings, worker=worker_name(), lease_s=lease, directions=only
+            )
+            worker_report("translate", report)
+        else:
+            shown = _Shown()
+            translate_store(corpus, settings, shown, chunk=batch_size * 64, directions=only)
+            if only and len(shown.pending_directions) == len(only):  # asked for, not done
+                raise CliError(
+                    "nothing translated: no installed package serves "
+                    + ", ".join(f"{s}->{t}" for s, t in only)
+                )
+    finally:
         corpus.close()
-        worker_report("translate", report)
-    else:
-        corpus = open_corpus(data_dir, store)
-        translate_store(corpus, settings, _Shown(), chunk=batch_size * 64)
-        corpus.close()
+
+
+def _directions(
+    corpus: CorpusReader, from_code: str | None, to_code: str | None
+) -> list[tuple[str, str]] | None:
+    """The directions --from / --to leave of those the store's pairs need (None: all of
+    them); none left is a usage error naming the store's."""
+    if from_code is None and to_code is None:
+        return None
+    from pipeline.stages.sides import store_directions
+
+    held = store_directions(corpus.iter_pairs())
+    given = [(v, o) for v, o in ((from_code, "--from"), (to_code, "--to")) if v is not None]
+    codes = iter(language_options(given, {code for d in held for code in d}))
+    source = next(codes) if from_code is not None else None
+    target = next(codes) if to_code is not None else None
+    chosen = [(s, t) for s, t in held if source in (None, s) and target in (None, t)]
+    if not chosen:
+        wanted = f"{source or 'any'}->{target or 'any'}"
+        needed = ", ".join(f"{s}->{t}" for s, t in held) or "none (no pairs yet)"
+        raise CliError(
+            f"the store's pairs need no {wanted} translation; the directions they need: {needed}",
+            USAGE,
+        )
+    return chosen
 
 
 def _translate_file(
     file: Path,
-    source: str | None,
-    target: str | None,
+    source: str,
+    target: str,
     output: Path | None,
     settings: EngineSettings,
     data_dir: Path,
@@ -90,8 +178,6 @@ def _translate_file(
     from pipeline.stages.translate import MemoryCache, no_route_advice, translate_texts
     from pipeline.translate import Engine, NoRoute
 
-    if not (source and target):
-        raise typer.BadParameter("--from and --to are needed with FILE")
     lines = read_text_file(file).splitlines()
     corpus = open_corpus(data_dir, store) if store_exists(data_dir, store) else MemoryCache()
     try:
@@ -132,22 +218,31 @@ class _BarTask:
 
 @contextmanager
 def _bar(source: str, target: str, *, transient: bool) -> Iterator[_BarTask]:
-    with Progress(
-        *Progress.get_default_columns(),
-        TextColumn("{task.fields[rate]}"),
-        console=progress_console,
-        transient=transient,
-    ) as bar:
-        yield _BarTask(bar, source, target)
+    """A bar on a terminal; nothing when stderr is not one (pipeline.cli.progress)."""
+    from pipeline.cli.progress import bar
+
+    with bar(transient=transient) as shown:
+        yield _BarTask(shown, source, target)
 
 
 class _Shown:
     """How `translate_store` shows itself here: a bar a direction, a line for one pending."""
 
+    def __init__(self) -> None:
+        self.pending_directions: list[tuple[str, str]] = []
+
     def pending(self, source: str, target: str, sentences: int, advice: str) -> None:
+        self.pending_directions.append((source, target))
         progress_console.print(
             f"[yellow]translation pending[/yellow] for {sentences} {source} sentences: {advice}"
         )
 
-    def direction(self, source: str, target: str) -> AbstractContextManager[_BarTask]:
+    def direction(self, source: str, target: str, todo: int) -> AbstractContextManager[_BarTask]:
+        progress_console.print(
+            f"translating {todo:,} sentences with {source}->{target}"
+            if todo
+            else f"{source}->{target}: every sentence is translated already",
+            markup=False,
+            highlight=False,
+        )
         return _bar(source, target, transient=False)

@@ -139,9 +139,20 @@ class ProfileFile(BaseModel):
     languages: tuple[Language, Language] = Field(
         description="The original's, then its translation's"
     )
-    pairing: Pairing = "hreflang"
+    pairing: Pairing = Field(
+        default="hreflang",
+        description="How a translation is paired with its original: link (a link with a known "
+        "text), hreflang (alternates), content (by what the two say: no link between editions)",
+    )
     original_link_texts: list[str] = Field(
         default=[], description='"link" pairing: the text of the link to the original'
+    )
+    pairing_window_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=366,
+        description='"content" pairing: a translation appears 0..N days after its original '
+        "(default: the crawl's BITEXT_PAIRING_WINDOW_DAYS, 7)",
     )
     feed_paths: list[str] = list(GENERIC_DISCOVERY["feed_paths"])
     sitemap_paths: list[str] = list(GENERIC_DISCOVERY["sitemap_paths"])
@@ -178,6 +189,7 @@ class ProfileFile(BaseModel):
             next_page=tuple(self.next_page),
             user_agent_name=f"bitext-{self.name}",
             site_names=tuple(self.site_names),
+            pairing_window_days=self.pairing_window_days,
             source={"profile_file": self.model_dump(mode="json")},
         )
 
@@ -230,13 +242,16 @@ def _one_line(exc: ValidationError) -> str:
     return (f"{where}: " if where else "") + " ".join(message.split())
 
 
-def load_profile_file(path: Path) -> SiteProfile:
-    """A profile from a TOML (.toml) or JSON file; ProfileRefused says what is wrong."""
+def load_profile_file(path: Path, *, pairing: str | None = None) -> SiteProfile:
+    """A profile from a TOML (.toml) or JSON file; ProfileRefused says what is wrong.
+    `pairing` (-a pairing=) overrides the file's."""
     try:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ProfileRefused(f"profile {path}: not readable: {exc}".replace("\n", " ")) from exc
+    if pairing is not None and isinstance(data, dict):
+        data = {**data, "pairing": pairing}
     try:
         return ProfileFile.model_validate(data).profile()
     except ValidationError as exc:
@@ -250,17 +265,30 @@ def site_name(site: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", host.lower()).strip("-")[:64] or "site"
 
 
-def hreflang_profile(site: str, languages: str) -> SiteProfile:
+def hreflang_profile(site: str, languages: str, pairing: str = "hreflang") -> SiteProfile:
     """The profile of a site declaring its language versions with hreflang alternates:
-    `languages` is "ORIGINAL,TRANSLATION" (e.g. ar,en)."""
+    `languages` is "ORIGINAL,TRANSLATION" (e.g. ar,en); with `pairing` "content", of a site
+    whose two editions do not link to each other (their articles paired by what they say)."""
     codes = [c.strip().lower() for c in languages.split(",") if c.strip()]
     if len(codes) != 2:
         raise ProfileRefused(
             f"-a languages= takes two language codes, the original's first (e.g. ar,en); "
             f"got {languages!r}"
         )
+    if pairing not in ("hreflang", "content"):
+        raise ProfileRefused(
+            f"-a pairing= takes hreflang or content with -a site= (link needs a profile file "
+            f"naming the link's text), got {pairing!r}"
+        )
     try:
-        model = ProfileFile(name=site_name(site), site=site, languages=(codes[0], codes[1]))
+        model = ProfileFile.model_validate(
+            {
+                "name": site_name(site),
+                "site": site,
+                "languages": (codes[0], codes[1]),
+                "pairing": pairing,
+            }
+        )
     except ValidationError as exc:
         raise ProfileRefused(_one_line(exc).replace("Value error, ", "")) from exc
     return model.profile()

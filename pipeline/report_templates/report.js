@@ -323,11 +323,20 @@
             (facts.diff ? " (" + sharedShare(facts.diff) + "% of its words)" : "") + ".";
         } else if (flag === "doubtful") {
           text = "doubtful: the aligner's score " + (facts.score === null ? "" : facts.score.toFixed(2) + " ") +
-            "is below " + Number(data.doubtful_below).toFixed(2) + (data.mode === "none" ? "; without a machine translation it rests on a word list, lengths and numbers only" : "") + ".";
+            "is below " + Number(data.doubtful_below).toFixed(2) + modeNote(data.mode) + ".";
         }
         out[flag] = text;
       });
       return out;
+    }
+    // what a score rests on without a machine translation (modes: pipeline/modes.py; one not
+    // known here says nothing)
+    function modeNote(mode) {
+      var parts = String(mode || "").split("+");
+      if (parts.indexOf("translation") >= 0 || parts.indexOf("supplied") >= 0) return "";
+      if (parts.length === 1 && parts[0] === "encoder") return "; without a machine translation it rests on the sentence encoder, a word list, lengths and numbers";
+      if (parts.length === 1 && parts[0] === "none") return "; without a machine translation it rests on a word list, lengths and numbers only";
+      return "";
     }
     function sharedShare(diff) {
       var equal = 0, all = 0;

@@ -30,7 +30,8 @@ from pipeline.pairing import (
 from pipeline.profile import LanguageSite, SiteProfile
 from pipeline.stages.extract import PageInput, extract_page
 
-Role = Literal["translation", "original"]
+# "article": a page of either edition in a crawl that pairs by content (no page names another)
+Role = Literal["translation", "original", "article"]
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def read_fetched_page(job: PageJob) -> PageReading:
     reading.metadata = read_article_page(tree, job.side)
     if job.role == "translation":
         reading.original = find_original(tree, job.url, job.profile, job.other)
+        wanted = in_window(reading.metadata.published, job.since, job.until)
+    elif job.role == "article":
         wanted = in_window(reading.metadata.published, job.since, job.until)
     else:
         reading.refused = check_original(

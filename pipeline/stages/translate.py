@@ -115,7 +115,9 @@ class Progress(Protocol):
 
 class StoreTranslationEvents(Protocol):
     def pending(self, source: str, target: str, sentences: int, advice: str) -> None: ...
-    def direction(self, source: str, target: str) -> AbstractContextManager[Progress]: ...
+    def direction(
+        self, source: str, target: str, todo: int
+    ) -> AbstractContextManager[Progress]: ...
 
 
 def no_route_advice(source: str, target: str) -> str:
@@ -131,22 +133,25 @@ def translate_store(
     events: StoreTranslationEvents,
     *,
     chunk: int,
+    directions: Sequence[tuple[str, str]] | None = None,
 ) -> None:
     """Translate every distinct sentence of the stored clean texts of paired articles that
-    still lacks a translation, in every direction the pairs need, `chunk` sentences at a time
-    (each chunk saved as it goes: memory is not corpus size); a direction no package serves is
-    reported pending. Translating a direction whole settles the crawl's failures of it."""
-    for source, target in store_directions(corpus.iter_pairs()):
+    still lacks a translation (how many, told to `events` first), in every direction the pairs
+    need (or only `directions`), `chunk` sentences at a time (each chunk saved as it goes:
+    memory is not corpus size); a direction no package serves is reported pending. Translating
+    a direction whole settles the crawl's failures of it."""
+    for source, target in directions or store_directions(corpus.iter_pairs()):
         sentences = paired_sentences(corpus, source)
         try:
             engine = Engine(source, target, settings=settings)
         except NoRoute:
             events.pending(source, target, len(set(sentences)), no_route_advice(source, target))
             continue
-        with events.direction(source, target) as shown:
-            for start in range(0, len(sentences), chunk):
-                part = sentences[start : start + chunk]
-                shown.more(len(set(part)))
+        todo = untranslated(engine.key, sentences, corpus.cached_translations)
+        with events.direction(source, target, len(todo)) as shown:  # said before it starts
+            for start in range(0, len(todo), chunk):
+                part = todo[start : start + chunk]
+                shown.more(len(part))
                 translate_texts(engine, part, corpus, progress=shown.advance)
         corpus.settle_stage_failures("translation", f"{source}-{target}")
 
@@ -204,12 +209,18 @@ class _CountingCache:
 
 
 def translate_store_workers(
-    corpus: CorpusStore, settings: EngineSettings, *, worker: str, lease_s: float
+    corpus: CorpusStore,
+    settings: EngineSettings,
+    *,
+    worker: str,
+    lease_s: float,
+    directions: Sequence[tuple[str, str]] | None = None,
 ) -> dict[str, object]:
     """This process as one worker of the translate stage, every direction the stored pairs
-    need in turn: per direction, the units it claimed and its counts, or why it is pending."""
+    need in turn (or only `directions`): per direction, the units it claimed and its counts, or
+    why it is pending."""
     report: dict[str, object] = {}
-    for source, target in store_directions(corpus.iter_pairs()):
+    for source, target in directions or store_directions(corpus.iter_pairs()):
         try:
             engine = Engine(source, target, settings=settings)
         except NoRoute:

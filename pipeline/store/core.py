@@ -182,6 +182,8 @@ class StoreCore:
                             "reason_detail",
                             "original_url",
                             "updated_at",
+                            "pairing_method",
+                            "pairing_score",
                         )
                     }
                 ),

@@ -12,6 +12,7 @@ from sqlalchemy import (
 
 from pipeline.models import (
     CrawlError,
+    CrawlRun,
     WarcCapture,
 )
 from pipeline.store.core import (
@@ -54,6 +55,25 @@ class CrawlRecords(StoreCore):
         with self.engine.connect() as c:
             rows = c.execute(select(crawls.c.profile, crawls.c.args).order_by(crawls.c.id))
             return [(profile, args or {}) for profile, args in rows]
+
+    def crawl_runs(self) -> list[CrawlRun]:
+        """Every crawl run, oldest first, with its site's name as its WARC files give it."""
+        crawls = CrawlRow.__table__
+        with self.engine.connect() as c:
+            rows = c.execute(select(crawls).order_by(crawls.c.id)).all()
+        return [
+            CrawlRun(
+                id=r.id,
+                spider=r.spider,
+                site=_site_of(r.profile, r.spider),
+                args=r.args or {},
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+                finish_reason=r.finish_reason,
+                stats=r.stats or {},
+            )
+            for r in rows
+        ]
 
     def _error_urls(self) -> set[str]:
         if self._error_url_set is None:
@@ -166,3 +186,11 @@ class CrawlRecords(StoreCore):
                 )
                 self._validators = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
         return self._validators.get((site, language, site_article_id), (None, None))
+
+
+def _site_of(profile: dict[str, Any] | None, spider: str) -> str:
+    """A crawl's site name from its stored profile (a registered profile's name, a profile
+    file's `name`), else its spider's."""
+    profile = profile or {}
+    named = profile.get("registered") or (profile.get("profile_file") or {}).get("name")
+    return str(named) if named else spider

@@ -15,6 +15,7 @@ from pipeline.models import (
     CONTENT_REASONS,
     ArticlePair,
     ArticleVersion,
+    PairingMethod,
     PairStatus,
     UnpairedReason,
 )
@@ -32,9 +33,14 @@ from pipeline.store.tables import (
     ErrorRow,
     PairRow,
     StageFailureRow,
+    UnpairedOriginalRow,
     VersionPageRow,
     VersionRow,
 )
+
+# Scores closer than this are the same evidence read twice (a document vector weighs each
+# sentence by how many pages of the batch hold it): not a change worth a write.
+SCORE_TOLERANCE = 0.01
 
 
 class PairRecords(CrawlRecords, StageOutputs, StoredPages):
@@ -116,7 +122,13 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
                 "reason_detail": pair.reason_detail,
                 "original_url": pair.original_url,
                 "updated_at": stamp,
+                "pairing_method": pair.pairing_method.value if pair.pairing_method else None,
+                "pairing_score": pair.pairing_score,
             }
+            if original_id is not None and pair.status == PairStatus.paired:
+                # an original content pairing had left alone has its translation now
+                singles = UnpairedOriginalRow.__table__
+                c.execute(delete(singles).where(singles.c.article_id == original_id))
             if row is None:
                 c.execute(
                     sql["pair_insert"],
@@ -184,8 +196,10 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
             original_id,
             pair.reason.value if pair.reason else None,
             pair.original_url,
+            pair.pairing_method.value if pair.pairing_method else None,
         )
-        if new == (row.status, row.original_article_id, row.reason, row.original_url):
+        old = (row.status, row.original_article_id, row.reason, row.original_url)
+        if new == (*old, row.pairing_method) and _same_score(row.pairing_score, pair.pairing_score):
             return False
         # A transient failure to fetch the original never erases a pairing already found.
         return not (
@@ -293,9 +307,17 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
                 original_url=r.original_url,
                 reason=UnpairedReason(r.reason) if r.reason else None,
                 reason_detail=r.reason_detail,
+                pairing_method=PairingMethod(r.pairing_method) if r.pairing_method else None,
+                pairing_score=r.pairing_score,
             )
             for r in rows
         ]
+
+
+def _same_score(old: float | None, new: float | None) -> bool:
+    if old is None or new is None:
+        return old is new
+    return abs(old - new) < SCORE_TOLERANCE
 
 
 def _versions_of(site: str, language: str, site_article_id: str) -> Select[VersionRow]:

@@ -6,8 +6,9 @@ nothing), so a killed crawl leaves a consistent store. Versions are keyed by con
 unchanged article is never stored twice, an edited one gets a new version (edit history).
 
 The queries, by concern: crawl_records (runs, errors, captures, validators), pairs (articles,
-versions, pairs), outputs (texts, translations, alignments, reviews, stage failures), claims
-(the stage workers' queue), on core (engine, statements, guard) and tables (the schema).
+versions, pairs), outputs (texts, translations, alignments, reviews, stage failures),
+embeddings (the sentence encoder's cache), claims (the stage workers' queue), content (content
+pairing's single articles), on core (engine, statements, guard) and tables (the schema).
 """
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ from sqlalchemy import create_engine, func, select
 
 from pipeline.models import PairStatus
 from pipeline.store.claims import ClaimQueue
+from pipeline.store.content import ContentRecords
+from pipeline.store.embeddings import StoredEmbeddings
 from pipeline.store.pages import default_warc_dir
-from pipeline.store.pairs import PairRecords
 from pipeline.store.tables import (
     AlignmentRow,
     ArticleRow,
     Base,
     CaptureRow,
     CrawlRow,
+    EmbeddingRow,
     ErrorRow,
     PairRow,
     StageFailureRow,
     TextRow,
     TranslationRow,
+    UnpairedOriginalRow,
     VersionRow,
 )
 
@@ -50,7 +54,7 @@ def open_store(location: str | Path, *, warc_dir: Path | None = None) -> SqlCorp
     )
 
 
-class SqlCorpusStore(PairRecords):
+class SqlCorpusStore(ContentRecords, StoredEmbeddings):
     """Every concern's queries on one engine (pipeline.store.interface.CorpusStore)."""
 
     def counts(self) -> dict[str, int]:
@@ -70,7 +74,18 @@ class SqlCorpusStore(PairRecords):
                 },
                 "versions": count(VersionRow),
                 "pairs": count(PairRow, PairRow.status == PairStatus.paired.value),
+                # pairs_<method>: link, hreflang, content; pairs_method_unknown: a pair stored
+                # before migration 0007 whose crawl could not say
+                **{
+                    f"pairs_{method or 'method_unknown'}": n
+                    for method, n in s.execute(
+                        select(PairRow.pairing_method, func.count())
+                        .where(PairRow.status == PairStatus.paired.value)
+                        .group_by(PairRow.pairing_method)
+                    ).all()
+                },
                 "unpaired": count(PairRow, PairRow.status == PairStatus.unpaired.value),
+                "unpaired_originals": count(UnpairedOriginalRow),
                 "errors": count(ErrorRow),
                 "texts": count(TextRow, TextRow.status == "ok"),
                 "texts_no_body": count(TextRow, TextRow.status == "no_body"),
@@ -78,6 +93,7 @@ class SqlCorpusStore(PairRecords):
                 "captures": count(CaptureRow),
                 "translations": count(TranslationRow),
                 "alignments": count(AlignmentRow),
+                "embeddings": count(EmbeddingRow),
                 "stage_failures": count(StageFailureRow),
                 "crawls": count(CrawlRow),
             }

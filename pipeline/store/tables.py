@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -108,6 +109,18 @@ class TranslationRow(Base):
     target: Mapped[str] = mapped_column(Text)
 
 
+class EmbeddingRow(Base):
+    """What the sentence encoder keeps of a sentence (pipeline.stages.embed: its span parts,
+    packed), by encoder (id, version and stored form) and sentence hash: never embedded twice."""
+
+    __tablename__ = "embeddings"
+    __table_args__ = (UniqueConstraint("encoder", "text_sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    encoder: Mapped[str] = mapped_column(String(128))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    parts: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class PairRow(Base):
     __tablename__ = "pairs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -122,6 +135,28 @@ class PairRow(Base):
     original_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # how the pair was found, link / hreflang / content (migration 0007, which filled it in for
+    # older rows from their crawl's profile; None where that could not say), and the content
+    # pairing's score (an unpaired translation: its best candidate's)
+    pairing_method: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    pairing_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class UnpairedOriginalRow(Base):
+    """An original that content pairing left without a translation (an unpaired translation is
+    a `pairs` row): why, and its best candidate and score; deleted when the original is paired.
+    Migration 0007."""
+
+    __tablename__ = "unpaired_originals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(64))
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), unique=True)
+    reason: Mapped[str] = mapped_column(String(64))
+    reason_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    best_article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), nullable=True)
+    best_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AlignmentRow(Base):
@@ -134,7 +169,8 @@ class AlignmentRow(Base):
     src_sha256: Mapped[str] = mapped_column(String(64))
     tgt_sha256: Mapped[str] = mapped_column(String(64))
     aligner: Mapped[str] = mapped_column(String(64))
-    mode: Mapped[str] = mapped_column(String(16))
+    # pipeline.modes: "translation+encoder" is 19 characters (16 until migration 0008)
+    mode: Mapped[str] = mapped_column(String(32))
     aligned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     record: Mapped[dict] = mapped_column(JSON)  # PairAlignment
 
