@@ -1,7 +1,8 @@
 """When discovery stops: a crawl always ends, whatever a site's listings and sitemaps do.
 
-- `-a limit=N` bounds discovery too: once N translated articles are scheduled, no further
-  listing page, feed or sitemap is requested.
+- `-a limit=N` bounds discovery too: once N translated articles are scheduled (2N articles
+  with content pairing: N of each edition), no further listing page, feed or sitemap is
+  requested.
 - A chain of discovery documents (a listing's next pages, a sitemap index's sitemaps) that
   brings nothing new for BITEXT_DISCOVERY_STALE_PAGES documents in a row is not followed
   further: an endless `/page/2` ... `/page/N` of empty pages, or of the same articles again,
@@ -44,7 +45,7 @@ class DiscoveryBounds:
             self._limit_said = True
             self.stats.inc_value("bitext/discovery/stopped/limit")
             self.stops.append(f"the limit of {self.limit} articles was reached")
-            logger.info("-a limit=%d reached: discovery stops", self.limit)
+            logger.info("-a limit: %d articles scheduled, discovery stops", self.limit)
         return True
 
     def next_stale(self, kind: str, url: str, stale: int, articles: Iterable[str]) -> int | None:

@@ -121,7 +121,7 @@ def test_endless_pagination_ends_by_the_limit_and_by_pages_with_nothing_new(
     limited = crawl(tmp_path / "limited", profile, "-a", "limit=5")
     assert limited.returncode == 0, limited.stderr[-3000:]
     assert stored(tmp_path / "limited")[0] == {"paired": 5}
-    assert "-a limit=5 reached: discovery stops" in limited.stderr
+    assert "-a limit: 5 articles scheduled, discovery stops" in limited.stderr
     assert not [p for p in site.requested() if p.startswith("/page/")]  # not one more listing
 
     open_ended = crawl(tmp_path / "all", profile)

@@ -318,7 +318,10 @@ class BilingualSpider(scrapy.Spider):
         """When discovery stops (crawler/discovery.py): the limit, chains with nothing new."""
         bounds = self.__dict__.get("_discovery_bounds")
         if bounds is None:
-            bounds = self.__dict__["_discovery_bounds"] = DiscoveryBounds(self.crawler, self.limit)
+            limit = self.limit
+            if limit is not None and self.content is not None:  # a limit for each edition
+                limit *= 2
+            bounds = self.__dict__["_discovery_bounds"] = DiscoveryBounds(self.crawler, limit)
         return bounds
 
     def discovery_request(
