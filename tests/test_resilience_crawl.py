@@ -388,11 +388,16 @@ def test_a_killed_extraction_worker_is_replaced_and_no_pair_is_lost(
         wait_for_pairs(data, 5)
         processes = family(process)  # the extraction worker is there now
         writer = writer_pid(data)
-        (worker,) = [
-            p
-            for p in processes[1:]
-            if p.pid != writer and any("spawn_main" in part for part in p.cmdline())
-        ]
+        # the page readers' worker starts with the first page, before any pair is aligned (the
+        # embedding worker, another spawn_main child, starts with the first alignment)
+        worker = min(
+            (
+                p
+                for p in processes[1:]
+                if p.pid != writer and any("spawn_main" in part for part in p.cmdline())
+            ),
+            key=lambda p: p.create_time(),
+        )
         worker.kill()
         status = process.wait(timeout=240)
         assert_all_gone(processes)
