@@ -9,6 +9,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.engine import Connection
 
 from pipeline.models import (
     CrawlError,
@@ -25,6 +26,7 @@ from pipeline.store.tables import (
     CrawlRow,
     ErrorRow,
     now,
+    url_sha256,
 )
 
 
@@ -65,13 +67,16 @@ class CrawlRecords(StoreCore):
         self._error_urls().add(error.url)
         with self._sessions.begin() as s:
             row = s.scalar(
-                select(ErrorRow).where(ErrorRow.url == error.url, ErrorRow.kind == error.kind.value)
+                select(ErrorRow).where(
+                    ErrorRow.url_sha256 == url_sha256(error.url), ErrorRow.kind == error.kind.value
+                )
             )
             if row is None:
                 s.add(
                     ErrorRow(
                         site=error.site,
                         url=error.url,
+                        url_sha256=url_sha256(error.url),
                         kind=error.kind.value,
                         detail=error.detail,
                         http_status=error.http_status,
@@ -103,22 +108,36 @@ class CrawlRecords(StoreCore):
                 for r in s.scalars(select(ErrorRow).order_by(ErrorRow.id))
             ]
 
-    def record_capture(self, capture: WarcCapture) -> None:
+    def record_capture(self, capture: WarcCapture, *, flush: bool = True) -> None:
         """Buffered: the WARC record is already flushed, so a row lost in a crash never points
-        at a missing record; rows are written every CAPTURE_BATCH and on close."""
-        self._pending_captures.append(capture.model_dump())
+        at a missing record. The buffer is written with the next pair, in that pair's
+        transaction (a pair is never stored without the captures before it), and every
+        CAPTURE_BATCH (`flush`) and on close; rows a crash still loses are added back from the
+        WARC files by the next crawl (pipeline.stages.archive)."""
+        self._pending_captures.append(
+            {**capture.model_dump(), "url_sha256": url_sha256(capture.url)}
+        )
         if capture.record_type == "response":
             self._last_captures()[capture.url, False] = capture
             if 200 <= capture.http_status < 300:
                 self._last_captures()[capture.url, True] = capture
-        if len(self._pending_captures) >= CAPTURE_BATCH:
+        if flush and len(self._pending_captures) >= CAPTURE_BATCH:
             self.flush_captures()
 
-    def flush_captures(self) -> None:
-        if self._pending_captures:
-            with self.engine.begin() as c:
-                c.execute(insert(CaptureRow.__table__), self._pending_captures)
-            self._pending_captures = []
+    def flush_captures(self, connection: Connection | None = None) -> None:
+        """Write the buffered capture rows (in `connection`'s transaction when given: the
+        buffer is emptied only once that commits, see save_pair)."""
+        if not self._pending_captures:
+            return
+        if connection is not None:
+            connection.execute(insert(CaptureRow.__table__), self._pending_captures)
+            return
+        with self.engine.begin() as c:
+            c.execute(insert(CaptureRow.__table__), self._pending_captures)
+        self._pending_captures = []
+
+    def captures_full(self) -> bool:
+        return len(self._pending_captures) >= CAPTURE_BATCH
 
     def _last_captures(self) -> dict[tuple[str, bool], WarcCapture]:
         """(url, successful) -> the URL's last full capture, of any status or a 2xx one."""

@@ -34,6 +34,7 @@ from pipeline.store.tables import (
     StageFailureRow,
     VersionPageRow,
     VersionRow,
+    url_sha256,
 )
 
 
@@ -95,14 +96,19 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
         settled = {v.url, v.requested_url} & self._error_urls()
         if settled:
             errors = ErrorRow.__table__
-            c.execute(delete(errors).where(errors.c.url.in_(settled)))
+            c.execute(
+                delete(errors).where(errors.c.url_sha256.in_([url_sha256(u) for u in settled]))
+            )
             self._error_urls().difference_update(settled)
         return article_id
 
     def save_pair(self, pair: ArticlePair) -> SaveResult:
         result = SaveResult()
         sql = self._statements()
+        captured = len(self._pending_captures)
         with self.engine.begin() as c:
+            # the captures buffered before this pair (its pages' among them) commit with it
+            self.flush_captures(c)
             translation_id = self._save_version(c, pair.translation, result)
             original_id = (
                 self._save_version(c, pair.original, result) if pair.original is not None else None
@@ -143,6 +149,7 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
                     else c.execute(sql["pair_select"], {"translation_id": translation_id}).one().id
                 )
                 self._save_stage_outcomes(c, pair_id, pair)
+        del self._pending_captures[:captured]  # committed with the pair
         return result
 
     def _save_stage_outcomes(self, c: Connection, pair_id: int, pair: ArticlePair) -> None:
