@@ -287,7 +287,8 @@ class CorpusStorePipeline:
                 writer.error(item)
                 logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
         except WriterFailed as exc:
-            stop_crawl(self.crawler, "writer_died", f"the store writer is gone ({exc})")
+            reason, message = writer.stop_reason()
+            stop_crawl(self.crawler, reason, f"the store writer is gone ({exc}): {message}")
             raise DropItem(
                 "not stored: the store writer is gone; the next crawl fetches it again"
             ) from exc

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pipeline.models import ArticlePair, CrawlError, WarcCapture
+from pipeline.stages.archive import mark, repair_unmarked
 from pipeline.store.interface import CorpusStore
 from pipeline.warc import HttpExchange, PreviousCapture, WarcArchive
 
@@ -165,6 +166,8 @@ class StoreWriter:
             logger.error("store writer could not write a record: %s", payload)
         elif kind == "closed":
             self.report.warc_file = Path(payload) if payload else None
+        elif kind == "note":
+            logger.warning("%s", payload)
         elif kind == "fatal":
             self.report.fatal = (payload[0], payload[1])
             logger.error("store writer stopped: %s (finish reason %s)", payload[1], payload[0])
@@ -257,6 +260,12 @@ def writer_main(
     try:
         store = retrying(lambda: open_store(store_location), retry_s, abort)
         archive = WarcArchive(Path(warc_dir), prefix=prefix, info=warcinfo)
+        # capture rows an earlier run lost (crash, full disk, store gone): back from the WARC
+        repaired = retrying(lambda: repair_unmarked(store, Path(warc_dir)), retry_s, abort)
+        if repaired:
+            stats["bitext/warc/capture_rows_repaired"] += repaired
+            results.put(("note", f"{repaired} capture rows an earlier crawl lost were added "
+                                 "back from its WARC files"))  # fmt: skip
     except Exception as exc:  # nothing can be written: say why, and stop (the crawl stops too)
         results.put(("fatal", fatal_reason(exc)))
         results.close()
@@ -265,6 +274,7 @@ def writer_main(
             lock.close()
         return
     last_report = time.monotonic()
+    captured, complete = 0, True  # capture records written; all their rows stored?
     while not abort.value:
         try:
             kind, payload = tasks.get(timeout=1)
@@ -278,7 +288,9 @@ def writer_main(
             break
         try:
             apply(kind, payload, store, archive, stats, retry_s=retry_s, abort=abort)
+            captured += kind == "capture"
         except Exception as exc:
+            complete = complete and kind != "capture"
             reason = fatal_reason(exc)
             if reason[0] != "writer_failed":  # the store or the disk is gone: stop writing
                 fatal = reason
@@ -291,11 +303,15 @@ def writer_main(
             stats.clear()
             last_report = time.monotonic()
     path: Path | None = None
-    if fatal is None:
-        with contextlib.suppress(Exception):  # an unreachable store loses nothing: the WARC
-            store.flush_captures()  # holds the records and the next crawl adds their rows
+    try:
+        store.flush_captures()
+    except Exception:  # lost nothing: the WARC holds the records, the next crawl adds the rows
+        complete = False
     with contextlib.suppress(Exception):
         path = archive.close()
+    if path is not None and complete and fatal is None and not abort.value:
+        with contextlib.suppress(OSError):
+            mark(path, captured)  # every row of this file committed: not read again
     with contextlib.suppress(Exception):
         store.close()
     results.put(("stats", dict(stats)))

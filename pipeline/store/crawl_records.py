@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    func,
     insert,
     select,
 )
@@ -135,6 +136,36 @@ class CrawlRecords(StoreCore):
         with self.engine.begin() as c:
             c.execute(insert(CaptureRow.__table__), self._pending_captures)
         self._pending_captures = []
+
+    def capture_counts(self) -> dict[str, int]:
+        """WARC file name -> how many capture rows point into it."""
+        captures = CaptureRow.__table__
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(captures.c.warc_filename, func.count()).group_by(captures.c.warc_filename)
+            )
+            return {name: n for name, n in rows}
+
+    def capture_ids_in(self, warc_filename: str) -> set[str]:
+        captures = CaptureRow.__table__
+        with self.engine.connect() as c:
+            return set(
+                c.execute(
+                    select(captures.c.warc_record_id).where(
+                        captures.c.warc_filename == warc_filename
+                    )
+                ).scalars()
+            )
+
+    def add_captures(self, captures: list[WarcCapture]) -> None:
+        """Capture rows read back from a WARC file (a repair), in one transaction."""
+        if captures:
+            with self.engine.begin() as c:
+                c.execute(
+                    insert(CaptureRow.__table__),
+                    [{**k.model_dump(), "url_sha256": url_sha256(k.url)} for k in captures],
+                )
+            self._capture_index = None  # read again: the repaired rows are the URLs' last
 
     def captures_full(self) -> bool:
         return len(self._pending_captures) >= CAPTURE_BATCH
