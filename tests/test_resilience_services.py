@@ -395,3 +395,55 @@ def test_warc_check_names_records_without_a_store_row_and_repairs_them(
             )
     finally:
         store.close()
+
+
+# -- case 10: Redis killed mid-crawl -----------------------------------------------------------
+
+
+def test_redis_killed_mid_crawl_stops_cleanly_after_bounded_retries(
+    sample_site: Site, reference: dict[str, object], tmp_path: Path
+) -> None:
+    from tests.services import start_redis
+
+    try:
+        server = start_redis(tmp_path / "redis")
+    except ServiceUnavailable as exc:
+        pytest.skip(f"no Redis server: {exc}")
+    data = tmp_path / "out"
+    frontier = ["-s", f"BITEXT_REDIS_URL={server.url(0)}", "-s", "BITEXT_REDIS_IDLE_CLOSE_S=2",
+                "-s", "BITEXT_REDIS_RETRY_S=6"]  # fmt: skip
+    process = start_slow_crawl(sample_site, data, *frontier)
+    try:
+        processes = family(process)
+        wait_for_pairs(data, 3)
+        server.process.kill()  # SIGKILL: connections reset, the port closed
+        server.process.wait(timeout=10)
+        killed_at = time.monotonic()
+        status = process.wait(timeout=90)
+        stopped_after = time.monotonic() - killed_at
+        assert_all_gone(processes)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        server.stop()
+    log = log_of(data)
+    assert status == 1, log[-3000:]
+    assert "'finish_reason': 'frontier_unavailable'" in log, log[-3000:]
+    assert "the shared frontier (Redis) is unreachable" in log
+    assert stopped_after < 60  # the 6 s budget, then a clean close (in-flight pages end)
+    assert log.count("Traceback") <= 2, log[-5000:]  # not one per scheduler call
+    assert len(log) < 300_000
+    # Redis back (a new server): the rerun stores everything the first run did not
+    again_server = start_redis(tmp_path / "redis-again")
+    try:
+        frontier[1] = f"BITEXT_REDIS_URL={again_server.url(0)}"
+        again = crawl(sample_site, data, *frontier)
+    finally:
+        again_server.stop()
+    assert again.returncode == 0, again.stderr[-3000:]
+    store = store_of(data)
+    try:
+        assert snapshot(store) == reference
+    finally:
+        store.close()
+    assert_warc_and_store_agree(data)
