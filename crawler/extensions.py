@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 FINISHED_WITH_STAGE_FAILURES = "finished_with_stage_failures"
 FINISHED_WITH_WRITE_FAILURES = "finished_with_write_failures"
 STORE_UNAVAILABLE = "store_unavailable"
+INTERRUPTED = "interrupted"  # a run's row found open by the next crawl: it died unclosed
 # Written into the data directory when the crawl could not close its `crawls` row (the store
 # unreachable at the end): the next crawl into that directory closes it with what it holds.
 UNCLOSED_RUNS = "crawl-unclosed.json"
@@ -84,6 +85,7 @@ class CrawlRunRecorder:
         source = dict(profile.source) if profile is not None and profile.source else None
         store = CrawlResources.of(self.crawler).store
         self.close_earlier_runs(store)
+        self.close_dead_runs(store)
         self.crawl_id = store.begin_crawl(spider.name, args, source)
 
     def unclosed_file(self) -> Path:
@@ -108,6 +110,22 @@ class CrawlRunRecorder:
             logger.error("could not read %s (%s): left as it is", path, exc)
             return
         path.unlink(missing_ok=True)
+
+    def close_dead_runs(self, store: Any) -> None:
+        """A SQLite store in this data directory is written by one crawl at a time (the crawl
+        lock): a row still open now belongs to a run that died without closing it."""
+        settings = self.crawler.settings
+        own = data_dir(settings) / "corpus.sqlite"
+        if store.file is None or store.file.resolve() != own.resolve():
+            return
+        closed = store.close_unfinished_crawls(INTERRUPTED)
+        if closed:
+            logger.warning(
+                "crawl %s ended without closing its row (killed, or its disk full): closed now "
+                "as %s",
+                ", ".join(map(str, closed)),
+                INTERRUPTED,
+            )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

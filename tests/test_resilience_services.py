@@ -189,14 +189,14 @@ def test_urls_of_any_length_are_stored_on_postgresql(postgres: PostgresServer) -
     )  # fmt: skip
     store.record_capture(capture)
     store.flush_captures()
-    error = CrawlError(site="enab", url=long_url, kind=CrawlErrorKind.http_error,
+    error = CrawlError(site="enab", url=long_url + "&e", kind=CrawlErrorKind.http_error,
                        detail="HTTP 500", http_status=500, at="2026-12-07T00:00:00Z")  # fmt: skip
     store.record_error(error)
     store.record_error(error)  # the same URL and kind: counted, not a second row
     original = version("ar", "x" * 4000, "نص عربي طويل").model_copy(update={"url": long_url})
     translation = version("en", "long-one", "An English text.")
     pair = ArticlePair(
-        translation=translation, original=original, status=PairStatus.paired,
+        site="enab", translation=translation, original=original, status=PairStatus.paired,
         original_url=long_url,
     )  # fmt: skip
     store.save_pair(pair)
@@ -207,7 +207,7 @@ def test_urls_of_any_length_are_stored_on_postgresql(postgres: PostgresServer) -
         assert [c.url for c in again.captures()] == [long_url]
         assert again.last_capture(long_url) is not None
         [stored_error] = again.errors()
-        assert stored_error.url == long_url
+        assert stored_error.url == long_url + "&e"
         stored = again.pair_for("enab", "long-one")
         assert stored is not None and stored.original is not None
         assert stored.original_url == long_url and stored.original.url == long_url
@@ -365,6 +365,11 @@ def test_a_full_disk_stops_the_crawl_and_the_rerun_loses_no_capture_row(
         store.close()
     assert versions_without_capture(str(data / "corpus.sqlite")) == 0
     assert_warc_and_store_agree(data)
+    with sqlite3.connect(data / "corpus.sqlite") as con:
+        runs = con.execute("select finish_reason, finished_at from crawls order by id").fetchall()
+    # the full disk may have kept the first run from closing its row: the rerun closed it
+    assert runs[0][0] in ("disk_full", "interrupted") and runs[1][0] == "finished"
+    assert all(finished is not None for _, finished in runs)
 
 
 def test_warc_check_names_records_without_a_store_row_and_repairs_them(

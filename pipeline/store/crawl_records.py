@@ -51,6 +51,23 @@ class CrawlRecords(StoreCore):
                     k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
                 }
 
+    def close_unfinished_crawls(self, reason: str) -> list[int]:
+        """Close every run's row still open (its crawl died without closing it: killed, its
+        disk full); their ids. Only for a store no other crawl can be writing (see
+        CrawlRunRecorder)."""
+        crawls = CrawlRow.__table__
+        with self.engine.begin() as c:
+            ids = list(
+                c.execute(select(crawls.c.id).where(crawls.c.finished_at.is_(None))).scalars()
+            )
+            if ids:
+                c.execute(
+                    crawls.update()
+                    .where(crawls.c.id.in_(ids))
+                    .values(finished_at=now(), finish_reason=reason)
+                )
+        return ids
+
     def crawled_sites(self) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
         """(profile source, spider arguments) of every crawl, oldest first."""
         crawls = CrawlRow.__table__

@@ -38,6 +38,10 @@ from pipeline.store.tables import (
 )
 
 
+def _fits(value: str | None, limit: int) -> str | None:
+    return value if value is None or len(value) <= limit else None
+
+
 class PairRecords(CrawlRecords, StageOutputs, StoredPages):
     def _save_version(self, c: Connection, v: ArticleVersion, result: SaveResult) -> int:
         sql = self._statements()
@@ -50,8 +54,10 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
                 "canonical_url": v.canonical_url,
                 "first_seen": v.fetched_at,
                 "last_checked": v.fetched_at,
-                "etag": v.etag,
-                "last_modified": v.last_modified,
+                # a validator longer than its column (a hostile server's) is not kept: the
+                # next fetch is a plain GET, never a lost pair (PostgreSQL refuses the row)
+                "etag": _fits(v.etag, 256),
+                "last_modified": _fits(v.last_modified, 64),
             },
         ).scalar_one()
         if self._validators is not None and (v.etag or v.last_modified):
