@@ -37,7 +37,6 @@ from tests.test_resilience_crawl import (
 )
 
 
-
 @pytest.fixture(scope="module")
 def reference(sample_site: Site, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     """What an uninterrupted crawl of the sample site stores."""
@@ -221,8 +220,10 @@ def test_urls_of_any_length_are_stored_on_postgresql(postgres: PostgresServer) -
         indexes = {
             r[0]: r[1]
             for r in c.execute(
-                text("select indexname, indexdef from pg_indexes where tablename in "
-                     "('captures', 'errors')")  # fmt: skip
+                text(
+                    "select indexname, indexdef from pg_indexes where tablename in "
+                    "('captures', 'errors')"
+                )
             )
         }
     engine.dispose()

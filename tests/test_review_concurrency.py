@@ -79,10 +79,21 @@ def current_statuses(location: str) -> Counter[str]:
 def import_both_at_once(location: str, files: dict[str, Path]) -> dict[str, tuple[int, str]]:
     processes = {
         status: subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "review", "import", str(path),
-             "--store", location],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "review",
+                "import",
+                str(path),
+                "--store",
+                location,
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for status, path in files.items()
     }
     done = {}
