@@ -11,6 +11,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.models import (
     CrawlError,
@@ -153,6 +154,17 @@ class CrawlRecords(StoreCore):
         with self.engine.begin() as c:
             c.execute(insert(CaptureRow.__table__), self._pending_captures)
         self._pending_captures = []
+
+    def flush_captures_apart(self) -> None:
+        """Write the buffered capture rows one transaction each, leaving out any the store
+        refuses (a duplicate record id)."""
+        pending, self._pending_captures = self._pending_captures, []
+        for row in pending:
+            try:
+                with self.engine.begin() as c:
+                    c.execute(insert(CaptureRow.__table__), [row])
+            except IntegrityError:
+                continue
 
     def capture_counts(self) -> dict[str, int]:
         """WARC file name -> how many capture rows point into it."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.models import (
     CONTENT_REASONS,
@@ -109,6 +110,17 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
         return article_id
 
     def save_pair(self, pair: ArticlePair) -> SaveResult:
+        try:
+            return self._save_pair(pair)
+        except IntegrityError:
+            if not self._pending_captures:
+                raise
+            # a capture row the store refuses must not take every later pair with it: the
+            # captures go alone (a refused one is left out: warc-check --repair names it)
+            self.flush_captures_apart()
+            return self._save_pair(pair)
+
+    def _save_pair(self, pair: ArticlePair) -> SaveResult:
         result = SaveResult()
         sql = self._statements()
         captured = len(self._pending_captures)
