@@ -55,9 +55,11 @@ def _fill(table_name: str) -> None:
 
 
 def _unique_name(table: str, columns: list[str]) -> str | None:
+    """The name of the table's unique constraint on `columns`; SQLite reflects an unnamed one
+    as None: batch mode then knows it by the SQLITE_NAMES convention."""
     for constraint in sa.inspect(op.get_bind()).get_unique_constraints(table):
         if constraint["column_names"] == columns:
-            return constraint["name"]
+            return constraint["name"] or f"uq_{table}_{'_'.join(columns)}"
     return None
 
 
@@ -71,7 +73,7 @@ def upgrade() -> None:
         batch.alter_column("url_sha256", existing_type=sa.String(length=64), nullable=False)
         batch.drop_index("ix_captures_url")
         batch.create_index("ix_captures_url_sha256", ["url_sha256"], unique=False)
-    old_unique = "uq_errors_url_kind" if sqlite else _unique_name("errors", ["url", "kind"])
+    old_unique = _unique_name("errors", ["url", "kind"])
     with op.batch_alter_table(
         "errors", naming_convention=SQLITE_NAMES if sqlite else None
     ) as batch:
@@ -83,7 +85,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    new_unique = "uq_errors_url_sha256_kind"
+    new_unique = _unique_name("errors", ["url_sha256", "kind"])
     with op.batch_alter_table(
         "errors", naming_convention=SQLITE_NAMES if sqlite else None
     ) as batch:
