@@ -130,7 +130,15 @@ class CrawlRunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         failures = stage_failure_count(stats)
-        if reason == "finished" and stats.get("bitext/writer/failures"):
+        fatal = stats.get("bitext/writer/fatal")
+        if fatal and (
+            reason in ("finished", FINISHED_WITH_STAGE_FAILURES)
+            or reason.startswith("closespider_")
+        ):
+            # the writer stopped (disk full, store gone) as the crawl was ending: not a success
+            reason = str(fatal)
+            self.crawler.stats.set_value("finish_reason", reason)
+        elif reason == "finished" and stats.get("bitext/writer/failures"):
             # the store refused some records (each logged): they are not stored (exit status 1)
             reason = FINISHED_WITH_WRITE_FAILURES
             self.crawler.stats.set_value("finish_reason", reason)

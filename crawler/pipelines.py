@@ -299,6 +299,8 @@ class CorpusStorePipeline:
         report = self.resources.close_writer()
         if report is not None:
             self._fold(report)
+            if report.fatal is not None:  # it stopped on its own as the crawl ended: say why
+                self.stats.set_value("bitext/writer/fatal", report.fatal[0])
             if report.warc_file:
                 logger.info("WARC file written: %s", report.warc_file)
             for failure in report.failures:
