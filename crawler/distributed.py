@@ -32,11 +32,16 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import BaseSettings
+from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_S = 0.5
+# Redis gone: the scheduler retries with backoff (REDIS_RETRY_FIRST_S doubling up to
+# REDIS_RETRY_MAX_S) for BITEXT_REDIS_RETRY_S, then stops the crawl (frontier_unavailable)
+REDIS_RETRY_FIRST_S, REDIS_RETRY_MAX_S = 0.5, 8.0
+FRONTIER_UNAVAILABLE = "frontier_unavailable"
 DEAD_AFTER_S = 30.0  # a member silent this long is taken for dead (killed, machine gone)
 
 # Leave the run; the last live member out deletes the run's frontier. Atomic in Redis, so two
@@ -83,7 +88,7 @@ class SharedFrontier:
         if not url:
             return
         run = settings.get("BITEXT_REDIS_RUN") or "bitext"
-        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", "addon")
+        settings.set("SCHEDULER", "crawler.distributed.FrontierScheduler", "addon")
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", "addon")
         settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", "addon")
         settings.set("SCHEDULER_QUEUE_KEY", f"{run}:%(spider)s:requests", "addon")
@@ -140,6 +145,12 @@ class FrontierLifetime:
         return engine is not None and not engine.spider_is_idle()
 
     def beat(self) -> None:
+        try:
+            self._beat()
+        except _redis_errors():
+            pass  # the scheduler reports Redis gone, retries, and stops the crawl in time
+
+    def _beat(self) -> None:
         busy = self.busy()
         state = {"t": time.time(), "busy": busy}
         self.redis.hset(self.keys["members"], self.member, json.dumps(state))
@@ -167,7 +178,11 @@ class FrontierLifetime:
 
     def spider_idle(self, spider: Spider) -> None:
         """Called while this process has nothing in flight: wait while the run has work."""
-        if self.redis.zcard(self.keys["requests"]) or self.peers_busy():
+        try:
+            has_work = bool(self.redis.zcard(self.keys["requests"]) or self.peers_busy())
+        except _redis_errors() as exc:  # the scheduler retries, then stops the crawl
+            raise DontCloseSpider("the shared frontier is unreachable") from exc
+        if has_work:
             self.empty_since = None
             raise DontCloseSpider("the shared frontier has work")
         if self.empty_since is None:
@@ -179,16 +194,131 @@ class FrontierLifetime:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.heartbeat is not None and self.heartbeat.running:
             self.heartbeat.stop()
-        last = self.redis.eval(
-            LEAVE_SCRIPT,
-            3,
-            self.keys["members"],
-            self.keys["requests"],
-            self.keys["dupefilter"],
-            self.member,
-            time.time(),
-            DEAD_AFTER_S,
-        )
+        try:
+            last = self.redis.eval(
+                LEAVE_SCRIPT,
+                3,
+                self.keys["members"],
+                self.keys["requests"],
+                self.keys["dupefilter"],
+                self.member,
+                time.time(),
+                DEAD_AFTER_S,
+            )
+        except _redis_errors() as exc:
+            logger.warning("could not leave the shared frontier (Redis unreachable): %s", exc)
+            return
         if last:
             logger.info("last crawler of the run out: shared frontier cleared")
         self.redis.close()
+
+
+def _redis_errors() -> tuple[type[Exception], ...]:
+    import redis
+
+    return (redis.ConnectionError, redis.TimeoutError)
+
+
+class FrontierScheduler(Scheduler):
+    """scrapy-redis's scheduler, bounded when Redis goes away: each call that cannot reach it
+    is retried with backoff (meanwhile nothing is popped, and what is discovered is held here
+    to push once it is back), one warning when it goes and one when it is back, and after
+    BITEXT_REDIS_RETRY_S without it the crawl stops (finish reason frontier_unavailable, exit
+    status 1): no traceback per call, no crawl idling forever. A rerun resumes from what the
+    store holds."""
+
+    crawler: Crawler
+    retry_s: float
+    outage_since: float | None
+    next_try: float
+    wait: float
+    held: list[Any]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
+        scheduler = super().from_crawler(crawler)
+        scheduler.crawler = crawler
+        scheduler.retry_s = crawler.settings.getfloat("BITEXT_REDIS_RETRY_S", 60.0)
+        scheduler.outage_since = None
+        scheduler.next_try = 0.0
+        scheduler.wait = REDIS_RETRY_FIRST_S
+        scheduler.held = []
+        return scheduler
+
+    def _call(self, call: Any, default: Any) -> Any:
+        now = time.monotonic()
+        if self.outage_since is not None:
+            if now - self.outage_since > self.retry_s:
+                from crawler.supervision import stop_crawl
+
+                stop_crawl(
+                    self.crawler,
+                    FRONTIER_UNAVAILABLE,
+                    f"the shared frontier (Redis) has been unreachable for {self.retry_s:.0f} s; "
+                    "stopping: what was stored stays, a rerun fetches the rest",
+                )
+                return default
+            if now < self.next_try:
+                return default
+        try:
+            result = call()
+        except _redis_errors() as exc:
+            if self.outage_since is None:
+                self.outage_since = now
+                logger.warning(
+                    "the shared frontier (Redis) is unreachable (%s): retrying with backoff for "
+                    "up to %.0f s",
+                    exc,
+                    self.retry_s,
+                )
+            self.next_try = now + self.wait
+            self.wait = min(self.wait * 2, REDIS_RETRY_MAX_S)
+            return default
+        if self.outage_since is not None:
+            logger.warning(
+                "the shared frontier (Redis) is back after %.0f s", now - self.outage_since
+            )
+            self.outage_since, self.wait = None, REDIS_RETRY_FIRST_S
+        return result
+
+    def _push(self, request: Any) -> bool | None:
+        """scrapy-redis's enqueue (None: Redis unreachable, the request not pushed)."""
+        result: bool | None = self._call(lambda: Scheduler.enqueue_request(self, request), None)
+        return result
+
+    def _push_held(self) -> None:
+        while self.held and self.outage_since is None:
+            if self._push(self.held[0]) is None:
+                return
+            self.held.pop(0)
+
+    def enqueue_request(self, request: Any) -> bool:
+        self._push_held()
+        if self.held:  # keep their order: this one waits behind them
+            self.held.append(request)
+            return True
+        done = self._push(request)
+        if done is None:
+            self.held.append(request)
+            return True
+        return done
+
+    def next_request(self) -> Any:
+        self._push_held()
+        return self._call(super().next_request, None)
+
+    def has_pending_requests(self) -> bool:
+        # while Redis is away the crawl is not idle (it must not close as "finished")
+        return bool(self.held) or bool(self._call(super().has_pending_requests, True))
+
+    def close(self, reason: str) -> None:
+        if self.held:
+            logger.warning(
+                "%d discovered requests were never pushed to the shared frontier (Redis "
+                "unreachable): a rerun discovers them again",
+                len(self.held),
+            )
+        try:
+            super().close(reason)
+        except _redis_errors() as exc:
+            logger.warning("the shared frontier (Redis) is unreachable at close: %s", exc)

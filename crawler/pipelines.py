@@ -326,7 +326,8 @@ class CorpusStorePipeline:
                 writer.error(item)
                 logger.warning("recorded %s for %s: %s", item.kind.value, item.url, item.detail)
         except WriterFailed as exc:
-            stop_crawl(self.crawler, "writer_died", f"the store writer is gone ({exc})")
+            reason, message = writer.stop_reason()
+            stop_crawl(self.crawler, reason, f"the store writer is gone ({exc}): {message}")
             raise DropItem(
                 "not stored: the store writer is gone; the next crawl fetches it again"
             ) from exc
@@ -337,6 +338,8 @@ class CorpusStorePipeline:
         report = self.resources.close_writer()
         if report is not None:
             self._fold(report)
+            if report.fatal is not None:  # it stopped on its own as the crawl ended: say why
+                self.stats.set_value("bitext/writer/fatal", report.fatal[0])
             if report.warc_file:
                 logger.info("WARC file written: %s", report.warc_file)
             for failure in report.failures:

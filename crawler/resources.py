@@ -137,6 +137,11 @@ class CrawlResources:
         return self._store
 
     @property
+    def opened_store(self) -> SqlCorpusStore | None:
+        """The store if it was opened (supervision must not open one)."""
+        return self._store
+
+    @property
     def writer(self) -> StoreWriter:
         """The crawl's writer process (store and WARC writes), started on first use."""
         if self._writer is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import logging
 import multiprocessing as mp
 import os
@@ -28,12 +29,14 @@ import time
 import traceback
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from crawler.watchdog import helpers_born_deaf
 from pipeline.models import ArticlePair, ArticleVersion, CrawlError, UnpairedOriginal, WarcCapture
+from pipeline.stages.archive import mark, repair_unmarked
 from pipeline.store.interface import CorpusStore
 from pipeline.warc import HttpExchange, PreviousCapture, WarcArchive
 
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 QUEUE_SIZE = 1000
 STATS_EVERY_S = 0.5
 EXIT_JOIN_S = 20.0  # at interpreter exit, how long an aborted writer may take to close
+
+T = TypeVar("T")
 
 _live: weakref.WeakSet[StoreWriter] = weakref.WeakSet()
 
@@ -55,6 +60,9 @@ class WriterReport:
     stats: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     warc_file: Path | None = None
+    # why the writer stopped on its own (finish reason, message): the store unreachable past
+    # the retry budget, a full disk; None while it runs or when it was told to stop
+    fatal: tuple[str, str] | None = None
 
 
 class StoreWriter:
@@ -172,6 +180,23 @@ class StoreWriter:
             logger.error("store writer could not write a record: %s", payload)
         elif kind == "closed":
             self.report.warc_file = Path(payload) if payload else None
+        elif kind == "note":
+            logger.warning("%s", payload)
+        elif kind == "fatal":
+            self.report.fatal = (payload[0], payload[1])
+            logger.error("store writer stopped: %s (finish reason %s)", payload[1], payload[0])
+
+    def stop_reason(self) -> tuple[str, str]:
+        """(finish reason, message) for a crawl whose writer is gone: what the writer said
+        (store_unavailable, disk_full), else writer_died."""
+        with contextlib.suppress(EOFError, OSError):
+            self.poll()
+        if self.report.fatal is not None:
+            return self.report.fatal
+        return (
+            "writer_died",
+            f"the store writer process (pid {self.pid}) died with exit code {self.exitcode()}",
+        )
 
     def close(self, timeout: float = 300) -> WriterReport:
         """Ask the writer to finish what it was sent and close; wait for it (bounded)."""
@@ -243,10 +268,27 @@ def writer_main(
     # multiprocessing.Queue keeps that end private (_writer, untyped): no public way to close it
     tasks._writer.close()  # type: ignore[attr-defined]
     lock = hold_writer_lock(Path(lock_dir)) if lock_dir else None
-    store = open_store(store_location)
-    archive = WarcArchive(Path(warc_dir), prefix=prefix, info=warcinfo)
+    retry_s = float(os.environ.get("BITEXT_STORE_RETRY_S", STORE_RETRY_S))
     stats: Counter[str] = Counter()
+    fatal: tuple[str, str] | None = None
+    try:
+        store = retrying(lambda: open_store(store_location), retry_s, abort)
+        archive = WarcArchive(Path(warc_dir), prefix=prefix, info=warcinfo)
+        # capture rows an earlier run lost (crash, full disk, store gone): back from the WARC
+        repaired = retrying(lambda: repair_unmarked(store, Path(warc_dir)), retry_s, abort)
+        if repaired:
+            stats["bitext/warc/capture_rows_repaired"] += repaired
+            results.put(("note", f"{repaired} capture rows an earlier crawl lost were added "
+                                 "back from its WARC files"))  # fmt: skip
+    except Exception as exc:  # nothing can be written: say why, and stop (the crawl stops too)
+        results.put(("fatal", fatal_reason(exc)))
+        results.close()
+        results.join_thread()
+        if lock is not None:
+            lock.close()
+        return
     last_report = time.monotonic()
+    captured, complete = 0, True  # capture records written; all their rows stored?
     while not abort.value:
         try:
             kind, payload = tasks.get(timeout=1)
@@ -259,19 +301,35 @@ def writer_main(
         if kind == "close":
             break
         try:
-            apply(kind, payload, store, archive, stats)
-        except Exception:
+            apply(kind, payload, store, archive, stats, retry_s=retry_s, abort=abort)
+            captured += kind == "capture"
+        except Exception as exc:
+            complete = complete and kind != "capture"
+            reason = fatal_reason(exc)
+            if reason[0] != "writer_failed":  # the store or the disk is gone: stop writing
+                fatal = reason
+                results.put(("fatal", reason))
+                break
             results.put(("failure", f"{kind}: {traceback.format_exc(limit=3)}"))
             stats["bitext/writer/failures"] += 1
         if time.monotonic() - last_report > STATS_EVERY_S and stats:
             results.put(("stats", dict(stats)))
             stats.clear()
             last_report = time.monotonic()
-    store.flush_captures()
-    path = archive.close()
-    store.close()
+    path: Path | None = None
+    try:
+        store.flush_captures()
+    except Exception:  # lost nothing: the WARC holds the records, the next crawl adds the rows
+        complete = False
+    with contextlib.suppress(Exception):
+        path = archive.close()
+    if path is not None and complete and fatal is None and not abort.value:
+        with contextlib.suppress(OSError):
+            mark(path, captured)  # every row of this file committed: not read again
+    with contextlib.suppress(Exception):
+        store.close()
     results.put(("stats", dict(stats)))
-    results.put(("closed", str(path)))
+    results.put(("closed", str(path) if path else ""))
     results.close()
     if os.getppid() == parent_pid:
         results.join_thread()  # the messages are in the pipe before the lock says "done"
@@ -281,14 +339,83 @@ def writer_main(
         lock.close()
 
 
+STORE_RETRY_S = 30.0  # how long the writer retries an unreachable store before it stops
+RETRY_FIRST_S, RETRY_MAX_S = 0.5, 5.0
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The store's server went away (or cannot be reached): worth retrying for a while."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    from pipeline.store.sql import StoreUnavailable
+
+    if isinstance(exc, StoreUnavailable):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError) and not is_disk_full(exc)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "disk is full" in text or "no space left" in text
+
+
+def fatal_reason(exc: BaseException) -> tuple[str, str]:
+    """(finish reason, message) for an exception that ends the writer; ("writer_failed", ..)
+    for one that only fails its record (a bad record: logged, the crawl goes on)."""
+    from pipeline.store.sql import StoreNotFound, first_line
+
+    if is_disk_full(exc):
+        return "disk_full", f"no space left on device: {first_line(exc)}"
+    if isinstance(exc, StoreNotFound):
+        return "store_unavailable", str(exc)
+    if is_disconnect(exc):
+        return "store_unavailable", f"the store is unreachable: {first_line(exc)}"
+    return "writer_failed", first_line(exc)
+
+
+def retrying(call: Callable[[], T], retry_s: float, abort: Any) -> T:
+    """`call()`, again with backoff while the store is unreachable, for at most `retry_s`
+    seconds (then its error is raised: the crawl stops with it). Each call is one transaction
+    (or none), so a retry never writes twice."""
+    deadline = time.monotonic() + retry_s
+    wait = RETRY_FIRST_S
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if not is_disconnect(exc) or time.monotonic() + wait > deadline or abort.value:
+                raise
+            logger.warning("store unreachable, retrying in %.1f s: %s", wait, exc)
+            time.sleep(wait)
+            wait = min(wait * 2, RETRY_MAX_S)
+
+
 def apply(
-    kind: str, payload: Any, store: CorpusStore, archive: WarcArchive, stats: Counter[str]
+    kind: str,
+    payload: Any,
+    store: CorpusStore,
+    archive: WarcArchive,
+    stats: Counter[str],
+    *,
+    retry_s: float = 0.0,
+    abort: Any = None,
 ) -> None:
+    """One task. Store calls are retried while the store is unreachable (up to `retry_s`);
+    each is one transaction or a read, so a retry never stores a record twice."""
+    abort = abort if abort is not None else _NEVER
+
+    def again(call: Callable[[], T]) -> T:
+        return retrying(call, retry_s, abort)
+
     if kind == "capture":
         exchange, record_id = payload
         # a 304 (or a page) repeats the last successful fetch, not a failed try since
         successful = exchange.status == 304 or 200 <= exchange.status < 300
-        last = store.last_capture(exchange.url, successful=successful)
+        last = again(lambda: store.last_capture(exchange.url, successful=successful))
         previous = (
             PreviousCapture(last.warc_record_id, last.payload_sha1, last.fetched_at)
             if last
@@ -305,12 +432,15 @@ def apply(
                 payload_sha1=written.payload_digest,
                 http_status=exchange.status,
                 fetched_at=exchange.fetched_at,
-            )
+            ),
+            flush=False,
         )
+        if store.captures_full():
+            again(store.flush_captures)
         stats[f"bitext/warc/{written.record_type}"] += 1
     elif kind == "pair":
         pair: ArticlePair = payload
-        result = store.save_pair(pair)
+        result = again(lambda: store.save_pair(pair))
         stats[f"bitext/pairs/{pair.status.value}"] += 1
         stats["bitext/versions/new"] += len(result.new_versions)
         if result.pair_created:
@@ -321,26 +451,33 @@ def apply(
             stats["bitext/pairs/unchanged"] += 1
     elif kind == "version":
         version: ArticleVersion = payload
-        saved = store.save_version(version)
+        saved = again(lambda: store.save_version(version))
         stats["bitext/versions/new"] += len(saved.new_versions)
     elif kind == "unpaired_original":
         single: UnpairedOriginal = payload
-        saved = store.save_unpaired_original(single)
+        saved = again(lambda: store.save_unpaired_original(single))
         stats["bitext/unpaired_originals/stored"] += 1
         stats["bitext/versions/new"] += len(saved.new_versions)
         if not (saved.new_versions or saved.pair_created or saved.pair_changed):
             stats["bitext/unpaired_originals/unchanged"] += 1
     elif kind == "error":
         error: CrawlError = payload
-        store.record_error(error)
+        again(lambda: store.record_error(error))
         stats[f"bitext/errors/{error.kind.value}"] += 1
     elif kind == "translations":
         engine, translations = payload
-        store.save_translations(engine, translations)
+        again(lambda: store.save_translations(engine, translations))
         stats["bitext/writer/translations"] += len(translations)
     elif kind == "embeddings":
         encoder, embeddings = payload
-        store.save_embeddings(encoder, embeddings)
+        again(lambda: store.save_embeddings(encoder, embeddings))
         stats["bitext/writer/embeddings"] += len(embeddings)
     else:
         raise ValueError(f"unknown writer task {kind!r}")
+
+
+class _Never:
+    value = 0
+
+
+_NEVER = _Never()

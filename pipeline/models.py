@@ -37,6 +37,23 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
 
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
+MAX_ARTICLE_KEY = 512  # the store's column; every key up to it is kept as the site gives it
+
+
+def bounded_article_key(key: str) -> str:
+    """An article key of any length, as the store can index it: a key over MAX_ARTICLE_KEY
+    characters (a 4,000-character URL where no id pattern matched) keeps its start and ends
+    in the sha256 of the whole, so it stays unique and stable (issue 26 case 11)."""
+    if len(key) <= MAX_ARTICLE_KEY:
+        return key
+    from hashlib import sha256
+
+    digest = sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{key[: MAX_ARTICLE_KEY - len(digest) - 1]}~{digest}"
+
+
+ArticleKey = Annotated[str, AfterValidator(bounded_article_key)]
+
 
 class Record(BaseModel):
     # defer_build: a model's validator is built when first used, not at import (start-up time)
@@ -99,7 +116,7 @@ class ArticleVersion(Record):
     url: str = Field(description="URL of the final response (after redirects)")
     requested_url: str = Field(description="URL the crawler asked for")
     canonical_url: str
-    site_article_id: str = Field(
+    site_article_id: ArticleKey = Field(
         description="Stable key of the article on its site (Enab's Arabic: the numeric id)"
     )
     title: str | None = None
@@ -247,7 +264,9 @@ class PairAlignment(Record):
     original and tgt its translation (the generic src/tgt of the aligner and align-files)."""
 
     site: str
-    translation_article_id: str = Field(description="The pair's key: its translation's id")
+    translation_article_id: ArticleKey = Field(
+        description="The pair's key: its translation's id"
+    )
     src_language: LanguageCode
     tgt_language: LanguageCode
     src_sha256: Sha256

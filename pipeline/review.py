@@ -41,7 +41,7 @@ from pipeline.models import (
     ReviewStatus,
     Segment,
 )
-from pipeline.store.interface import CorpusReader, CorpusStore
+from pipeline.store.interface import CorpusReader, CorpusStore, ReviewConflict
 
 
 class ReviewRefused(ValueError):
@@ -601,11 +601,20 @@ def import_reviews(
                 f"--reviewer: {len(reviewer):,} characters, over the {MAX_REVIEWER_CHARS} limit"
             )
     result = ImportResult()
+    review_file = load_review_file(path)
+    # what is newest now, read before the checks: a revision another import stores while this
+    # one runs makes the save refuse (ReviewConflict), so two imports never mix
+    newest = corpus.latest_revisions()
+    expected = {split_pair_id(p.pair_id): newest.get(split_pair_id(p.pair_id))
+                for p in review_file.pairs}  # fmt: skip
     planned = plan_import(
-        corpus, load_review_file(path), reviewer=reviewer, realign=realign,
-        realigned=result.realigned,
+        corpus, review_file, reviewer=reviewer, realign=realign, realigned=result.realigned,
     )  # fmt: skip
-    for (alignment, _), new in zip(planned, corpus.save_reviews(planned), strict=True):
+    try:
+        saved = corpus.save_reviews(planned, expected)
+    except ReviewConflict as exc:
+        raise ReviewRefused(f"conflict: {exc}") from exc
+    for (alignment, _), new in zip(planned, saved, strict=True):
         name = pair_id(alignment.site, alignment.translation_article_id)
         (result.new if new else result.unchanged).append(name)
     return result

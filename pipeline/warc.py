@@ -28,12 +28,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+if TYPE_CHECKING:
+    from pipeline.models import WarcCapture
 
 PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -419,3 +422,39 @@ def record_at(path: Path, offset: int) -> StoredRecord | None:
             refers_to=headers.get_header("WARC-Refers-To"),
             payload=record.content_stream().read() if record.rec_type == "response" else b"",
         )
+
+
+def capture_records(path: Path) -> list[WarcCapture]:
+    """The captures a crawl's store rows describe (its `response` and `revisit` records), read
+    back from a WARC file's headers: what the store is repaired from when its rows were lost.
+    A torn end (a crash mid-record) ends the list; what came before holds."""
+    from pipeline.models import WarcCapture
+
+    found: list[WarcCapture] = []
+    with open(path, "rb") as f:
+        iterator = ArchiveIterator(f)
+        try:
+            for record in iterator:
+                if record.rec_type not in ("response", "revisit"):
+                    continue
+                h = record.rec_headers
+                status = record.http_headers.get_statuscode() if record.http_headers else None
+                if status is None and h.get_header("WARC-Profile") == PROFILE_NOT_MODIFIED:
+                    status = "304"  # its block is empty: the 304 is in its metadata record
+                found.append(
+                    WarcCapture(
+                        url=h.get_header("WARC-Target-URI") or "",
+                        warc_filename=path.name.removesuffix(".open"),
+                        warc_record_id=h.get_header("WARC-Record-ID") or "",
+                        warc_offset=iterator.get_record_offset(),
+                        record_type=record.rec_type,
+                        payload_sha1=h.get_header("WARC-Payload-Digest") or "",
+                        http_status=int(status or 0),
+                        fetched_at=datetime.fromisoformat(
+                            (h.get_header("WARC-Date") or "").replace("Z", "+00:00")
+                        ),
+                    )
+                )
+        except Exception:  # a torn record: everything before it is sound
+            pass
+    return found

@@ -164,6 +164,7 @@ def test_raw_html_is_pickled_with_the_item_but_never_exported() -> None:
         "WarcCapture",
         "ArticleText",
         "FeedRecord",
+        "UnpairedOriginal",
     }
     assert "raw_html" not in schema["records"]["ArticleVersion"]["properties"]
 
@@ -185,7 +186,7 @@ def test_every_feed_record_says_its_type() -> None:
     with pytest.raises(ValueError, match="contradicts status"):
         ArticlePair.model_validate({**alone.model_dump(), "type": "pair"})
     mapping = json_schema()["records"]["FeedRecord"]["discriminator"]["mapping"]
-    assert set(mapping) == {"pair", "unpaired", "crawl_error"}
+    assert set(mapping) == {"pair", "unpaired", "crawl_error", "unpaired_original"}
 
 
 def exchange(

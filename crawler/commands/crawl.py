@@ -55,6 +55,23 @@ def _fail(message: str, status: int) -> None:
     raise SystemExit(status)
 
 
+def _check_store(settings: Any) -> None:
+    """The store opens (made, or migrated) before anything starts: a 0-byte file, a database
+    that cannot be reached or refuses us is one line and exit status 1, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crawler.resources import store_location
+    from pipeline.store.sql import StoreNotFound, StoreUnavailable, describe, first_line, open_store
+
+    location = store_location(settings)
+    try:
+        open_store(location).close()
+    except (StoreNotFound, StoreUnavailable) as exc:
+        _fail(str(exc), 1)
+    except SQLAlchemyError as exc:
+        _fail(f"the store {describe(location)} cannot be opened: {first_line(exc)}", 1)
+
+
 class Command(ScrapyCrawl):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         try:
@@ -88,6 +105,7 @@ class Command(ScrapyCrawl):
                 f"{WRITER_WAIT_S:.0f} s (see {data_dir}/writer.lock for its pid)",
                 1,
             )
+        _check_store(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:

@@ -82,6 +82,10 @@ def error_line(exc: BaseException) -> tuple[str, int]:
         )
     if isinstance(exc, OSError):
         return _os_error(exc), FAILED
+    from pipeline.store.sql import StoreNotFound, StoreUnavailable
+
+    if isinstance(exc, StoreNotFound | StoreUnavailable):
+        return str(exc), FAILED
     if isinstance(exc, SQLAlchemyError):
         return f"store: {getattr(exc, 'orig', None) or exc}", FAILED
     return f"unexpected {type(exc).__name__}: {exc} (run again with --debug for details)", FAILED

@@ -260,30 +260,49 @@ def warc_check(
             "before it) that their WARC records hold byte for byte.",
         ),
     ] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="Add the capture row of every WARC record the store lacks (rows a crash, a "
+            "full disk or a lost database left out; a crawl does it too when it starts).",
+        ),
+    ] = False,
 ) -> None:
-    """Check the WARC files against the store.
+    """Compare the store and the WARC files both ways.
 
-    Every capture the store refers to must be a complete record in the WARC files, and every
-    revisit must resolve to the full capture it names (as replay tools need). Exit status 1
-    when one does not."""
-    from pipeline.warc import check_archive, read_records
+    Every capture row must point at a complete record, and every captured record (response,
+    revisit) must have its row; every revisit must resolve to the full capture it names (as
+    replay tools need). Exit 1 when anything is missing either way (after --repair: what is
+    still missing)."""
+    from pipeline.stages.archive import compare, repair_captures
+    from pipeline.warc import check_archive
 
     corpus = open_corpus(data_dir, store, warc_dir=warc_dir)
     if drop_store_copies:
         dropped, kept = corpus.drop_store_copies()
         console.print(f"{dropped} store copies of pages dropped (their WARC records hold them), "
                       f"{kept} kept (no WARC record gives them back)")  # fmt: skip
-    ids: set[str] = set()
     paths = sorted((warc_dir or data_dir / "warc").glob("*.warc.gz"))
-    for path in paths:
-        ids.update(str(r["id"]) for r in read_records(path))
-    captures = corpus.captures()
-    missing = [c for c in captures if c.warc_record_id not in ids]
-    console.print(f"{len(captures)} captures, {len(ids)} WARC records, {len(missing)} missing")
+    if repair:
+        console.print(f"{repair_captures(corpus, paths)} capture rows added from the WARC files")
+    found = compare(corpus, paths)
     corpus.close()
+    console.print(
+        f"{found.captures} captures, {found.records} WARC records, "
+        f"{len(found.rows_without_record)} missing, {len(found.records_without_row)} unrecorded"
+    )  # missing: store rows without their WARC record; unrecorded: records without a row
+    for capture in found.rows_without_record[:20]:
+        console.print(f"no WARC record: {capture.warc_record_id} {capture.url}",
+                      style="red", markup=False, highlight=False)  # fmt: skip
+    for capture in found.records_without_row[:20]:
+        console.print(f"no store row: {capture.warc_record_id} in {capture.warc_filename} "
+                      f"{capture.url}", style="red", markup=False, highlight=False)  # fmt: skip
+    if found.records_without_row:
+        console.print("bitext warc-check --repair adds the missing rows")
     problems = check_archive(paths)
     for problem in problems:
         console.print(problem, style="red", markup=False, highlight=False)
     console.print(f"{len(problems)} replay problems")
-    if missing or problems:
+    if found.rows_without_record or found.records_without_row or problems:
         raise typer.Exit(1)

@@ -107,7 +107,11 @@ def open_corpus(
         )
     from pipeline.store.sql import open_store
 
-    return open_store(location, warc_dir=warc_location(data_dir, store, warc_dir))
+    # must_exist: an empty file or a database without the store's tables is refused, never
+    # given a fresh schema (`stats` on a 0-byte corpus.sqlite must not report an empty corpus)
+    return open_store(
+        location, warc_dir=warc_location(data_dir, store, warc_dir), create=not must_exist
+    )
 
 
 def warc_location(data_dir: Path, store: str | None, given: Path | None = None) -> Path | None:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
-from pipeline.cli.app import CliError, console
+from pipeline.cli.app import USAGE, CliError, console
 from pipeline.cli.options import DataDir, StoreOpt, open_corpus
 
 review_app = typer.Typer(
@@ -101,6 +102,77 @@ def review_import(
         f"{len(result.new)} reviews stored as new revisions, "
         f"{len(result.unchanged)} unchanged (already imported)"
     )
+
+
+@review_app.command("revisions")
+def review_revisions(
+    pair: Annotated[str, typer.Argument(help="SITE:TRANSLATION_ARTICLE_ID")],
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """List a pair's stored review revisions (newest last: the current review), with their
+    size, so that one can be dropped."""
+    from pipeline.review import ReviewRefused, split_pair_id
+
+    try:
+        site, article = split_pair_id(pair)
+    except ReviewRefused as exc:
+        raise CliError(str(exc), USAGE) from exc
+    corpus = open_corpus(data_dir, store)
+    try:
+        if corpus.pair_for(site, article) is None:
+            raise CliError(f"pair {pair}: no such pair in the store")
+        revisions = corpus.review_revisions(site, article)
+    finally:
+        corpus.close()
+    table = Table(title=f"Review revisions of {pair}")
+    for column in ("revision", "reviewer", "reviewed at", "characters"):
+        table.add_column(column)
+    for r in revisions:
+        table.add_row(str(r.revision), r.reviewer or "", r.reviewed_at.isoformat(), f"{r.size:,}")
+    console.print(table if revisions else f"pair {pair}: no review stored")
+
+
+@review_app.command("drop-revision")
+def review_drop_revision(
+    pair: Annotated[str, typer.Argument(help="SITE:TRANSLATION_ARTICLE_ID")],
+    revision: Annotated[
+        int,
+        typer.Option(
+            "--revision", min=1, help="The revision to delete (bitext review revisions lists them)."
+        ),
+    ],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: the revision is deleted for good.")
+    ] = False,
+    data_dir: DataDir = Path("data/output"),
+    store: StoreOpt = None,
+) -> None:
+    """Delete one review revision of a pair (e.g. one holding a huge comment); the newest
+    revision left becomes the pair's current review. Needs --yes. On SQLite the file shrinks
+    only after `sqlite3 corpus.sqlite VACUUM`."""
+    from pipeline.review import ReviewRefused, split_pair_id
+
+    try:
+        site, article = split_pair_id(pair)
+    except ReviewRefused as exc:
+        raise CliError(str(exc), USAGE) from exc
+    if not yes:
+        raise CliError(
+            f"not dropped: deleting revision {revision} of {pair} cannot be undone; add --yes",
+            USAGE,
+        )
+    corpus = open_corpus(data_dir, store)
+    try:
+        if corpus.pair_for(site, article) is None:
+            raise CliError(f"pair {pair}: no such pair in the store")
+        if not corpus.drop_review_revision(site, article, revision):
+            raise CliError(f"pair {pair}: no review revision {revision}")
+        left = corpus.review_revisions(site, article)
+    finally:
+        corpus.close()
+    current = f"revision {left[-1].revision} is current" if left else "no review left"
+    console.print(f"{pair}: revision {revision} dropped; {current}")
 
 
 @review_app.command("schema")

@@ -69,11 +69,18 @@ class StoreCore:
     def __init__(self, engine: Engine, *, warc_dir: Path | None = None) -> None:
         self.engine = engine
         self.warc_dir = warc_dir  # where the WARC files holding the versions' pages are
+        self.file: Path | None = None  # a SQLite store's file, and what it was when opened
+        self._file_identity: tuple[int, int] | None = None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            if engine.url.database not in (None, "", ":memory:"):
+                self.file = Path(str(engine.url.database))
         from pipeline.store.migrations import upgrade  # Alembic: created, or migrated in place
 
         upgrade(engine)
+        if self.file is not None:
+            stat = self.file.stat()
+            self._file_identity = (stat.st_dev, stat.st_ino)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._pending_captures: list[dict[str, Any]] = []
         self._capture_index: dict[tuple[str, bool], WarcCapture] | None = None
@@ -81,6 +88,23 @@ class StoreCore:
         # One writer per store is assumed for these two caches (a crawl); constraints still hold.
         self._error_url_set: set[str] | None = None
         self._prepared: dict[str, Any] | None = None
+
+    def lost(self) -> str | None:
+        """Why this store is no longer where it was opened (its SQLite file removed or replaced:
+        what is written now goes into a file nobody will read), or None."""
+        if self.file is None or self._file_identity is None:
+            return None
+        try:
+            stat = self.file.stat()
+        except FileNotFoundError:
+            return f"the store file {self.file} was removed"
+        except OSError as exc:
+            return f"the store file {self.file} cannot be read: {exc.strerror or exc}"
+        if (stat.st_dev, stat.st_ino) != self._file_identity:
+            return f"the store file {self.file} was replaced by another file"
+        if stat.st_size == 0:
+            return f"the store file {self.file} was emptied (0 bytes)"
+        return None
 
     def only_reads(self, *, except_tables: Iterable[str] = ()) -> Self:
         """From now on, refuse (ReadOnlyStore) every statement that writes, but to

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    func,
     insert,
     select,
 )
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.models import (
     CrawlError,
@@ -26,6 +29,7 @@ from pipeline.store.tables import (
     CrawlRow,
     ErrorRow,
     now,
+    url_sha256,
 )
 
 
@@ -48,6 +52,23 @@ class CrawlRecords(StoreCore):
                 row.stats = {
                     k: v if isinstance(v, int | float | str) else str(v) for k, v in stats.items()
                 }
+
+    def close_unfinished_crawls(self, reason: str) -> list[int]:
+        """Close every run's row still open (its crawl died without closing it: killed, its
+        disk full); their ids. Only for a store no other crawl can be writing (see
+        CrawlRunRecorder)."""
+        crawls = CrawlRow.__table__
+        with self.engine.begin() as c:
+            ids = list(
+                c.execute(select(crawls.c.id).where(crawls.c.finished_at.is_(None))).scalars()
+            )
+            if ids:
+                c.execute(
+                    crawls.update()
+                    .where(crawls.c.id.in_(ids))
+                    .values(finished_at=now(), finish_reason=reason)
+                )
+        return ids
 
     def crawled_sites(self) -> list[tuple[dict[str, Any] | None, dict[str, Any]]]:
         """(profile source, spider arguments) of every crawl, oldest first."""
@@ -85,13 +106,16 @@ class CrawlRecords(StoreCore):
         self._error_urls().add(error.url)
         with self._sessions.begin() as s:
             row = s.scalar(
-                select(ErrorRow).where(ErrorRow.url == error.url, ErrorRow.kind == error.kind.value)
+                select(ErrorRow).where(
+                    ErrorRow.url_sha256 == url_sha256(error.url), ErrorRow.kind == error.kind.value
+                )
             )
             if row is None:
                 s.add(
                     ErrorRow(
                         site=error.site,
                         url=error.url,
+                        url_sha256=url_sha256(error.url),
                         kind=error.kind.value,
                         detail=error.detail,
                         http_status=error.http_status,
@@ -123,22 +147,77 @@ class CrawlRecords(StoreCore):
                 for r in s.scalars(select(ErrorRow).order_by(ErrorRow.id))
             ]
 
-    def record_capture(self, capture: WarcCapture) -> None:
+    def record_capture(self, capture: WarcCapture, *, flush: bool = True) -> None:
         """Buffered: the WARC record is already flushed, so a row lost in a crash never points
-        at a missing record; rows are written every CAPTURE_BATCH and on close."""
-        self._pending_captures.append(capture.model_dump())
+        at a missing record. The buffer is written with the next pair, in that pair's
+        transaction (a pair is never stored without the captures before it), and every
+        CAPTURE_BATCH (`flush`) and on close; rows a crash still loses are added back from the
+        WARC files by the next crawl (pipeline.stages.archive)."""
+        self._pending_captures.append(
+            {**capture.model_dump(), "url_sha256": url_sha256(capture.url)}
+        )
         if capture.record_type == "response":
             self._last_captures()[capture.url, False] = capture
             if 200 <= capture.http_status < 300:
                 self._last_captures()[capture.url, True] = capture
-        if len(self._pending_captures) >= CAPTURE_BATCH:
+        if flush and len(self._pending_captures) >= CAPTURE_BATCH:
             self.flush_captures()
 
-    def flush_captures(self) -> None:
-        if self._pending_captures:
+    def flush_captures(self, connection: Connection | None = None) -> None:
+        """Write the buffered capture rows (in `connection`'s transaction when given: the
+        buffer is emptied only once that commits, see save_pair)."""
+        if not self._pending_captures:
+            return
+        if connection is not None:
+            connection.execute(insert(CaptureRow.__table__), self._pending_captures)
+            return
+        with self.engine.begin() as c:
+            c.execute(insert(CaptureRow.__table__), self._pending_captures)
+        self._pending_captures = []
+
+    def flush_captures_apart(self) -> None:
+        """Write the buffered capture rows one transaction each, leaving out any the store
+        refuses (a duplicate record id)."""
+        pending, self._pending_captures = self._pending_captures, []
+        for row in pending:
+            try:
+                with self.engine.begin() as c:
+                    c.execute(insert(CaptureRow.__table__), [row])
+            except IntegrityError:
+                continue
+
+    def capture_counts(self) -> dict[str, int]:
+        """WARC file name -> how many capture rows point into it."""
+        captures = CaptureRow.__table__
+        with self.engine.connect() as c:
+            rows = c.execute(
+                select(captures.c.warc_filename, func.count()).group_by(captures.c.warc_filename)
+            )
+            return {name: n for name, n in rows}
+
+    def capture_ids_in(self, warc_filename: str) -> set[str]:
+        captures = CaptureRow.__table__
+        with self.engine.connect() as c:
+            return set(
+                c.execute(
+                    select(captures.c.warc_record_id).where(
+                        captures.c.warc_filename == warc_filename
+                    )
+                ).scalars()
+            )
+
+    def add_captures(self, captures: list[WarcCapture]) -> None:
+        """Capture rows read back from a WARC file (a repair), in one transaction."""
+        if captures:
             with self.engine.begin() as c:
-                c.execute(insert(CaptureRow.__table__), self._pending_captures)
-            self._pending_captures = []
+                c.execute(
+                    insert(CaptureRow.__table__),
+                    [{**k.model_dump(), "url_sha256": url_sha256(k.url)} for k in captures],
+                )
+            self._capture_index = None  # read again: the repaired rows are the URLs' last
+
+    def captures_full(self) -> bool:
+        return len(self._pending_captures) >= CAPTURE_BATCH
 
     def _last_captures(self) -> dict[tuple[str, bool], WarcCapture]:
         """(url, successful) -> the URL's last full capture, of any status or a 2xx one."""

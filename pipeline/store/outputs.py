@@ -4,12 +4,16 @@ of stages the crawl recorded."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import (
+    Text,
+    cast,
     delete,
     func,
     insert,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.engine import Connection
@@ -25,7 +29,7 @@ from pipeline.store.core import (
     StoreCore,
     _version_key,
 )
-from pipeline.store.interface import AlignmentKey
+from pipeline.store.interface import AlignmentKey, ReviewConflict, ReviewRevision
 from pipeline.store.tables import (
     AlignmentRow,
     ArticleRow,
@@ -37,6 +41,8 @@ from pipeline.store.tables import (
     VersionRow,
     now,
 )
+
+REVIEW_LOCK_KEY = 0x62697472  # "bitr": PostgreSQL advisory lock serialising review writes
 
 
 class StageOutputs(StoreCore):
@@ -264,13 +270,49 @@ class StageOutputs(StoreCore):
             ).scalar()
         return None if record is None else PairAlignment.model_validate(record)
 
-    def save_reviews(self, reviews: list[tuple[PairAlignment, str]]) -> list[bool]:
+    @contextmanager
+    def _review_writes(self) -> Iterator[Connection]:
+        """One transaction no other review import or drop interleaves with: SQLite's write
+        lock taken at its start (BEGIN IMMEDIATE; pysqlite would begin only at the first
+        insert, after the reads it decides on), PostgreSQL's advisory lock for reviews."""
+        with self.engine.connect() as c:
+            if self.engine.dialect.name == "sqlite":
+                c.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REVIEW_LOCK_KEY})
+            try:
+                yield c
+            except BaseException:
+                c.rollback()
+                raise
+            c.commit()
+
+    def latest_revisions(self) -> dict[tuple[str, str], int]:
+        """(site, translation article id) -> its newest review revision, for reviewed pairs."""
+        table, pairs, articles = ReviewRow.__table__, PairRow.__table__, ArticleRow.__table__
+        query = (
+            select(articles.c.site, articles.c.site_article_id, func.max(table.c.revision))
+            .join(pairs, pairs.c.id == table.c.pair_id)
+            .join(articles, articles.c.id == pairs.c.translation_article_id)
+            .group_by(articles.c.site, articles.c.site_article_id)
+        )
+        with self.engine.connect() as c:
+            return {(r[0], r[1]): r[2] for r in c.execute(query)}
+
+    def save_reviews(
+        self,
+        reviews: list[tuple[PairAlignment, str]],
+        expected: dict[tuple[str, str], int | None] | None = None,
+    ) -> list[bool]:
         """Store (review, digest) pairs in one transaction, each as a new revision unless the
-        pair's newest revision has the same digest; says which were new."""
+        pair's newest revision has the same digest; says which were new. `expected`: each
+        pair's newest revision when the import read the store (None: none); if another import
+        stored one since, ReviewConflict and nothing is stored."""
         table = ReviewRow.__table__
         saved: list[bool] = []
-        with self.engine.begin() as c:
+        with self._review_writes() as c:
             for review, digest in reviews:
+                key = (review.site, review.translation_article_id)
                 pair_id = c.execute(
                     self._statements()["pair_id"],
                     {"site": review.site, "translation_article_id": review.translation_article_id},
@@ -281,6 +323,15 @@ class StageOutputs(StoreCore):
                     .order_by(table.c.revision.desc())
                     .limit(1)
                 ).first()
+                newest = None if last is None else last.revision
+                if expected is not None and expected.get(key) != newest:
+                    was = expected.get(key)
+                    raise ReviewConflict(
+                        f"pair {key[0]}:{key[1]}: revision {newest} was stored by another "
+                        f"import while this one ran (it read "
+                        f"{'no review' if was is None else f'revision {was}'}); nothing of this "
+                        "import is stored: import the file again to make it the newest"
+                    )
                 if last is not None and last.digest == digest:
                     saved.append(False)
                     continue
@@ -301,6 +352,42 @@ class StageOutputs(StoreCore):
                 )
                 saved.append(True)
         return saved
+
+    def review_revisions(self, site: str, translation_article_id: str) -> list[ReviewRevision]:
+        """Every stored review revision of a pair, oldest first."""
+        table = ReviewRow.__table__
+        with self.engine.connect() as c:
+            pair_id = c.execute(
+                self._statements()["pair_id"],
+                {"site": site, "translation_article_id": translation_article_id},
+            ).scalar()
+            rows = c.execute(
+                select(
+                    table.c.revision,
+                    table.c.reviewer,
+                    table.c.reviewed_at,
+                    func.length(cast(table.c.record, Text)),
+                )
+                .where(table.c.pair_id == pair_id)
+                .order_by(table.c.revision)
+            ).all()
+        return [ReviewRevision(r[0], r[1], r[2], int(r[3] or 0)) for r in rows]
+
+    def drop_review_revision(self, site: str, translation_article_id: str, revision: int) -> bool:
+        """Delete one review revision of a pair (a revision too big, or imported by mistake);
+        the newest left becomes the current review. False: there is no such revision."""
+        table = ReviewRow.__table__
+        with self._review_writes() as c:
+            pair_id = c.execute(
+                self._statements()["pair_id"],
+                {"site": site, "translation_article_id": translation_article_id},
+            ).scalar()
+            if pair_id is None:
+                return False
+            deleted = c.execute(
+                delete(table).where(table.c.pair_id == pair_id, table.c.revision == revision)
+            ).rowcount
+        return bool(deleted)
 
     def iter_reviews(self) -> Iterator[PairAlignment]:
         """The newest review revision of every reviewed pair."""

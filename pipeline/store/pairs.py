@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.models import (
     CONTENT_REASONS,
@@ -36,11 +37,16 @@ from pipeline.store.tables import (
     UnpairedOriginalRow,
     VersionPageRow,
     VersionRow,
+    url_sha256,
 )
 
 # Scores closer than this are the same evidence read twice (a document vector weighs each
 # sentence by how many pages of the batch hold it): not a change worth a write.
 SCORE_TOLERANCE = 0.01
+
+
+def _fits(value: str | None, limit: int) -> str | None:
+    return value if value is None or len(value) <= limit else None
 
 
 class PairRecords(CrawlRecords, StageOutputs, StoredPages):
@@ -55,8 +61,10 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
                 "canonical_url": v.canonical_url,
                 "first_seen": v.fetched_at,
                 "last_checked": v.fetched_at,
-                "etag": v.etag,
-                "last_modified": v.last_modified,
+                # a validator longer than its column (a hostile server's) is not kept: the
+                # next fetch is a plain GET, never a lost pair (PostgreSQL refuses the row)
+                "etag": _fits(v.etag, 256),
+                "last_modified": _fits(v.last_modified, 64),
             },
         ).scalar_one()
         if self._validators is not None and (v.etag or v.last_modified):
@@ -101,14 +109,30 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
         settled = {v.url, v.requested_url} & self._error_urls()
         if settled:
             errors = ErrorRow.__table__
-            c.execute(delete(errors).where(errors.c.url.in_(settled)))
+            c.execute(
+                delete(errors).where(errors.c.url_sha256.in_([url_sha256(u) for u in settled]))
+            )
             self._error_urls().difference_update(settled)
         return article_id
 
     def save_pair(self, pair: ArticlePair) -> SaveResult:
+        try:
+            return self._save_pair(pair)
+        except IntegrityError:
+            if not self._pending_captures:
+                raise
+            # a capture row the store refuses must not take every later pair with it: the
+            # captures go alone (a refused one is left out: warc-check --repair names it)
+            self.flush_captures_apart()
+            return self._save_pair(pair)
+
+    def _save_pair(self, pair: ArticlePair) -> SaveResult:
         result = SaveResult()
         sql = self._statements()
+        captured = len(self._pending_captures)
         with self.engine.begin() as c:
+            # the captures buffered before this pair (its pages' among them) commit with it
+            self.flush_captures(c)
             translation_id = self._save_version(c, pair.translation, result)
             original_id = (
                 self._save_version(c, pair.original, result) if pair.original is not None else None
@@ -155,6 +179,7 @@ class PairRecords(CrawlRecords, StageOutputs, StoredPages):
                     else c.execute(sql["pair_select"], {"translation_id": translation_id}).one().id
                 )
                 self._save_stage_outcomes(c, pair_id, pair)
+        del self._pending_captures[:captured]  # committed with the pair
         return result
 
     def _save_stage_outcomes(self, c: Connection, pair_id: int, pair: ArticlePair) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from pipeline.models import PairStatus
 from pipeline.store.claims import ClaimQueue
@@ -40,18 +42,92 @@ from pipeline.store.tables import (
 )
 
 
-def open_store(location: str | Path, *, warc_dir: Path | None = None) -> SqlCorpusStore:
-    """A store from a SQLAlchemy URL, or a path to a SQLite file (created with its folder).
-    `warc_dir`: where the WARC files holding its pages are (default: `warc/` beside a SQLite
-    file, as a crawl writes them; none for other databases)."""
+class StoreNotFound(RuntimeError):
+    """No corpus store where one was expected: a missing or empty file, or a database with no
+    store tables. Never made silently by a command that only reads (issue 26 case 14)."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The store's database cannot be reached (server down, refused, timed out)."""
+
+
+PG_CONNECT_TIMEOUT_S = 10  # an unreachable server is reported, not waited on for minutes
+
+
+def describe(location: str | Path) -> str:
+    """The store's location as it may be shown: a database URL without its password."""
     text = str(location)
     if "://" not in text:
-        path = Path(text).expanduser().resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = f"sqlite:///{path}"
-    return SqlCorpusStore(
-        create_engine(text, future=True), warc_dir=warc_dir or default_warc_dir(location)
+        return text
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(text).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL: say so without echoing it (it may hold a secret)
+        return "(unreadable database URL)"
+
+
+def first_line(exc: BaseException) -> str:
+    """The driver's own message, on one line (psycopg's run over several)."""
+    text = str(getattr(exc, "orig", None) or exc)
+    return " ".join(text.split())[:300]
+
+
+def open_store(
+    location: str | Path, *, warc_dir: Path | None = None, create: bool = True
+) -> SqlCorpusStore:
+    """A store from a SQLAlchemy URL, or a path to a SQLite file (created with its folder).
+    `warc_dir`: where the WARC files holding its pages are (default: `warc/` beside a SQLite
+    file, as a crawl writes them; none for other databases). `create=False`: the store must
+    exist (StoreNotFound), as for every command that reads one. An existing SQLite file of 0
+    bytes is never taken for a new store (StoreNotFound): it is what a full disk or a bad copy
+    leaves. A database that cannot be reached raises StoreUnavailable."""
+    text = str(location)
+    file: Path | None = None
+    if "://" not in text:
+        file = Path(text).expanduser().resolve()
+        text = f"sqlite:///{file}"
+    else:
+        from sqlalchemy.engine import make_url
+
+        url = make_url(text)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            file = Path(url.database).expanduser().resolve()
+    if file is not None:
+        if file.is_file() and file.stat().st_size == 0:
+            raise StoreNotFound(
+                f"{file} is an empty file (0 bytes), not a corpus store: restore it, or remove "
+                "it and crawl again to make a new one"
+            )
+        if not create and not file.is_file():
+            raise StoreNotFound(f"no corpus store {file}")
+        if create:
+            file.parent.mkdir(parents=True, exist_ok=True)
+    connect_args = (
+        {"connect_timeout": PG_CONNECT_TIMEOUT_S} if text.startswith("postgresql") else {}
     )
+    engine = create_engine(text, future=True, connect_args=connect_args)
+    try:
+        if not create and not _holds_a_store(engine):
+            engine.dispose()
+            raise StoreNotFound(
+                f"{describe(location)} holds no corpus store (no store tables): point at the "
+                "store a crawl made"
+            )
+        return SqlCorpusStore(engine, warc_dir=warc_dir or default_warc_dir(location))
+    except (OperationalError, InterfaceError) as exc:
+        engine.dispose()
+        raise StoreUnavailable(
+            f"cannot reach the store {describe(location)}: {first_line(exc)}"
+        ) from exc
+
+
+def _holds_a_store(engine: Engine) -> bool:
+    from sqlalchemy import inspect
+
+    with engine.connect() as c:
+        tables = set(inspect(c).get_table_names())
+    return "articles" in tables or "alembic_version" in tables
 
 
 class SqlCorpusStore(ContentRecords, StoredEmbeddings):

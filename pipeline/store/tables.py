@@ -5,6 +5,7 @@ use the tables through SQLAlchemy Core (pipeline/store/*.py)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import ClassVar
 
 from sqlalchemy import (
@@ -210,12 +211,19 @@ class StageFailureRow(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
 
 
+def url_sha256(url: str) -> str:
+    """The key a URL is indexed by: a URL may be any length, and PostgreSQL's btree refuses
+    index rows over ~2.7 kB (a 4,000-character URL lost a whole capture batch; migration 0009)."""
+    return sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class ErrorRow(Base):
     __tablename__ = "errors"
-    __table_args__ = (UniqueConstraint("url", "kind"),)
+    __table_args__ = (UniqueConstraint("url_sha256", "kind", name="uq_errors_url_sha256_kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site: Mapped[str] = mapped_column(String(64))
     url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(String(64))  # url_sha256(url): the unique key
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -228,7 +236,8 @@ class ErrorRow(Base):
 class CaptureRow(Base):
     __tablename__ = "captures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(Text, index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_sha256: Mapped[str] = mapped_column(String(64), index=True)  # url_sha256(url)
     warc_filename: Mapped[str] = mapped_column(String(256))
     warc_record_id: Mapped[str] = mapped_column(String(128), unique=True)
     # where the record starts in the file (its gzip member): read back with one seek; None for
