@@ -24,7 +24,7 @@ demo: venv
 test: venv browser services pywb
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 # pywb, for the WARC replay test, in a venv of its own: it pins redis==2.10.6 (the shared crawl
 # frontier needs redis>=5); the test runs its wb-manager and wayback as subprocesses.

@@ -263,7 +263,7 @@ def warc_check(
     repair: Annotated[
         bool,
         typer.Option(
-            "--repair",
+            "--repair/--no-repair",
             help="Add the capture row of every WARC record the store lacks (rows a crash, a "
             "full disk or a lost database left out; a crawl does it too when it starts).",
         ),

@@ -143,7 +143,7 @@ def review_drop_revision(
         ),
     ],
     yes: Annotated[
-        bool, typer.Option("--yes", help="Confirm: the revision is deleted for good.")
+        bool, typer.Option("--yes/--no-yes", help="Confirm: the revision is deleted for good.")
     ] = False,
     data_dir: DataDir = Path("data/output"),
     store: StoreOpt = None,
