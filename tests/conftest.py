@@ -233,20 +233,24 @@ def build_hreflang_site(out: Path, timeout: float = 120) -> Path:
 
 
 def start_hreflang_site(root: Path) -> HreflangSite:
-    ready = root.parent / "ready-hreflang.json"
+    return _start_served_site(HREFLANG_SITE / "serve.py", root, "hreflang")
+
+
+def _start_served_site(server: Path, root: Path, name: str) -> HreflangSite:
+    """A built sample site served by its serve.py on a free port, once it says it is ready."""
+    ready = root.parent / f"ready-{name}.json"
     ready.unlink(missing_ok=True)
     process = subprocess.Popen(
-        [sys.executable, str(HREFLANG_SITE / "serve.py"), "--root", str(root),
-         "--ready-file", str(ready)],
+        [sys.executable, str(server), "--root", str(root), "--ready-file", str(ready)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 20
     while not ready.exists():
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             stderr = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"hreflang sample site did not start: {stderr}")
+            raise RuntimeError(f"{name} sample site did not start: {stderr}")
         time.sleep(0.05)
     base = json.loads(ready.read_text())["site"]
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
@@ -271,24 +275,7 @@ def build_content_site(out: Path, *, later: bool = False, timeout: float = 120) 
 
 def start_content_site(root: Path) -> HreflangSite:
     """Served like the hreflang site (its server, this site's host rewritten)."""
-    ready = root.parent / "ready-content.json"
-    ready.unlink(missing_ok=True)
-    process = subprocess.Popen(
-        [sys.executable, str(CONTENT_SITE / "serve.py"), "--root", str(root),
-         "--ready-file", str(ready)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            raise RuntimeError(f"content sample site did not start: {stderr}")
-        time.sleep(0.05)
-    base = json.loads(ready.read_text())["site"]
-    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    return HreflangSite(root, base, manifest, process)
+    return _start_served_site(CONTENT_SITE / "serve.py", root, "content")
 
 
 def bilingual_crawl(
