@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
@@ -41,11 +42,11 @@ logger = logging.getLogger(__name__)
 WORKER_DEATHS_TO_STOP = 3  # worker deaths with no page read between: they cannot work here
 
 
-def start_worker() -> None:
+def start_worker(parent: int) -> None:
     """A page reader process's start. Naming this function (in this module) has the worker
     import the readers' modules before it takes a page, so a worker started in place of a killed
     one does not spend the next page's time budget on imports."""
-    die_with_parent()
+    die_with_parent(parent)
 
 
 class PageReader:
@@ -157,7 +158,12 @@ class PageReader:
             )
 
     def _new_pool(self) -> ProcessPool:
-        return ProcessPool(self.workers, initializer=start_worker, context=mp.get_context("spawn"))
+        return ProcessPool(
+            self.workers,
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+            context=mp.get_context("spawn"),
+        )
 
     def spider_closed(self) -> None:
         if self.pool is not None:  # nothing is waited for: a hung worker must not hang the stop

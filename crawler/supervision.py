@@ -20,11 +20,12 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int) -> None:
     """In a helper process: ignore the terminal's Ctrl-C (the crawler decides how to stop) and
-    be killed when the crawler dies (Linux; elsewhere the pool's own shutdown applies)."""
+    be killed when the crawler (pid `parent`, given by the crawler: a helper that asked
+    os.getppid() after a slow start would get the crawler's reaper and live on) dies (Linux;
+    elsewhere the pool's own shutdown applies)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

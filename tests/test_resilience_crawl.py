@@ -113,14 +113,24 @@ def running(processes: list[psutil.Process]) -> list[int]:
     return alive
 
 
+def describe(pid: int) -> str:
+    """A process as a failure message names it: pid, state, parent and command line."""
+    try:
+        p = psutil.Process(pid)
+        return f"{pid} {p.status()} ppid={p.ppid()} {' '.join(p.cmdline())[:300]}"
+    except psutil.Error as exc:
+        return f"{pid} ({exc})"
+
+
 def assert_all_gone(processes: list[psutil.Process], within: float = STOPPED_WITHIN_S) -> None:
     deadline = time.monotonic() + within
     while running(processes) and time.monotonic() < deadline:
         time.sleep(0.2)
     left = running(processes)
+    described = [describe(pid) for pid in left]
     for pid in left:  # never leave them behind, even when failing
         os.kill(pid, signal.SIGKILL)
-    assert not left, f"still running {within} s after the stop: {left}"
+    assert not left, f"still running {within} s after the stop: {described}"
 
 
 def writer_pid(data: Path) -> int:
