@@ -8,6 +8,7 @@ see dictionaries/README.md); users may hand in their own for any pair.
 from __future__ import annotations
 
 import gzip
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,9 +40,17 @@ def load_dictionary(
     )
 
 
-@lru_cache(maxsize=8)  # a read-only file in the package: loaded once per process and pair
+_LOADING = threading.Lock()  # lru_cache alone lets each of the crawl's threads load it at once
+
+
 def bundled_dictionary(src_language: str, tgt_language: str) -> Lexicon | None:
     """The bundled word list for this pair, in either direction; None where there is none."""
+    with _LOADING:
+        return _bundled_dictionary(src_language, tgt_language)
+
+
+@lru_cache(maxsize=8)  # a read-only file in the package: loaded once per process and pair
+def _bundled_dictionary(src_language: str, tgt_language: str) -> Lexicon | None:
     for first, second, reverse in (
         (src_language, tgt_language, False),
         (tgt_language, src_language, True),

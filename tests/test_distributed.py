@@ -80,13 +80,16 @@ def two_crawlers(
     store = postgres.create_database("crawl_two")
     site = own_site(tmp)
     try:
-        # per-domain concurrency 2 each, so that one process cannot take the whole frontier
+        # per-domain concurrency 2 each and a delay between requests, so that one process
+        # cannot take the whole frontier while the other is still starting (a loaded machine)
         logs = crawl_processes(
             site,
             tmp / "out",
             2,
             "-s",
             "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+            "-s",
+            "DOWNLOAD_DELAY=0.2",
             redis_url=redis.url(1),
             store=store,
         )

@@ -154,11 +154,14 @@ def test_vectors_saved_in_the_store_are_read_back_the_same_by_another_process_s_
     assert store.embedding_counts() == {embed.cache_key(encoder): 6}
     store.close()
     reopened = open_store(tmp_path / "corpus.sqlite")
-    second = embed.CachedEncoder(SentenceEncoder(threads=1), reopened)  # a fresh model
+    fresh = SentenceEncoder(threads=1)
+    second = embed.CachedEncoder(fresh, reopened)  # a fresh model
     read = second.encode(EN)
     assert (second.embedded, second.cached) == (0, 6)  # no model run: all from the store
     assert np.array_equal(made.vectors, read.vectors)
     assert np.array_equal(made.spans(3), read.spans(3))
+    # nor a model load: the crawler's case (its worker embeds) reads only the head's weights
+    assert fresh._use is None
     # the same sentences for a mixed batch: only the new one is embedded
     second.encode([EN[0], "A sentence the store has not seen."])
     assert (second.embedded, second.cached) == (1, 7)

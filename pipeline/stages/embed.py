@@ -171,15 +171,23 @@ class CachedEncoder(SentenceEncoder):
     def _pooled_ok(self) -> bool:
         return self.inner._pooled_ok()
 
+    def _head_weights(self) -> dict[str, np.ndarray]:
+        return self.inner._head_weights()
+
     def encode(self, sentences: Sequence[str]) -> Encoded:
         texts = [normalised(s) for s in sentences]
-        if not texts or not self._pooled_ok():
-            self.embedded += len(set(texts))
+        if not texts:
             return self.inner.encode(texts)
         keys = [text_key(t) for t in texts]
         rows = self._found(list(dict.fromkeys(keys)))
-        self.cached += len(rows)
         wanted = {k: t for k, t in zip(keys, texts, strict=True) if k not in rows}
+        # Span parts are stored only by an encoder whose parts passed the check, so a text
+        # found whole in the cache needs neither the model nor the check (the crawler's case:
+        # its worker embeds): only the head's small matrices are loaded.
+        if wanted and not self._pooled_ok():
+            self.embedded += len(set(texts))
+            return self.inner.encode(texts)
+        self.cached += len(rows)
         if wanted:
             made = embedded_parts(self.inner, list(wanted.values()))
             self.cache.save_embeddings(self.key, made)
