@@ -184,6 +184,7 @@ class StoreWriter:
             logger.warning("%s", payload)
         elif kind == "fatal":
             self.report.fatal = (payload[0], payload[1])
+            self.mark_dead()  # it reads no more tasks: the next one fails here, not in a pipe
             logger.error("store writer stopped: %s (finish reason %s)", payload[1], payload[0])
 
     def stop_reason(self) -> tuple[str, str]:
@@ -220,6 +221,11 @@ class StoreWriter:
         if self._process.is_alive():  # past every bound: it must not outlive the crawl
             self._process.terminate()
             self._process.join(timeout=5)
+        # Tasks sent after it stopped reading (a fatal error) sit in the queue's feeder thread,
+        # blocked on a full pipe nobody reads: joining that thread at exit would hang the crawl
+        # after "Spider closed" (seen with PostgreSQL stopped mid-crawl). They cannot be
+        # written any more; the resumed crawl refetches them.
+        self._tasks.cancel_join_thread()
         if not closed:
             self.mark_dead()
             self.report.failures.append(
