@@ -119,8 +119,13 @@ def crawl_command(site: Site, *args: str) -> list[str]:
     ]
 
 
-def crawl_env(data_dir: Path) -> dict[str, str]:
+def crawl_env(data_dir: Path, *, encoder: bool = False) -> dict[str, str]:
+    """A crawl's environment: its data folder, no translation package, and the sentence encoder
+    off unless `encoder` (it costs a crawl about 4 s of CPU; tests of what it does ask for it,
+    and a test that turns it off in os.environ keeps it off)."""
     env = dict(os.environ)
+    if not encoder:
+        env["BITEXT_ENCODER"] = "off"
     env["BITEXT_DATA_DIR"] = str(data_dir)
     env.setdefault("ARGOS_PACKAGES_DIR", str(data_dir / "no-argos-packages"))  # none installed
     env.pop("BITEXT_STORE", None)
@@ -129,13 +134,13 @@ def crawl_env(data_dir: Path) -> dict[str, str]:
 
 
 def run_crawl(
-    site: Site, data_dir: Path, *args: str, timeout: int = 180
+    site: Site, data_dir: Path, *args: str, timeout: int = 180, encoder: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """`scrapy crawl enab` in a subprocess, as a user runs it; its log is returned."""
     result = subprocess.run(
         crawl_command(site, *args),
         cwd=REPO,
-        env=crawl_env(data_dir),
+        env=crawl_env(data_dir, encoder=encoder),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -279,13 +284,13 @@ def start_content_site(root: Path) -> HreflangSite:
 
 
 def bilingual_crawl(
-    data_dir: Path, *args: str, timeout: int = 180
+    data_dir: Path, *args: str, timeout: int = 180, encoder: bool = False
 ) -> subprocess.CompletedProcess[str]:
     """`scrapy crawl bilingual ARGS` in a subprocess, as a user runs it (not checked)."""
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "bilingual", *FAST, *args],
         cwd=REPO,
-        env=crawl_env(data_dir),
+        env=crawl_env(data_dir, encoder=encoder),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -43,7 +43,7 @@ def furat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HreflangSite]:
 def crawl(site: HreflangSite, data: Path, feed: str) -> subprocess.CompletedProcess[str]:
     done = bilingual_crawl(
         data, "-a", f"site={site.base}", "-a", "languages=ar,en", "-a", "pairing=content",
-        "-O", str(data / feed), timeout=300,
+        "-O", str(data / feed), timeout=300, encoder=True,
     )  # fmt: skip
     (data / f"{feed}.log").write_text(done.stderr, encoding="utf-8")
     assert done.returncode == 0, done.stderr[-4000:]
@@ -107,7 +107,7 @@ def test_the_feed_and_the_export_carry_method_and_score(crawled: Path, furat: Hr
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "export", "--format", "jsonl",
          "--data-dir", str(crawled), "-o", str(out)],
-        cwd=REPO, env=crawl_env(crawled), capture_output=True, text=True, timeout=120,
+        cwd=REPO, env=crawl_env(crawled, encoder=True), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     exported = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
@@ -120,12 +120,12 @@ def test_the_feed_and_the_export_carry_method_and_score(crawled: Path, furat: Hr
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "report", "--data-dir", str(crawled),
          "-o", str(report)],
-        cwd=REPO, env=crawl_env(crawled), capture_output=True, text=True, timeout=300,
+        cwd=REPO, env=crawl_env(crawled, encoder=True), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     stats = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "stats", "--data-dir", str(crawled), "--json"],
-        cwd=REPO, env=crawl_env(crawled), capture_output=True, text=True, timeout=120,
+        cwd=REPO, env=crawl_env(crawled, encoder=True), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     overview = json.loads(stats.stdout)
     assert overview["pairing_methods"] == {"content": len(furat.manifest["pairs"])}

@@ -19,6 +19,7 @@ from tests.conftest import REPO
 ROOTS = ("pipeline", "crawler")
 MAX_LINES = 900
 
+
 def _modules() -> dict[str, Path]:
     found = {}
     for root in ROOTS:

@@ -134,10 +134,10 @@ def translated_crawls(
     urls = ",".join(f"{sample_site.en}{m[k]['en_path']}" for k in ("pair-01", "pair-02"))
     os.environ["ARGOS_PACKAGES_DIR"] = str(packages)
     try:
-        first = run_crawl(sample_site, data, "-a", f"urls={urls}").stderr
+        first = run_crawl(sample_site, data, "-a", f"urls={urls}", encoder=True).stderr
         with sqlite3.connect(data / "corpus.sqlite") as db:
             db.execute("UPDATE articles SET etag = NULL, last_modified = NULL")
-        second = run_crawl(sample_site, data, "-a", f"urls={urls}").stderr
+        second = run_crawl(sample_site, data, "-a", f"urls={urls}", encoder=True).stderr
     finally:
         del os.environ["ARGOS_PACKAGES_DIR"]
     env = {**os.environ, "ARGOS_PACKAGES_DIR": str(packages)}
