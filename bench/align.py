@@ -30,8 +30,9 @@ Suites, in order:
 Every suite has its baselines in the same run: Gale-Church (this aligner's DP with lengths
 alone), the previous aligner (`align-4`, loaded from git, `--baseline-commit`), a
 Hunalign/Bleualign-family aligner (dictionary or translation similarity, 1-3 beads at most),
-and the aligner as it was before this round (`align-6` on main, `--before-commit`; the speed
-table compares with it).
+and the aligner as it was before this round (`--before-commit`, main's `align-10` by default,
+loaded from git by bench/git_aligner.py and run with the encoder where ours is, its rows saying
+"+ encoder"; the speed table compares with it).
 
 Scores as Bleualign's evaluation computes them (eval/evaluate.py): precision over predicted
 beads, null beads included (a predicted 1-0 or 0-1 bead is right only if the gold has it);
@@ -45,7 +46,7 @@ the flag count.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import inspect
 import itertools
 import json
 import random
@@ -68,8 +69,10 @@ DEV = SHARED / "data" / "align-dev" / "bleualign-eval1957"
 PACKAGE = SHARED / "models" / "translate-zh_en.argosmodel"
 BOILERPLATE = {"ar": "دولار واحد شهريًا يصنع الفرق", "en": "Click here to support free media"}
 BASELINE_COMMIT = ""  # an older aligner to compare with as well (e.g. 98fac46, align-4): none
-BEFORE_COMMIT = "dc7bf9d"  # align-8, main before #23
+BEFORE_COMMIT = "694f401"  # align-10, main before this round (dc7bf9d: align-8, before #23)
 MAC = SHARED / "data" / "align-dev" / "mac-dev"
+
+from git_aligner import load_aligner  # noqa: E402  (bench/, beside this script)
 
 from pipeline.align import (  # noqa: E402
     ALIGNER_VERSION,
@@ -184,22 +187,8 @@ HEADER = (
 
 
 def load_baseline(commit: str, name: str = "align_previous") -> ModuleType | None:
-    """The previous aligner, from git, as a module (None where git or the commit is missing)."""
-    try:
-        source = subprocess.run(
-            ["git", "show", f"{commit}:pipeline/align.py"],
-            cwd=REPO, capture_output=True, text=True, timeout=30, check=True,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    path = Path(tempfile.mkdtemp(prefix="bench-align-old-")) / f"{name}.py"
-    path.write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """The aligner at `commit`, from git (bench/git_aligner.py), as module `name`."""
+    return load_aligner(REPO, commit, name)
 
 
 BASELINES: list[tuple[str, ModuleType]] = []  # (label, aligner module): align-4, main's align-6
@@ -208,7 +197,9 @@ BASELINES: list[tuple[str, ModuleType]] = []  # (label, aligner module): align-4
 def baselines(name: str, suite: Suite, **kwargs) -> None:  # type: ignore[no-untyped-def]
     """The earlier aligners' rows for a suite, each under its label."""
     for label, module in BASELINES:
-        run_system(f"{label}, {name}", suite, previous(module, **kwargs))
+        encoded = bool(ENCODER) and "encoder" in inspect.signature(module.align_corpus).parameters
+        run_system(f"{label}{' + encoder' if encoded else ''}, {name}", suite,
+                   previous(module, **kwargs))  # fmt: skip
 
 
 def as_module_docs(module: ModuleType, docs: list[Document]) -> list:
@@ -359,6 +350,8 @@ def previous(module: ModuleType, **kwargs) -> Callable[[list[Document]], list]: 
             k: getattr(kwargs["dictionary"], k)
             for k in ("src_language", "tgt_language", "pairs", "name")
         })  # fmt: skip
+    if ENCODER and "encoder" in inspect.signature(module.align_corpus).parameters:
+        kwargs.setdefault("encoder", ENCODER[0])  # align-9 on: with the encoder, as ours runs
     return lambda docs: module.align_corpus(as_module_docs(module, docs), diff=False, **kwargs)
 
 
@@ -964,7 +957,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--baseline-commit", default=BASELINE_COMMIT)
     parser.add_argument("--before-commit", default=BEFORE_COMMIT,
-                        help="the aligner before this round (main's align-6)")  # fmt: skip
+                        help="the aligner before this round (main's align-10)")  # fmt: skip
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
