@@ -6,6 +6,7 @@ a later crawl that pairs an English article published after its original was sto
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -147,6 +148,8 @@ def test_a_second_crawl_stores_nothing_new_and_pairs_nothing_differently(
     store.close()
     assert after == before
     assert "0 re-paired" in done.stderr
+    # every sentence's vector from the store's embeddings cache: nothing embedded again
+    assert re.search(r"\(0 sentences, [1-9]\d* from a cache\)", done.stderr), done.stderr[-3000:]
 
 
 def test_an_english_article_published_later_pairs_on_the_next_crawl(

@@ -123,8 +123,8 @@ class PairingResult:
 class CachedEmbedder:
     """The sentence encoder behind an optional cache of vectors by (encoder_id, sentence key):
     `lookup(encoder_id, keys) -> {key: float32 bytes}` and `save(encoder_id, {key: bytes})`.
-    None are wired yet (vectors live in memory for one pairing); the store's embeddings cache
-    (issue 23, pipeline/stages/embed.py) plugs in through `default_embedder(lookup, save)`.
+    The crawl wraps the store's span-parts cache instead (a CachedEncoder as `encoder`,
+    crawler/content.py); `bitext pair-docs` keeps vectors in memory for one pairing.
     Counts what it embedded and how long it took, so embedding time is reported apart."""
 
     def __init__(
