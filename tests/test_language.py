@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import pytest
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
@@ -57,6 +59,30 @@ def test_the_profiles_are_read_as_langdetect_reads_them() -> None:
     assert list(model.rows) == grams and model.factory.langlist == theirs.langlist
     expected = np.array([theirs.word_lang_prob_map[g] for g in grams], dtype=np.float32)
     assert np.array_equal(model.table, expected)
+
+
+def test_the_profiles_cache_gives_what_the_profiles_give_and_a_damaged_one_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.language import _cache_file, _cached_profiles, _profiles
+
+    monkeypatch.setenv("BITEXT_CACHE_DIR", str(tmp_path))
+    built = _profiles(PROFILES_DIRECTORY)
+    first = _cached_profiles(PROFILES_DIRECTORY)  # builds, saves
+    path = _cache_file(PROFILES_DIRECTORY)
+    assert path is not None and path.parent == tmp_path and path.is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+    again = _cached_profiles(PROFILES_DIRECTORY)  # read back
+    for got in (first, again):
+        assert got[0] == built[0] and got[1] == built[1]
+        assert np.array_equal(got[2], built[2]) and got[2].dtype == np.float32
+    path.write_bytes(path.read_bytes()[:1000])  # cut short: read as missing, built again
+    damaged = _cached_profiles(PROFILES_DIRECTORY)
+    assert damaged[1] == built[1] and np.array_equal(damaged[2], built[2])
+    assert path.stat().st_size > 1000
+    monkeypatch.setenv("BITEXT_CACHE_DIR", str(tmp_path / "file" / "below"))
+    (tmp_path / "file").write_text("not a folder")  # no cache possible: built every time
+    assert np.array_equal(_cached_profiles(PROFILES_DIRECTORY)[2], built[2])
 
 
 def test_same_ngrams_as_langdetect() -> None:
