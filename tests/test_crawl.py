@@ -367,7 +367,7 @@ def test_killed_crawl_leaves_a_consistent_store(
     # A slow crawl, killed with SIGKILL (the crawler and its writer process) once a few pairs
     # are stored.
     process = subprocess.Popen(
-        [*crawl_command(sample_site), "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=1"],
+        [*crawl_command(sample_site), "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS=1"],
         cwd=REPO,
         env=crawl_env(data),
         stdout=subprocess.DEVNULL,

@@ -55,11 +55,17 @@ def crawl(
     )
 
 
-def start_slow_crawl(site: Site, data: Path, *args: str) -> subprocess.Popen[str]:
-    """A slow crawl in its own process group (as a terminal runs it), log in data/../crawl.log."""
+def start_slow_crawl(
+    site: Site, data: Path, *args: str, delay: float = 0.2
+) -> subprocess.Popen[str]:
+    """A slow crawl in its own process group (as a terminal runs it), log in data/../crawl.log.
+    Slow by its request delay, not by the machine: at 0.2 s a request the sample site takes
+    25 s or more, so a test that stops it after a few pairs finds it running even where the
+    writer lags far behind a fast crawler (a loaded machine)."""
     data.mkdir(parents=True, exist_ok=True)
+    slow = ["-s", f"DOWNLOAD_DELAY={delay}", "-s", "CONCURRENT_REQUESTS=1"]
     return subprocess.Popen(
-        [*crawl_command(site, *args), "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=1"],
+        [*crawl_command(site, *args), *slow],
         cwd=REPO,
         env=crawl_env(data),
         stdout=subprocess.DEVNULL,
@@ -392,7 +398,7 @@ def test_a_killed_extraction_worker_is_replaced_and_no_pair_is_lost(
     """A worker that dies (OOM killer, a crash in a parser) is replaced by the pool; the page it
     was reading, if any, is stored without its text (worker_died), and the crawl goes on."""
     data = tmp_path / "out"
-    process = start_slow_crawl(sample_site, data)
+    process = start_slow_crawl(sample_site, data, delay=0.05)  # it runs to its end
     try:
         family(process)
         wait_for_pairs(data, 5)

@@ -278,7 +278,7 @@ def test_postgresql_stopped_mid_crawl_stops_with_its_reason_and_the_rerun_repair
         env = {**crawl_env(data), "BITEXT_STORE_RETRY_S": "3"}
         process = subprocess.Popen(
             [*crawl_command(sample_site, "-s", f"BITEXT_STORE={url}"),
-             "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=1"],
+             "-s", "DOWNLOAD_DELAY=0.2", "-s", "CONCURRENT_REQUESTS=1"],
             cwd=REPO, env=env, stdout=subprocess.DEVNULL,
             stderr=(tmp_path / "out.log").open("w"), start_new_session=True,
         )  # fmt: skip
