@@ -515,7 +515,7 @@ def zh_translations(sentences: list[str]) -> list[str] | None:
 _SCORER: list = []
 
 
-def zh_scorer() -> Callable[[list[str], list[str]], list[float]] | None:
+def zh_scorer() -> Callable[..., list[float]] | None:
     """The zh->en package's own scoring (CTranslate2 score_batch), counting the pairs it
     scores (None where the package is absent)."""
     if not PACKAGE.exists():
@@ -529,9 +529,9 @@ def zh_scorer() -> Callable[[list[str], list[str]], list[float]] | None:
         _SCORER.append(Engine("zh", "en", packages_dir=work).scorer())
     score = _SCORER[0]
 
-    def counted(sources: list[str], targets: list[str]) -> list[float]:
+    def counted(sources: list[str], targets: list[str], *, total: bool = False) -> list[float]:
         SCORED[0] += len(sources)
-        return score(sources, targets)
+        return score(sources, targets, total=total)
 
     return counted
 

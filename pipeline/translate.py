@@ -187,9 +187,12 @@ class PackageTranslator:
             pieces.extend(reversed(cut))
         return pieces
 
-    def score(self, sources: Sequence[str], targets: Sequence[str]) -> list[float]:
+    def score(
+        self, sources: Sequence[str], targets: Sequence[str], *, total: bool = False
+    ) -> list[float]:
         """The model's mean log-probability of each target's tokens given its source
-        (CTranslate2's score_batch, length-normalised): how well the target says the source."""
+        (CTranslate2's score_batch, length-normalised): how well the target says the source;
+        with `total`, their sum (comparable between cuts of the same target tokens)."""
         prefix = self.package.target_prefix
         results = self._translator.score_batch(
             self.tokenize(sources),
@@ -199,7 +202,10 @@ class PackageTranslator:
         out = []
         for result in results:
             values = result.log_probs[1:] if prefix else result.log_probs
-            out.append(sum(values) / len(values) if values else 0.0)
+            if total:
+                out.append(float(sum(values)))
+            else:
+                out.append(sum(values) / len(values) if values else 0.0)
         return out
 
 
@@ -229,7 +235,7 @@ class Engine:
         """Identifies the translations this engine produces (for the cache)."""
         return " | ".join(p.key for p in self.route)
 
-    def scorer(self) -> Callable[[Sequence[str], Sequence[str]], list[float]] | None:
+    def scorer(self) -> Callable[..., list[float]] | None:
         """The model's score of a target given a source (for the aligner's rescoring), where
         one package serves the direction; None through a pivot (two models, no one score)."""
         return self.steps[0].score if len(self.steps) == 1 else None

@@ -655,6 +655,48 @@ def test_the_models_rescoring_joins_a_split_and_leaves_an_addition(zh_engine) ->
     assert zh_engine.steps[0].target_tokens("in London.") == ["▁in", "▁London", "."]
 
 
+def test_the_models_rescoring_moves_a_sentence_back_across_a_bead_boundary(zh_engine) -> None:  # type: ignore[no-untyped-def]
+    # A real NTREX document whose English splits two sentences in two; the path given puts one
+    # piece in the neighbouring bead (a boundary one sentence off, the commonest miss on real
+    # literary text). The model, reading the sources, moves it back, either way; the right cut
+    # is left as it is. Given paths, not searched (see the test above); a piece moved to the
+    # wrong source loses tens of nats, far beyond the margin and any CPU's rounding.
+    from pipeline.align.features import _Features
+    from pipeline.align.rescore import _rescored_pairs
+    from pipeline.align.search import _Placed
+
+    ids = (NTREX_ZH / "docs.ids").read_text(encoding="utf-8").splitlines()
+    keep = [k for k, doc_id in enumerate(ids) if doc_id == ids[0]][:8]
+    zh = [(NTREX_ZH / "docs.zh").read_text(encoding="utf-8").splitlines()[k].strip() for k in keep]
+    en = [(NTREX_ZH / "docs.en").read_text(encoding="utf-8").splitlines()[k].strip() for k in keep]
+    assert en[5].startswith("For readers outside of Wales: In Welsh")
+    assert en[7].startswith("A Welsh Conservative said his group was")
+    cut = en[7].index(", but")
+    tgt = [
+        *en[:5],
+        "For readers outside of Wales:",
+        en[5][len("For readers outside of Wales: ") :],
+        en[6],
+        en[7][:cut] + ".",
+        "But " + en[7][cut + 6 :],
+    ]
+    scorer = zh_engine.scorer()
+    assert scorer is not None
+    features = _Features(Document(zh, tgt), TRANSLATION_PARAMS, None, "zh", "en")
+
+    def rescored(beads: list[tuple[list[int], list[int]]]) -> list[tuple[list[int], list[int]]]:
+        path = [_Placed(s[0], len(s), t[0], len(t), 0.5, None) for s, t in beads]
+        out = _rescored_pairs(path, features, scorer, TRANSLATION_PARAMS.rescore_move)
+        return [(list(range(x.i, x.i + x.a)), list(range(x.j, x.j + x.b))) for x in out]
+
+    ones = [([k], [k]) for k in range(5)]
+    right = [*ones, ([5], [5, 6]), ([6], [7]), ([7], [8, 9])]
+    assert rescored(right) == right
+    # the second piece of 5 in 6's bead, the first piece of 7 in 6's bead
+    assert rescored([*ones, ([5], [5]), ([6], [6, 7]), ([7], [8, 9])]) == right
+    assert rescored([*ones, ([5], [5, 6]), ([6], [7, 8]), ([7], [9])]) == right
+
+
 def test_a_line_repeated_across_documents_is_boilerplate_not_a_translation() -> None:
     # Three documents (a real NTREX document in three parts), each English version with the
     # site's donation plea somewhere; one of them also leaves out a sentence next to it, where

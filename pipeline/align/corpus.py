@@ -31,7 +31,7 @@ from pipeline.align.params import (
     Document,
     default_params,
 )
-from pipeline.align.rescore import Scorer, _rescored
+from pipeline.align.rescore import Scorer, _rescored, _rescored_pairs
 from pipeline.align.search import _estimate, _null_count, _null_runs, _Placed, _search
 from pipeline.encoder import Encoded, SentenceEncoder, blas_threads
 from pipeline.models import ArticlePair, ArticleText, Bead, PairAlignment
@@ -92,6 +92,7 @@ def _aligned(
     path = _search(features, null_rate)
     if scorer is not None:
         path = _rescored(path, features, scorer)
+        path = _rescored_pairs(path, features, scorer, params.rescore_move)
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
     crossed = _crossed_runs(path, runs, params.flag_block)

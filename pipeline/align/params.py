@@ -87,6 +87,9 @@ class AlignParams:
     flag_block_below: float = 0.0
     rescore_join: float = 0.2  # mean token log-probability a model's rescoring needs to gain
     # by joining an unaligned sentence to its neighbour's bead (see _rescored)
+    rescore_move: float = 6.0  # total target log-probability a model's rescoring needs to gain
+    # by moving an edge sentence between two aligned beads (_rescored_pairs; leave-one-chapter-
+    # out on MAC-Dev every fold chose 6 of 0-12, docs/alignment-errors.md)
     join_tolerance: float = 0.03  # and joined to a neighbouring bead it lowers that bead's
     # cosine by more than this share (see _joins_neighbour; below 0: not checked)
     window: int = 1000  # sentences a side searched at once; longer documents go by windows

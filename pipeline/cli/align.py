@@ -312,9 +312,7 @@ def _say_how(made: FileAlignment, src_lang: str, tgt_lang: str, translate: bool)
             "lengths, anchors)"
         )
     if made.rescored:
-        progress_console.print(
-            f"rescoring unaligned sentences' boundaries with the {src_lang}->{tgt_lang} model"
-        )
+        progress_console.print(f"rescoring bead boundaries with the {src_lang}->{tgt_lang} model")
     for line in made.job.announcements() if made.job else []:
         progress_console.print(line, markup=False, highlight=False)
 

@@ -513,7 +513,7 @@ class FileAlignment:
     """What `align_documents` made, and how: `dictionary_words` is None where no word list
     stood in (a translation was there, or no dictionary for the pair); `without_translation`
     says the alignment rests on no translation at all; `rescored` that the package's model
-    rescored boundaries next to unaligned sentences; `job` what it does (its announcements:
+    rescored bead boundaries (pipeline.align.rescore); `job` what it does (its announcements:
     what is translated and embedded, and by what)."""
 
     alignments: list[Alignment]
@@ -566,8 +566,8 @@ def align_documents(
         Document(s, t, src_mt=src_mt[k] if src_mt else None, tgt_mt=tgt_mt[k] if tgt_mt else None)
         for k, (s, t) in enumerate(zip(src_docs, tgt_docs, strict=True))
     ]
-    # an installed package for the direction also rescores boundaries next to unaligned
-    # sentences (pipeline.align.rescore), with supplied translations too
+    # an installed package for the direction also rescores bead boundaries (next to unaligned
+    # sentences, and between aligned beads: pipeline.align.rescore), with supplied MT too
     scorer = package.scorer() if package is not None and (engine is not None or supplied) else None
     outcome.rescored = scorer is not None
     chosen = default_encoder() if encoder else None
