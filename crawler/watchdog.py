@@ -57,12 +57,15 @@ class Watchdog:
         )  # fmt: skip
         os.close(signal_read)
         os.close(beat_read)
+        # a signal ignored when the crawl started (a background job of a script, nohup) stays
+        # ignored: the watchdog must not turn it into a kill
+        self.signals = tuple(s for s in SIGNALS if signal.getsignal(s) != signal.SIG_IGN)
         self.arm()
 
     def arm(self) -> None:
         """(Re)install faulthandler on the signals: installing a Python handler (Scrapy does on
         each Ctrl-C) replaces it at the C level, so the heartbeat re-arms it."""
-        for signum in SIGNALS:
+        for signum in self.signals:
             faulthandler.unregister(signum)
             faulthandler.register(signum, file=self._signal_write, all_threads=False, chain=True)
 

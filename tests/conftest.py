@@ -21,6 +21,12 @@ from pipeline.store import SqlCorpusStore, open_store
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_WWW = REPO / "data" / "sample_site" / "www"
 SHARED = REPO.parent / "shared"
+# The crawls the tests start must hear Ctrl-C as a terminal's foreground job does: a suite
+# started as a background job of a script inherits SIGINT ignored (POSIX), and a crawl started
+# with it ignored rightly keeps ignoring it. A Python handler is reset to the default at exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 # Politeness off for tests only: the sample site is ours and on loopback.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_BACKOFF_BASE=0.05"]
 
