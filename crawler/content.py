@@ -45,7 +45,6 @@ from pipeline.urls import canonical_url, request_url, same_site
 
 if TYPE_CHECKING:
     from crawler.spiders.bilingual import BilingualSpider
-    from pipeline.stages.embed import CachedEncoder
     from pipeline.stages.pairing import PairingResult, PairingSettings
 
 logger = logging.getLogger(__name__)
@@ -316,10 +315,7 @@ class ContentEditions:
     def pair(self) -> list[ArticlePair | UnpairedOriginal]:
         """This crawl's articles and the store's earlier ones of the site (those a link or
         hreflang pairing holds left out), paired by content; the records to emit."""
-        from pipeline.encoder import SentenceEncoder
-        from pipeline.stages.embed import CachedEncoder
         from pipeline.stages.pairing import (
-            CachedEmbedder,
             PairingDocument,
             default_embedder,
             pair_by_content,
@@ -358,13 +354,9 @@ class ContentEditions:
         }
         originals = [d for d in docs.values() if d.language == original.language]
         translations = [d for d in docs.values() if d.language == translation.language]
-        embedder, degraded = default_embedder()
-        encoded: CachedEncoder | None = None
-        if embedder is not None and isinstance(embedder.encoder, SentenceEncoder):
-            # through the crawl's embeddings cache (the store, and this crawl's writer): a
-            # recrawl embeds none of these sentences again, nor does the pairs' alignment
-            encoded = CachedEncoder(embedder.encoder, CrawlResources.of(spider.crawler).embeddings)
-            embedder = CachedEmbedder(encoded)
+        # through the crawl's embeddings cache (the store, and this crawl's writer): a recrawl
+        # embeds none of these sentences again, nor does the pairs' alignment
+        embedder, degraded = default_embedder(parts=CrawlResources.of(spider.crawler).embeddings)
         if embedder is not None and not (
             embedder.covers(original.language) and embedder.covers(translation.language)
         ):
@@ -385,7 +377,7 @@ class ContentEditions:
             translated=translated,
             stored={k: v for k, v in stored.items() if k[0] in docs and k[1] in docs},
         )
-        self._report(result, embedder, encoded)
+        self._report(result, embedder)
         return self._records(result, chosen, stored)
 
     def _in_reach(
@@ -430,7 +422,9 @@ class ContentEditions:
             logger.error("content pairing without machine translation: %s", exc)
             return None
 
-    def _report(self, result: PairingResult, embedder: Any, encoded: CachedEncoder | None) -> None:
+    def _report(self, result: PairingResult, embedder: Any) -> None:
+        from pipeline.stages.embed import CachedEncoder
+
         stats = self.spider.crawler.stats
         stats.set_value("bitext/content/evidence", result.evidence)
         for change in result.changes:
@@ -440,7 +434,8 @@ class ContentEditions:
             logger.warning("content pairing degraded: %s", result.degraded)
         embedding = ""
         if embedder is not None:
-            counted = encoded if encoded is not None else embedder  # the cache that knows
+            # the span-parts cache, where there is one, knows what was embedded and found
+            counted = embedder.encoder if isinstance(embedder.encoder, CachedEncoder) else embedder
             embedding = (
                 f"; embedding {embedder.seconds:.1f} s ({counted.embedded} sentences, "
                 f"{counted.cached} from a cache)"

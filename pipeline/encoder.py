@@ -150,15 +150,16 @@ class SentenceEncoder:
         with self._lock:
             if self._head_arrays is None:
                 backend = self._use._backend if self._use is not None else None
-                if backend is None:
-                    self._head_arrays = _head_from_file()
-                if self._head_arrays is None:
-                    self._head_arrays = {}  # marks "take them from the model", below
+                self._head_arrays = (
+                    {name: getattr(backend, name) for name in HEAD_WEIGHTS}
+                    if backend is not None
+                    else _head_from_file()
+                )
             found = self._head_arrays
-        if found:
-            return found
-        backend = self._model()._model
-        return {name: getattr(backend, name) for name in HEAD_WEIGHTS}
+        if found is None:  # the file not laid out as expected: from the model itself
+            backend = self._model()._model
+            found = self._head_arrays = {name: getattr(backend, name) for name in HEAD_WEIGHTS}
+        return found
 
     def _threads(self) -> AbstractContextManager[object]:
         return blas_threads(self.threads)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from pipeline.store import SqlCorpusStore, open_store
+from tests.services import PostgresServer, ServiceUnavailable, start_postgres
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_WWW = REPO / "data" / "sample_site" / "www"
@@ -107,6 +108,16 @@ def fresh_site(tmp_path: Path) -> Iterator[Site]:
     site = start_site(copy_site(tmp_path))
     yield site
     site.stop()
+
+
+@pytest.fixture(scope="module")  # a server per test module that asks for one
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    try:
+        server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    except ServiceUnavailable as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
 
 
 def crawl_command(site: Site, *args: str) -> list[str]:

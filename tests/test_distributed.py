@@ -29,7 +29,6 @@ from tests.services import (
     PostgresServer,
     RedisServer,
     ServiceUnavailable,
-    start_postgres,
     start_redis,
 )
 
@@ -40,16 +39,6 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
         server = start_redis(tmp_path_factory.mktemp("redis"))
     except ServiceUnavailable as exc:
         pytest.skip(f"no Redis server: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres(tmp_path_factory.mktemp("postgres"))
-    except ServiceUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
     yield server
     server.stop()
 

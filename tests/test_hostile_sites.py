@@ -22,6 +22,7 @@ import psutil
 import pytest
 
 from tests.conftest import FAST, REPO, crawl_env, store_of
+from tests.test_resilience_crawl import running
 
 HOSTILE = REPO / "tests" / "hostile_site.py"
 
@@ -212,17 +213,6 @@ def _family(process: subprocess.Popen[str]) -> list[psutil.Process]:
     return [parent, *parent.children(recursive=True)]
 
 
-def _alive(processes: list[psutil.Process]) -> list[int]:
-    alive = []
-    for p in processes:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive.append(p.pid)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
-
-
 @pytest.mark.parametrize("signals", [1, 2])
 def test_ctrl_c_is_honoured_when_the_main_thread_is_stuck(
     hostile, tmp_path: Path, signals: int
@@ -262,9 +252,9 @@ def test_ctrl_c_is_honoured_when_the_main_thread_is_stuck(
         process.wait(timeout=30)
         gone_after = time.monotonic() - sent
         deadline = time.monotonic() + 15
-        while _alive(family) and time.monotonic() < deadline:
+        while running(family) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not _alive(family), "helpers left behind"
+        assert not running(family), "helpers left behind"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

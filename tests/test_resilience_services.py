@@ -164,16 +164,6 @@ def test_a_store_removed_mid_crawl_stops_the_crawl_and_the_rerun_repairs(
 # -- case 11: URLs of any length, on PostgreSQL -------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres(tmp_path_factory.mktemp("postgres"))
-    except ServiceUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
-    yield server
-    server.stop()
-
-
 def test_urls_of_any_length_are_stored_on_postgresql(postgres: PostgresServer) -> None:
     from pipeline.models import ArticlePair, PairStatus
     from tests.test_store_warc import version

