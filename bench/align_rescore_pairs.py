@@ -65,7 +65,7 @@ def main() -> None:
             memo.update(zip(todo, got, strict=True))
         return [memo[k] for k in keys]
 
-    def capture(path: list[_Placed], features, scorer, margin):  # type: ignore[no-untyped-def]
+    def capture(path: list[_Placed], features, scorer, margin, **_):  # type: ignore[no-untyped-def]
         CAPTURED.append((path, features))  # the path after today's rescoring, before ours
         return path
 

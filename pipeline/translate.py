@@ -19,6 +19,7 @@ The wording is NOT the same on every CPU: int8 kernels differ between instructio
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -51,6 +52,11 @@ class EngineSettings:
     def __post_init__(self) -> None:
         if self.batching not in BATCHING:
             raise ValueError(f"batching={self.batching!r}: one of {', '.join(BATCHING)}")
+
+
+def scoring_threads() -> int:
+    """Pairs scored at once on a CPU: the cores this process may use, at most 4."""
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def equal_length_batches(lengths: Sequence[int], size: int) -> list[list[int]]:
@@ -104,6 +110,26 @@ class PackageTranslator:
             compute_type=s.compute_type,
             inter_threads=s.inter_threads,
             intra_threads=s.intra_threads,
+        )
+
+    @cached_property
+    def _scoring_translator(self) -> Any:
+        """The model again for score(): on a CPU one pair a batch, one thread a pair, pairs in
+        parallel. A padded batch computes the softmax over the 65k-word vocabulary for every
+        padding position too, and its buffers (often over glibc's 32 MB mmap limit) are mapped
+        and zeroed afresh each batch: on MAC-Dev's bead pairs 2.4x the CPU of one pair a batch
+        (bench/RESULTS.md). Alone, a pair also scores exactly as it does in any other call."""
+        import ctranslate2
+
+        s = self.settings
+        if s.device != "cpu":
+            return self._translator
+        return ctranslate2.Translator(
+            str(self._package_path / "model"),
+            device=s.device,
+            compute_type=s.compute_type,
+            inter_threads=scoring_threads(),
+            intra_threads=1,
         )
 
     def tokenize(self, sentences: Sequence[str]) -> list[list[str]]:
@@ -194,10 +220,11 @@ class PackageTranslator:
         (CTranslate2's score_batch, length-normalised): how well the target says the source;
         with `total`, their sum (comparable between cuts of the same target tokens)."""
         prefix = self.package.target_prefix
-        results = self._translator.score_batch(
+        on_cpu = self.settings.device == "cpu"
+        results = self._scoring_translator.score_batch(
             self.tokenize(sources),
             [([prefix] if prefix else []) + self.target_tokens(t) for t in targets],
-            max_batch_size=self.settings.batch_size,
+            max_batch_size=1 if on_cpu else self.settings.batch_size,
         )
         out = []
         for result in results:

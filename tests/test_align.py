@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import os
 import re
 import subprocess
@@ -695,6 +696,28 @@ def test_the_models_rescoring_moves_a_sentence_back_across_a_bead_boundary(zh_en
     # the second piece of 5 in 6's bead, the first piece of 7 in 6's bead
     assert rescored([*ones, ([5], [5]), ([6], [6, 7]), ([7], [8, 9])]) == right
     assert rescored([*ones, ([5], [5, 6]), ([6], [7, 8]), ([7], [9])]) == right
+    # With a translation at hand only the cuts its words do not refute go to the model (the
+    # model is the cost): the cut moving the piece back is scored, the boundary after it,
+    # whose every other cut takes a sentence away from its translation, is not.
+    gated = _Features(Document(zh, tgt, src_mt=en), TRANSLATION_PARAMS, None, "zh", "en")
+    close = TRANSLATION_PARAMS.rescore_close
+    wrong = [*ones, ([5], [5]), ([6], [6, 7]), ([7], [8, 9])]
+    asked: dict[float, list[str]] = {}
+    for gate in (math.inf, close):
+        asked[gate] = []
+
+        def recording(
+            sources: list[str], targets: list[str], *, total: bool = False
+        ) -> list[float]:
+            asked[gate].extend(targets)  # noqa: B023
+            return scorer(sources, targets, total=total)
+
+        path = [_Placed(s[0], len(s), t[0], len(t), 0.5, None) for s, t in wrong]
+        out = _rescored_pairs(path, gated, recording, TRANSLATION_PARAMS.rescore_move, close=gate)
+        assert [(list(range(x.i, x.i + x.a)), list(range(x.j, x.j + x.b))) for x in out] == right
+    # the chosen pair of beads, then the piece moved back: nothing else
+    assert asked[close] == [tgt[5], f"{tgt[6]} {tgt[7]}", f"{tgt[5]} {tgt[6]}", tgt[7]]
+    assert len(asked[math.inf]) == 13
 
 
 def test_a_line_repeated_across_documents_is_boilerplate_not_a_translation() -> None:

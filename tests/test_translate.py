@@ -453,6 +453,28 @@ def test_padded_batching_is_a_setting_and_alone_is_the_same(
         EngineSettings(batching="sorted")
 
 
+def test_model_scores_pairs_in_one_call_exactly_as_each_alone(
+    tiny_package: Path, tmp_path: Path
+) -> None:
+    from pipeline.translate import Engine
+
+    install_package(tiny_package, tmp_path)
+    scorer = Engine("ar", "en", packages_dir=tmp_path).scorer()
+    assert scorer is not None
+    sources = [
+        "أعلن المدير العام لصندوق أوبك.",
+        "وقال الخليفة إن الصندوق جاهز للتنمية الدولية.",
+    ] * 3
+    targets = ["The director general announced.", "He said the fund is ready for it."] * 3
+    together = scorer(sources, targets, total=True)
+    # unpadded, one pair a batch: no float differs with the call's other pairs or threads
+    alone = [scorer([s], [t], total=True)[0] for s, t in zip(sources, targets, strict=True)]
+    assert together == alone
+    assert together[:2] == together[2:4] == together[4:] and all(x < 0 for x in together)
+    means = scorer(sources, targets)
+    assert all(m >= t for m, t in zip(means, together, strict=True)) and means[:2] == means[4:]
+
+
 def test_no_socket_with_the_tiny_package(
     tiny_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

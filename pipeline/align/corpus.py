@@ -92,7 +92,9 @@ def _aligned(
     path = _search(features, null_rate)
     if scorer is not None:
         path = _rescored(path, features, scorer)
-        path = _rescored_pairs(path, features, scorer, params.rescore_move)
+        path = _rescored_pairs(
+            path, features, scorer, params.rescore_move, close=params.rescore_close
+        )
     runs = _run_lengths(path)
     run_evidence = _run_means(path, runs)
     crossed = _crossed_runs(path, runs, params.flag_block)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -111,7 +112,12 @@ def _pair_candidates(left: Span, right: Span, types: set[tuple[int, int]]) -> li
 
 
 def _rescored_pairs(
-    path: list[_Placed], features: _Features, scorer: Scorer, margin: float, rounds: int = 3
+    path: list[_Placed],
+    features: _Features,
+    scorer: Scorer,
+    margin: float,
+    rounds: int = 3,
+    close: float = math.inf,
 ) -> list[_Placed]:
     """Between two neighbouring aligned beads the translation model re-decides the boundary:
     the cut whose targets the model finds likeliest in all (the SUM of the target tokens'
@@ -119,7 +125,11 @@ def _rescored_pairs(
     compare) replaces the chosen one if it gains `margin` at least. The searched signals do not
     tell a boundary one sentence off from the gold's (docs/alignment-errors.md); the model,
     reading the source, does. Each boundary is decided once, left to right; the pairs a change
-    left unscored are scored together in the next of at most `rounds` model calls."""
+    left unscored are scored together in the next of at most `rounds` model calls. Of the other
+    cuts only those are scored whose two span cosines (translation or lexicon vectors) sum to
+    within `close` of the chosen cut's: the model is the cost, and a cut the translation's words
+    plainly refute seldom wins (MAC-Dev: 0.1 scores 61% of the pairs for 0.924 against 0.925,
+    bench/align_rescore_gate.py)."""
     doc = features.doc
     src_language, tgt_language = features.languages
     types = set(features.params.bead_types())
@@ -130,6 +140,14 @@ def _rescored_pairs(
     def span(x: _Placed) -> Span:
         return (x.i, x.a, x.j, x.b)
 
+    cosines: dict[Span, float] = {}
+
+    def cosine(s: Span) -> float:
+        if s not in cosines:
+            i, a, j, b = s
+            cosines[s] = _span_cosine(features, range(i, i + a), range(j, j + b))
+        return cosines[s]
+
     def pair(k: int) -> tuple[Span, Span, list[list[Span]]] | None:
         x, y = out[k], out[k + 1]
         if not (x.a and x.b and y.a and y.b) or (x.i, x.j) in visited:
@@ -137,6 +155,9 @@ def _rescored_pairs(
         if x.i + x.a != y.i or x.j + x.b != y.j:
             return None
         cuts = _pair_candidates(span(x), span(y), types)
+        if cuts and close < math.inf:
+            here = cosine(span(x)) + cosine(span(y))
+            cuts = [c for c in cuts if sum(cosine(s) for s in c) >= here - close]
         return (span(x), span(y), cuts) if cuts else None
 
     for _ in range(rounds):
