@@ -185,6 +185,17 @@ def test_the_job_says_what_it_will_do_and_never_translates_unasked(encoder) -> N
     assert beads(result) == GOLD
 
 
+def test_aligning_tells_its_progress_a_document_at_a_time() -> None:
+    # with a model's rescoring the last pass is the long part: a bar moves as each ends
+    told: list[tuple[str, int, int]] = []
+    docs = [Document(ZH, EN, src_mt=ZH_MT)] * 2  # (a line in 3 documents is boilerplate)
+    found = align_corpus(docs, src_language="zh", tgt_language="en", supplied=True,
+                         progress=lambda *told_now: told.append(told_now))  # fmt: skip
+    assert told == [("align", 1, 2), ("align", 2, 2)]
+    alone = align(docs[0], src_language="zh", tgt_language="en", supplied=True)
+    assert [beads(a) for a in found] == [beads(alone)] * 2 == [GOLD] * 2
+
+
 def test_without_an_encoder_the_aligner_is_as_before() -> None:
     """No encoder passed: today's signals and modes (align-8's search), e.g. mode "supplied"."""
     result = align(Document(ZH, EN, src_mt=ZH_MT), src_language="zh", tgt_language="en",

@@ -161,8 +161,10 @@ def _align_corpus(
     dictionary: Lexicon | None = None,
     scorer: Scorer | None = None,
     encodings: Sequence[tuple[Encoded, Encoded] | None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Alignment]:
-    """align_corpus's work, on documents without their repeated lines."""
+    """align_corpus's work, on documents without their repeated lines; `progress` told as each
+    document's final pass ends (with a model's rescoring, the long part)."""
     languages = {"src_language": src_language, "tgt_language": tgt_language}
     encoded = list(encodings) if encodings is not None else [None] * len(docs)
     translated = [bool(d.src_mt or d.tgt_mt) for d in docs]
@@ -213,10 +215,12 @@ def _align_corpus(
                 sentences = sum(len(docs[k].src) + len(docs[k].tgt) for k in members)
                 runs = sum(_null_runs(first[k]) for k in members)
                 rates[group] = _estimate(nulls, runs, sentences, chosen[members[0]])
-    return [
-        _aligned(f, rates[t], supplied=supplied, diff=diff, scorer=scorer)
-        for f, t in zip(features, translated, strict=True)
-    ]
+    out = []
+    for f, t in zip(features, translated, strict=True):
+        out.append(_aligned(f, rates[t], supplied=supplied, diff=diff, scorer=scorer))
+        if progress is not None:
+            progress("align", len(out), len(features))
+    return out
 
 
 REPEATED_DOCUMENTS = 3  # a line in this many documents of a corpus at least is boilerplate
@@ -296,6 +300,7 @@ def align_corpus(
             diff=diff,
             dictionary=dictionary,
             scorer=scorer,
+            progress=progress,
         )
     for d, (src_kept, tgt_kept), alignment in zip(docs, kept, alignments, strict=True):
         if len(src_kept) < len(d.src) or len(tgt_kept) < len(d.tgt):
