@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
@@ -189,6 +190,30 @@ class SentenceEncoder:
             vectors = self._head(parts.pooled, parts.tokens)
         return Encoded(self, texts, vectors, parts)
 
+    def encode_many(
+        self, texts: Sequence[Sequence[str]], done: Callable[[int], None] | None = None
+    ) -> list[Encoded]:
+        """Several texts encoded, in order, `done(k)` told as the k-th is; several at once
+        where the process has more than one core (the numpy work releases the GIL: 24 literary
+        chapters 18.3 s -> 11.4 s wall on 2 cores). BLAS stays on one thread throughout, so each
+        text's vectors are those it gets alone (the BLAS limit is process-wide: one thread's
+        exit from it must not hand another thread's products more threads)."""
+        workers = min(len(texts), encoding_workers()) if self.threads == 1 else 1
+        out: list[Encoded] = []
+        if workers <= 1:
+            for text in texts:
+                out.append(self.encode(text))
+                if done is not None:
+                    done(len(out))
+            return out
+        self._pooled_ok()  # checked (and the model loaded) once, before the workers start
+        with blas_threads(1), ThreadPoolExecutor(workers) as pool:
+            for encoded in pool.map(self.encode, texts):
+                out.append(encoded)
+                if done is not None:
+                    done(len(out))
+        return out
+
     # -- spans from pooled features (the library's numpy backend, checked once)
     def _pooled_ok(self) -> bool:
         if self._span_ok is None:
@@ -315,6 +340,11 @@ def _pooled_batch(backend: Any, group: list[list[int]]) -> tuple[np.ndarray, ...
     first = feats[starts] @ backend.cnn_W + backend.cnn_b
     last = feats[starts + lens - 1] @ backend.cnn_W + backend.cnn_b
     return pooled, first, last
+
+
+def encoding_workers() -> int:
+    """Texts encoded at once: the cores this process may use, at most 4."""
+    return max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 def blas_threads(threads: int = 1) -> AbstractContextManager[object]:

@@ -185,6 +185,19 @@ def test_the_job_says_what_it_will_do_and_never_translates_unasked(encoder) -> N
     assert beads(result) == GOLD
 
 
+def test_texts_encoded_at_once_are_what_each_gives_alone(encoder, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(encoder_module, "encoding_workers", lambda: 2)  # on any machine
+    texts = [ZH, EN, ZH[2:], EN[:3], ZH_MT]
+    told: list[int] = []
+    together = encoder.encode_many(texts, told.append)
+    assert told == [1, 2, 3, 4, 5]
+    for many, alone in zip(together, [encoder.encode(t) for t in texts], strict=True):
+        assert many.sentences == alone.sentences
+        assert np.array_equal(many.vectors, alone.vectors)
+        for name in ("pooled", "first", "last", "tokens"):
+            assert np.array_equal(getattr(many.parts, name), getattr(alone.parts, name))
+
+
 def test_aligning_tells_its_progress_a_document_at_a_time() -> None:
     # with a model's rescoring the last pass is the long part: a bar moves as each ends
     told: list[tuple[str, int, int]] = []

@@ -3,6 +3,7 @@ lexicon learned over the whole corpus), repeated boilerplate set apart, records 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -313,14 +314,16 @@ def _encodings(
 ) -> list[tuple[Encoded, Encoded] | None]:
     """Every document's two sides embedded (a document at a time: the encoder batches by
     tokens, so nothing is gained by joining them), progress counted in sentences."""
-    out: list[tuple[Encoded, Encoded] | None] = []
-    total, done = sum(len(d.src) + len(d.tgt) for d in docs), 0
-    for d in docs:
-        out.append((encoder.encode(d.src), encoder.encode(d.tgt)))
-        done += len(d.src) + len(d.tgt)
-        if progress is not None:
-            progress("embed", done, total)
-    return out
+    total = sum(len(d.src) + len(d.tgt) for d in docs)
+    sides = [side for d in docs for side in (d.src, d.tgt)]
+    ends = list(itertools.accumulate(len(side) for side in sides))
+
+    def told(k: int) -> None:
+        if progress is not None and k % 2 == 0:  # a document's two sides done
+            progress("embed", ends[k - 1], total)
+
+    encoded = encoder.encode_many(sides, told)
+    return [(encoded[k], encoded[k + 1]) for k in range(0, len(encoded), 2)]
 
 
 def _with_repeated(
