@@ -207,6 +207,7 @@ class SentenceEncoder:
                     done(len(out))
             return out
         self._pooled_ok()  # checked (and the model loaded) once, before the workers start
+        # a failure or Ctrl-C: map's iterator cancels the texts not started, none is waited for
         with blas_threads(1), ThreadPoolExecutor(workers) as pool:
             for encoded in pool.map(self.encode, texts):
                 out.append(encoded)

@@ -198,6 +198,27 @@ def test_texts_encoded_at_once_are_what_each_gives_alone(encoder, monkeypatch) -
             assert np.array_equal(getattr(many.parts, name), getattr(alone.parts, name))
 
 
+def test_a_failed_text_stops_the_encoding_without_waiting_for_the_rest(
+    encoder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    monkeypatch.setattr(encoder_module, "encoding_workers", lambda: 2)
+    started: list[int] = []
+
+    def encode(sentences: list[str]) -> None:
+        started.append(len(sentences))
+        if len(sentences) == 2:
+            raise MemoryError("the second text")
+        time.sleep(0.05)
+
+    monkeypatch.setattr(encoder, "encode", encode)
+    texts = [["a"], ["a", "b"]] + [["a", "b", "c"]] * 100
+    with pytest.raises(MemoryError, match="the second text"):
+        encoder.encode_many(texts)
+    assert len(started) < 25  # not the 102 a pool left to drain would have run (5 s here)
+
+
 def test_aligning_tells_its_progress_a_document_at_a_time() -> None:
     # with a model's rescoring the last pass is the long part: a bar moves as each ends
     told: list[tuple[str, int, int]] = []
