@@ -186,6 +186,33 @@ def test_a_catastrophic_boilerplate_pattern_costs_each_page_its_time_budget_only
     finally:
         store.close()
     assert "took over BITEXT_EXTRACT_TIMEOUT (6 s)" in result.stderr
+    # the store re-extracted with the profile its crawl used: the same budget, per page there too
+    env = {**crawl_env(data), "BITEXT_EXTRACT_TIMEOUT": "3"}
+    started = time.monotonic()
+    again = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "extract", "--from-store", "--redo",
+         "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=300, cwd=REPO, env=env,
+    )  # fmt: skip
+    took = time.monotonic() - started
+    assert again.returncode == 3, again.stderr[-3000:]
+    assert took < 120  # three pages of 3 s each
+    missed = sorted(line for line in again.stderr.splitlines() if "extract_timeout" in line)
+    assert missed == [
+        f"{site.base}/en/news/story-{n}/: extract_timeout (over 3 s): its stored text is kept"
+        for n in (1, 2, 3)
+    ]
+    # the translations over time keep what they had (none): nothing lost, nothing made up; the
+    # originals are read again, all three at once: their one text, on every page, is the site's
+    # boilerplate now (a paragraph on 3 pages), so no body
+    assert "6 versions extracted: ar no_body: 3, en extract_timeout: 3" in again.stdout
+    store = store_of(data)
+    try:
+        for pair in store.iter_pairs():
+            assert store.text_of(pair.translation) is None
+            assert store.text_of(pair.original).status.value == "no_body"  # type: ignore[union-attr]
+    finally:
+        store.close()
 
 
 # -- case 4: an article path that would backtrack, and Ctrl-C with the main thread stuck ---------

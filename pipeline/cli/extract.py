@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from pipeline.cli.app import CliError, console, progress_console
 from pipeline.cli.options import DataDir, StoreOpt, input_file, language_option, open_corpus
+from pipeline.deadline import Overtime
 
 if TYPE_CHECKING:
+    from pipeline.models import ArticleText
     from pipeline.pages import ParsedPage
     from pipeline.profile import LanguageSite, SiteProfile
-    from pipeline.stages.extract import PageInput
 
 GUNZIP_MAX = 64 * 1024 * 1024  # bytes: a saved page bigger than this unpacked is refused
 
@@ -68,7 +69,9 @@ def extract(
     Boilerplate out, language checked, sentences: of one page as JSON; of several as JSON
     Lines, one object a page in the order given, each with its "path", the boilerplate each
     site repeats across them learned and taken out; or of the stored versions (--from-store),
-    e.g. after a crawl with -s BITEXT_EXTRACT=0."""
+    e.g. after a crawl with -s BITEXT_EXTRACT=0, each page in a worker with
+    BITEXT_EXTRACT_TIMEOUT seconds (30; 0: no limit) as in the crawl: a page over it keeps its
+    stored text and is named, and the command exits 3."""
     from pipeline.stages.extract import PageInput, extract_batch
 
     if from_store:
@@ -85,15 +88,24 @@ def extract(
         for page in read
         if not isinstance(page, str)
     ]
-    texts = iter(extract_batch(inputs))
+    texts = iter(extract_batch(inputs))  # in this process: no Overtime comes back
     if len(pages) == 1:
         if isinstance(read[0], str):
             raise typer.BadParameter(read[0])
-        typer.echo(next(texts).model_dump_json(indent=2))
+        text = next(texts)
+        if isinstance(text, Overtime):
+            raise CliError(f"{pages[0]}: {text.reason} ({text.detail})")
+        typer.echo(text.model_dump_json(indent=2))
         return
     for path, page in zip(pages, read, strict=True):
-        record = {"error": page} if isinstance(page, str) else next(texts).model_dump(mode="json")
+        record = {"error": page} if isinstance(page, str) else _record(next(texts))
         typer.echo(json.dumps({"path": str(path), **record}, ensure_ascii=False))
+
+
+def _record(text: ArticleText | Overtime) -> dict[str, Any]:
+    if isinstance(text, Overtime):
+        return {"error": f"{text.reason}: {text.detail}"}
+    return text.model_dump(mode="json")
 
 
 def _chosen_site(
@@ -172,27 +184,55 @@ def _gunzip_page(raw: bytes) -> bytes:
     return data
 
 
+EXTRACT_TIMEOUT = 30.0  # seconds a page may take, as in the crawl (BITEXT_EXTRACT_TIMEOUT)
+
+
 def _extract_from_store(data_dir: Path, store: str | None, redo: bool) -> None:
     """Stored versions re-extracted with their site's profile, as its crawl stored it, and its
-    learned boilerplate (extract_stored)."""
+    learned boilerplate (extract_stored); each page in a worker with BITEXT_EXTRACT_TIMEOUT
+    seconds, as the crawl gives it (0: no limit, in this process). A page over it keeps what it
+    had and is named; the command then exits 3 (finished, some pages not)."""
+    import os
+
+    from pipeline.deadline import Runner, WithDeadline, in_process
+    from pipeline.models import ArticleVersion
     from pipeline.profiles import crawled_profiles
     from pipeline.stages.extract import extract_stored
 
+    raw = os.environ.get("BITEXT_EXTRACT_TIMEOUT", "")
+    try:
+        seconds = float(raw) if raw.strip() else EXTRACT_TIMEOUT
+    except ValueError:
+        raise typer.BadParameter(f"BITEXT_EXTRACT_TIMEOUT={raw!r}: seconds, a number") from None
+    runner: Runner = WithDeadline(seconds) if seconds > 0 else in_process
     corpus = open_corpus(data_dir, store)
     profiles = crawled_profiles(corpus.crawled_sites())  # each site read as its crawl read it
 
     def side_of(site: str, language: str) -> LanguageSite | None:
         return profiles[site].side(language) if site in profiles else None
 
-    done = extract_stored(corpus, side_of, redo=redo, watch=_reading)
-    corpus.close()
+    missed: list[str] = []
+
+    def overtime(version: ArticleVersion, why: Overtime) -> None:
+        missed.append(f"{version.url}: {why.reason} ({why.detail}): its stored text is kept")
+
+    try:
+        done = extract_stored(
+            corpus, side_of, redo=redo, watch=_reading, runner=runner, overtime=overtime
+        )
+    finally:
+        corpus.close()
     versions = done.pop("versions")
+    for line in missed:
+        progress_console.print(line, markup=False, highlight=False, soft_wrap=True)
     console.print(
         f"{versions} versions extracted: " + ", ".join(f"{k}: {v}" for k, v in sorted(done.items()))
     )
+    if missed:
+        raise typer.Exit(3)
 
 
-def _reading(pages: Sequence[PageInput]) -> Iterable[PageInput]:
+def _reading(pages: Iterable[int]) -> Iterable[int]:
     from rich.progress import track
 
     return track(pages, description="reading", console=progress_console)

@@ -16,7 +16,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.boilerplate import SiteBoilerplate
-from pipeline.extract import EXTRACTOR, clean_page, learn_boilerplate, read_page, text_votes
+from pipeline.deadline import Overtime, Runner, in_process
+from pipeline.extract import (
+    EXTRACTOR,
+    PageBlocks,
+    clean_page,
+    learn_boilerplate,
+    read_page,
+    text_votes,
+)
 from pipeline.models import ArticleText, ArticleVersion
 from pipeline.pages import ParsedPage
 from pipeline.profile import LanguageSite, SiteProfile
@@ -66,7 +74,23 @@ def extract_page(
     return clean_page(read, repeated)
 
 
-Watch = Callable[[Sequence["PageInput"]], Iterable["PageInput"]]  # e.g. rich.progress.track
+Watch = Callable[[Iterable[int]], Iterable[int]]  # e.g. rich.progress.track over the pages
+
+
+def _read(source: PageInput) -> PageBlocks:
+    return read_page(
+        source.page,
+        language=source.language,
+        side=source.side,
+        url=source.url,
+        site=source.site,
+        content_sha256=source.content_sha256,
+        profiles=source.profiles,
+    )
+
+
+def _clean(job: tuple[PageBlocks, Mapping[str, int]]) -> ArticleText:
+    return clean_page(*job)
 
 
 def extract_batch(
@@ -74,25 +98,20 @@ def extract_batch(
     *,
     learned: SiteBoilerplate | None = None,
     watch: Watch | None = None,
-) -> list[ArticleText]:
+    runner: Runner = in_process,
+) -> list[ArticleText | Overtime]:
     """The clean texts of pages read together: every page votes for its site's boilerplate
     (with the votes already in `learned`), then each is cleaned of what its site repeats.
-    `watch` wraps the reading of the pages (a progress bar)."""
-    reads = []
-    for source in watch(sources) if watch else sources:
-        reads.append(
-            read_page(
-                source.page,
-                language=source.language,
-                side=source.side,
-                url=source.url,
-                site=source.site,
-                content_sha256=source.content_sha256,
-                profiles=source.profiles,
-            )
-        )
-    learned = learn_boilerplate(reads, learned)
-    return [clean_page(read, learned.repeated(read.home)) for read in reads]
+    `watch` wraps the reading of the pages (a progress bar); `runner` runs each page's reading
+    and cleaning (pipeline.deadline.WithDeadline: in a worker, within a time limit; a page over
+    it is an Overtime, and votes for nothing)."""
+    reads = runner(_read, sources, watch)
+    learned = learn_boilerplate([r for r in reads if not isinstance(r, Overtime)], learned)
+    cleaned = runner(
+        _clean, [(r, learned.repeated(r.home)) for r in reads if not isinstance(r, Overtime)]
+    )
+    found = iter(cleaned)
+    return [r if isinstance(r, Overtime) else next(found) for r in reads]
 
 
 # -- a whole store ------------------------------------------------------------------------------
@@ -125,12 +144,15 @@ def extract_stored(
     *,
     redo: bool = False,
     watch: Watch | None = None,
+    runner: Runner = in_process,
+    overtime: Callable[[ArticleVersion, Overtime], None] | None = None,
 ) -> Counter[str]:
     """Stored versions without a current clean text (all with `redo`) extracted again from
     their pages, with their site's side (`side_of`) and boilerplate learned from every version
     being extracted now and the texts already stored for other articles; each text saved.
     Counts "<language> <status>", "versions" (extracted) and the versions whose page neither the
-    WARC files nor the store could give back."""
+    WARC files nor the store could give back. A version whose reading `runner` gave up on (over
+    its time) keeps what it had, is counted "<language> <reason>" and told to `overtime`."""
     chosen = [
         (version_id, version)
         for version_id, version, extractor in corpus.version_extractors()
@@ -145,11 +167,17 @@ def extract_stored(
         sources,
         learned=stored_votes(corpus, being_done, SiteBoilerplate()),
         watch=watch,
+        runner=runner,
     )
     done: Counter[str] = Counter({"versions": len(todo)})
     if len(todo) < len(chosen):  # said, not skipped in silence: the WARC file is not there
         done["no page (WARC record not found; see --warc-dir)"] = len(chosen) - len(todo)
     for (version_id, version, _), source, text in zip(todo, sources, texts, strict=True):
+        if isinstance(text, Overtime):
+            done[f"{version.language} {text.reason}"] += 1
+            if overtime is not None:
+                overtime(version, text)
+            continue
         corpus.save_text(version_id, text)
         done[f"{version.language} {text.status.value}"] += 1
         if source.side is None:  # said: no profile's rules or selectors were applied
