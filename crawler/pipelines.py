@@ -118,6 +118,7 @@ class TranslationPipeline:
             compute_type=s.get("BITEXT_TRANSLATE_COMPUTE_TYPE", "auto"),
             intra_threads=s.getint("BITEXT_TRANSLATE_THREADS", 0),
             batch_size=s.getint("BITEXT_TRANSLATE_BATCH_SIZE", 32),
+            batching=s.get("BITEXT_TRANSLATE_BATCHING", "exact"),  # checked at start
         )
         self.engines: dict[tuple[str, str], Engine | None] = {}
         # direction -> why its package could not be loaded (tried once per crawl)

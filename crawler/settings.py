@@ -98,6 +98,9 @@ BITEXT_TRANSLATE_DEVICE = os.environ.get("BITEXT_TRANSLATE_DEVICE", "cpu")  # or
 BITEXT_TRANSLATE_COMPUTE_TYPE = "auto"
 BITEXT_TRANSLATE_THREADS = 0  # 0: CTranslate2 decides
 BITEXT_TRANSLATE_BATCH_SIZE = 32
+# "exact": each sentence worded as alone; "padded": ~3.5x less CPU in the crawl, a sentence's
+# wording may change with its batch (docs/translation.md)
+BITEXT_TRANSLATE_BATCHING = "exact"
 # Several crawl processes, on any machines, on one frontier: -s BITEXT_REDIS_URL=redis://HOST:PORT/0
 # (scrapy-redis's scheduler and duplicate filter; see crawler/distributed.py). Unset: one process.
 BITEXT_REDIS_URL = os.environ.get("BITEXT_REDIS_URL", "")

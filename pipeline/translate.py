@@ -259,8 +259,11 @@ class Engine:
 
     @property
     def key(self) -> str:
-        """Identifies the translations this engine produces (for the cache)."""
-        return " | ".join(p.key for p in self.route)
+        """Identifies the translations this engine produces (for the cache). Padded batches
+        may word a sentence otherwise than alone: theirs are cached apart, so a sentence once
+        translated in a padded batch never stands in for the exact one."""
+        key = " | ".join(p.key for p in self.route)
+        return f"{key} (padded batches)" if self.steps[0].settings.batching == "padded" else key
 
     def scorer(self) -> Callable[..., list[float]] | None:
         """The model's score of a target given a source (for the aligner's rescoring), where

@@ -157,6 +157,17 @@ def test_a_profile_with_a_bad_selector_or_pattern_is_refused_in_one_line(
     assert not (tmp_path / "out" / "corpus.sqlite").exists()
 
 
+def test_a_translation_batching_that_does_not_exist_is_refused_in_one_line(tmp_path: Path) -> None:
+    profile = profile_file(tmp_path, "http://127.0.0.1:9")
+    result = crawl(tmp_path / "out", profile, "-s", "BITEXT_TRANSLATE_BATCHING=sorted", timeout=60)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line == (
+        "scrapy crawl: error: BITEXT_TRANSLATE_BATCHING='sorted': one of exact, padded"
+    )
+    assert not (tmp_path / "out" / "corpus.sqlite").exists()
+
+
 # -- case 3: a boilerplate pattern that never finishes -------------------------------------------
 
 

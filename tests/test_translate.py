@@ -432,6 +432,14 @@ def test_tiny_package_install_load_translate_remove_through_the_cli(
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert len(lines) == 2 and all(lines) and again.stdout == first.stdout
+    # padded batches from the command line: one sentence a line of its own length here, so the
+    # same wording (a batch of one is not padded); a batching that does not exist is refused
+    padded = cli("translate", str(source), "--from", "ar", "--to", "en", "--batching", "padded",
+                 "--data-dir", str(tmp_path / "out"))  # fmt: skip
+    assert padded.returncode == 0, padded.stderr
+    assert padded.stdout == first.stdout
+    wrong = cli("translate", str(source), "--from", "ar", "--to", "en", "--batching", "sorted")
+    assert wrong.returncode == 2 and "'sorted' is not one of 'exact', 'padded'" in wrong.stderr
     assert cli("models", "remove", "ar-en").returncode == 0
     assert cli("models", "check", "ar", "en").returncode == 1
 
@@ -445,6 +453,8 @@ def test_padded_batching_is_a_setting_and_alone_is_the_same(
     sentences = ["أعلن المدير العام لصندوق أوبك.", "وقال الخليفة إن الصندوق جاهز للتنمية الدولية."]
     exact = Engine("ar", "en", packages_dir=tmp_path, settings=EngineSettings(batching="exact"))
     padded = Engine("ar", "en", packages_dir=tmp_path, settings=EngineSettings(batching="padded"))
+    # cached apart: a sentence worded in a padded batch never stands in for the exact one
+    assert padded.key == f"{exact.key} (padded batches)" and "padded" not in exact.key
     both = padded.translate(["", *sentences, " "])
     assert both[0] == both[3] == "" and all(both[1:3])
     # one sentence a call: nothing to pad, both ways decode it as argostranslate does

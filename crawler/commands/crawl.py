@@ -92,6 +92,11 @@ class Command(ScrapyCrawl):
                     check(opts.spargs)
                 except ValueError as exc:
                     _fail(str(exc), 2)
+        from pipeline.translate import BATCHING
+
+        batching = self.settings.get("BITEXT_TRANSLATE_BATCHING", "exact")
+        if batching not in BATCHING:
+            _fail(f"BITEXT_TRANSLATE_BATCHING={batching!r}: one of {', '.join(BATCHING)}", 2)
         data_dir = self.settings.get("BITEXT_DATA_DIR", "data/output")
         try:
             acquire_crawl_lock(data_dir)  # held until this process exits
