@@ -16,19 +16,17 @@ import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import align as bench
-from align_rescore_pairs import CAPTURED, counts, strict
+from align_rescore_pairs import CAPTURED, capture, counts, memo_scorer, strict
 
 import pipeline.align.corpus as corpus
 from pipeline.align import align_corpus
 from pipeline.align.params import AlignParams
 from pipeline.align.rescore import _rescored_pairs
-from pipeline.align.search import _Placed
 
 MARGIN = 6.0
 FAST = "--fast" in sys.argv  # model scores from the last full run's MEMO: no CPU measured
@@ -46,22 +44,7 @@ def main() -> None:
     if FAST:
         memo.update(pickle.loads(Path(MEMO).read_bytes()))
     asked: set[tuple[str, str, bool]] = set()
-
-    def scorer(
-        sources: Sequence[str], targets: Sequence[str], *, total: bool = False
-    ) -> list[float]:
-        keys = [(s, t, total) for s, t in zip(sources, targets, strict=True)]
-        asked.update(keys)
-        todo = [k for k in keys if k not in memo]
-        if todo:
-            got = step.score([k[0] for k in todo], [k[1] for k in todo], total=total)
-            memo.update(zip(todo, got, strict=True))
-        return [memo[k] for k in keys]
-
-    def capture(path: list[_Placed], features, scorer, margin, **_):  # type: ignore[no-untyped-def]
-        CAPTURED.append((path, features))
-        return path
-
+    scorer = memo_scorer(step, memo, asked)
     corpus._rescored_pairs = capture  # type: ignore[assignment]
     with_mt, _, golds = bench.mac_dev()  # type: ignore[misc]
     align_corpus(

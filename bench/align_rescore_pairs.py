@@ -30,6 +30,31 @@ MARGINS = [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, math.inf]
 CAPTURED: list = []
 
 
+def memo_scorer(step, memo: dict, asked: set | None = None):  # type: ignore[no-untyped-def]
+    """The package's scorer, each (source, target, total) scored once into `memo`; what is
+    asked noted in `asked`."""
+
+    def scorer(
+        sources: Sequence[str], targets: Sequence[str], *, total: bool = False
+    ) -> list[float]:
+        keys = [(s, t, total) for s, t in zip(sources, targets, strict=True)]
+        if asked is not None:
+            asked.update(keys)
+        todo = [k for k in keys if k not in memo]
+        if todo:
+            got = step.score([k[0] for k in todo], [k[1] for k in todo], total=total)
+            memo.update(zip(todo, got, strict=True))
+        return [memo[k] for k in keys]
+
+    return scorer
+
+
+def capture(path: list[_Placed], features, scorer, margin, **_):  # type: ignore[no-untyped-def]
+    """In place of _rescored_pairs: the path after today's rescoring kept, left as it is."""
+    CAPTURED.append((path, features))
+    return path
+
+
 def beads_of(path: list[_Placed]) -> list:
     return [(tuple(range(x.i, x.i + x.a)), tuple(range(x.j, x.j + x.b))) for x in path]
 
@@ -54,21 +79,7 @@ def main() -> None:
     install_package(bench.PACKAGE, work)
     step = Engine("zh", "en", packages_dir=work).steps[0]
     memo: dict[tuple[str, str, bool], float] = {}
-
-    def scorer(
-        sources: Sequence[str], targets: Sequence[str], *, total: bool = False
-    ) -> list[float]:
-        keys = [(s, t, total) for s, t in zip(sources, targets, strict=True)]
-        todo = [k for k in keys if k not in memo]
-        if todo:
-            got = step.score([k[0] for k in todo], [k[1] for k in todo], total=total)
-            memo.update(zip(todo, got, strict=True))
-        return [memo[k] for k in keys]
-
-    def capture(path: list[_Placed], features, scorer, margin, **_):  # type: ignore[no-untyped-def]
-        CAPTURED.append((path, features))  # the path after today's rescoring, before ours
-        return path
-
+    scorer = memo_scorer(step, memo)
     corpus._rescored_pairs = capture  # type: ignore[assignment]
     use = bench.encoder()
     zh_en = {"src_language": "zh", "tgt_language": "en"}

@@ -6,11 +6,12 @@ C code (the regex engine, lxml), so a process it is."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
+
+from pipeline.workers import usable_cores
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,7 +53,7 @@ class WithDeadline:
 
     def __init__(self, seconds: float, workers: int | None = None) -> None:
         self.seconds = seconds
-        self.workers = workers or max(1, min(2, len(os.sched_getaffinity(0))))
+        self.workers = workers or usable_cores(2)
 
     def __call__(
         self,

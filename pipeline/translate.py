@@ -19,7 +19,6 @@ The wording is NOT the same on every CPU: int8 kernels differ between instructio
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -56,7 +55,9 @@ class EngineSettings:
 
 def scoring_threads() -> int:
     """Pairs scored at once on a CPU: the cores this process may use, at most 4."""
-    return max(1, min(4, len(os.sched_getaffinity(0))))
+    from pipeline.workers import usable_cores
+
+    return usable_cores(4)
 
 
 def equal_length_batches(lengths: Sequence[int], size: int) -> list[list[int]]:

@@ -34,6 +34,12 @@ LEASE_S = 120.0  # a claim lasts this long unless renewed; a dead worker's claim
 POLL_S = 1.0  # wait between looks when every unit left is held by another live worker
 
 
+def usable_cores(at_most: int) -> int:
+    """The cores this process may use (its CPU affinity, not the machine's count), at most
+    `at_most`: how many things it runs at once."""
+    return max(1, min(at_most, len(os.sched_getaffinity(0))))
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 

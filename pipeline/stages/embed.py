@@ -152,6 +152,8 @@ class CachedEncoder(SentenceEncoder):
 
     It is the encoder (the same model, id and languages), so the aligner takes it unchanged."""
 
+    texts_at_once = False  # the cache is one store connection, not to share between threads
+
     def __init__(self, encoder: SentenceEncoder, cache: EmbeddingCache) -> None:
         # not SentenceEncoder.__init__: the model is `encoder`'s, loaded once
         self.inner, self.cache = encoder, cache
@@ -173,18 +175,6 @@ class CachedEncoder(SentenceEncoder):
 
     def _head_weights(self) -> dict[str, np.ndarray]:
         return self.inner._head_weights()
-
-    def encode_many(
-        self, texts: Sequence[Sequence[str]], done: Callable[[int], None] | None = None
-    ) -> list[Encoded]:
-        """One text after another: the cache is one store connection, not to share between
-        threads."""
-        out: list[Encoded] = []
-        for text in texts:
-            out.append(self.encode(text))
-            if done is not None:
-                done(len(out))
-        return out
 
     def encode(self, sentences: Sequence[str]) -> Encoded:
         texts = [normalised(s) for s in sentences]

@@ -61,23 +61,13 @@ def extract_page(
 ) -> ArticleText:
     """One page's clean text, with `repeated` (its site's learned boilerplate: comparison form
     -> pages it is on) taken out; a page longer than `max_chars` raises PageTooLarge."""
-    read = read_page(
-        source.page,
-        language=source.language,
-        side=source.side,
-        url=source.url,
-        site=source.site,
-        content_sha256=source.content_sha256,
-        profiles=source.profiles,
-        max_chars=max_chars,
-    )
-    return clean_page(read, repeated)
+    return clean_page(_read(source, max_chars), repeated)
 
 
 Watch = Callable[[Iterable[int]], Iterable[int]]  # e.g. rich.progress.track over the pages
 
 
-def _read(source: PageInput) -> PageBlocks:
+def _read(source: PageInput, max_chars: int | None = None) -> PageBlocks:
     return read_page(
         source.page,
         language=source.language,
@@ -86,6 +76,7 @@ def _read(source: PageInput) -> PageBlocks:
         site=source.site,
         content_sha256=source.content_sha256,
         profiles=source.profiles,
+        max_chars=max_chars,
     )
 
 
